@@ -1,0 +1,224 @@
+"""Typed model of one KPI definition as declared in ``kpis/<id>.yaml``.
+
+The YAML file is the single place a KPI is declared: its knowledge (the
+twelve attributes), unit, direction, focus areas, funnel stage, bands,
+benchmarks and its computation (``compute``). Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FOCUS_AREAS: dict[str, str] = {
+    "advocate_identification_engagement": "Advocate Identification & Engagement",
+    "referral_program_impact": "Referral Program Impact",
+    "customer_sentiment_loyalty": "Customer Sentiment & Loyalty",
+    "retention_expansion": "Retention & Expansion",
+    "program_health_reach": "Advocacy Program Health & Reach",
+}
+FUNNEL_STAGES: dict[str, str] = {
+    "identification": "Advocate Identification",
+    "activation_engagement": "Activation & Engagement",
+    "advocacy_actions": "Advocacy Actions",
+    "business_impact": "Business Impact Attribution",
+    "retention_reengagement": "Retention and Re-Engagement",
+}
+ATTRIBUTE_KEYS: tuple[str, ...] = (
+    "definition", "business_insights", "measurement_approach", "standard_formula",
+    "trend_analysis", "diagnostic_questions", "actionable_tips", "visualization_suggestions",
+    "risk_warnings", "tools_and_technologies", "integration_points", "change_impact",
+)
+Unit = Literal["percent", "score", "index", "per_customer", "money", "count", "days", "ratio"]
+Direction = Literal["higher_is_better", "lower_is_better"]
+Rating = Literal["poor", "fair", "good", "excellent"]
+Text = Union[str, list[str]]
+
+#: The event types of the data contract, grouped.
+SURVEY_TYPES = ("nps_response", "csat_response", "advocacy_rating", "ces_response")
+ADVOCACY_ACTION_TYPES = (
+    "referral_sent", "review", "testimonial", "case_study", "reference_call",
+    "social_share", "community_post", "ugc_post", "speaking",
+)
+OTHER_TYPES = (
+    "referral_signup", "referral_converted", "activation", "renewal_due", "renewal",
+    "expansion", "contraction", "community_joined", "ambassador_joined", "ambassador_left",
+    "request_sent", "qbr", "follow_up", "mention",
+)
+EVENT_TYPES: tuple[str, ...] = SURVEY_TYPES + ADVOCACY_ACTION_TYPES + OTHER_TYPES
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Attributes(_Strict):
+    definition: str
+    business_insights: Text
+    measurement_approach: Text
+    standard_formula: str
+    trend_analysis: Text
+    diagnostic_questions: Text
+    actionable_tips: Text
+    visualization_suggestions: Text
+    risk_warnings: Text
+    tools_and_technologies: Text
+    integration_points: Text
+    change_impact: Text
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "Attributes":
+        for key in ATTRIBUTE_KEYS:
+            value = getattr(self, key)
+            if not value or (isinstance(value, list) and not all(str(v).strip() for v in value)):
+                raise ValueError(f"attribute {key} is empty")
+        return self
+
+
+class Band(_Strict):
+    label: str
+    min: float | None = None
+    max: float | None = None
+    rating: Rating
+    note: str | None = None
+
+    def contains(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value < self.max)
+
+
+class Benchmark(_Strict):
+    value: float
+    industry: str | None = None
+    source: str
+    note: str | None = None
+
+
+# --------------------------------------------------------------- computation
+PopulationName = Literal["active", "active_start", "active_end", "new", "churned"]
+
+
+class EventMeasure(_Strict):
+    """An aggregate over the events of a period (and segment)."""
+
+    events: list[str] = Field(min_length=1)
+    agg: Literal["count", "customers", "sum", "mean"] = "count"
+    field: Literal["score", "amount"] | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    where_property: dict[str, Union[str, bool, int, float]] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "EventMeasure":
+        unknown = [t for t in self.events if t not in EVENT_TYPES]
+        if unknown:
+            raise ValueError(f"unknown event types {unknown}")
+        if self.agg in ("sum", "mean") and self.field is None:
+            raise ValueError(f"agg {self.agg} needs a field")
+        return self
+
+
+class PopulationMeasure(_Strict):
+    """A count (or sum of a customer column) over a customer population of the period."""
+
+    population: PopulationName
+    agg: Literal["count", "sum"] = "count"
+    field: Literal["arr"] | None = None
+
+
+class Difference(_Strict):
+    minus: tuple["MeasureSpec", "MeasureSpec"]
+
+
+MeasureSpec = Annotated[Union[EventMeasure, PopulationMeasure, Difference], Field(union_mode="left_to_right")]
+Difference.model_rebuild()
+
+
+class RatioCompute(_Strict):
+    """value = scale × numerator / denominator (null when the denominator is 0)."""
+
+    kind: Literal["ratio"] = "ratio"
+    numerator: MeasureSpec
+    denominator: MeasureSpec
+    scale: float = 1.0
+    n: Literal["numerator", "denominator"] = "denominator"
+
+
+class TotalCompute(_Strict):
+    """value = a sum or count that is 0 over no events."""
+
+    kind: Literal["total"] = "total"
+    value: MeasureSpec
+    n: MeasureSpec | None = None
+
+
+class NpsCompute(_Strict):
+    kind: Literal["nps"] = "nps"
+    events: Literal["nps_response"] = "nps_response"
+
+
+class CustomCompute(_Strict):
+    """A computation too rich for the declarative forms, registered by name in the engine."""
+
+    kind: Literal["custom"] = "custom"
+    function: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+Compute = Annotated[Union[RatioCompute, TotalCompute, NpsCompute, CustomCompute], Field(discriminator="kind")]
+
+
+class KpiDefinition(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    unit: Unit
+    direction: Direction
+    core: bool = False
+    focus_areas: list[str] = Field(min_length=1)
+    funnel_stage: str
+    attributes: Attributes
+    bands: list[Band] = Field(default_factory=list)
+    benchmarks: list[Benchmark] = Field(default_factory=list)
+    compute: Compute
+    small_sample_basis: Literal["n", "none"] = "n"
+
+    @model_validator(mode="after")
+    def _check(self) -> "KpiDefinition":
+        bad = [f for f in self.focus_areas if f not in FOCUS_AREAS]
+        if bad:
+            raise ValueError(f"unknown focus areas {bad}; expected {sorted(FOCUS_AREAS)}")
+        if self.funnel_stage not in FUNNEL_STAGES:
+            raise ValueError(f"unknown funnel_stage {self.funnel_stage!r}; expected {sorted(FUNNEL_STAGES)}")
+        previous: float | None = None
+        for band in self.bands:
+            if band.min is not None and band.max is not None and band.min >= band.max:
+                raise ValueError(f"band {band.label!r}: min must be below max")
+            if previous is not None and band.min is not None and band.min < previous:
+                raise ValueError(f"band {band.label!r} overlaps the band before it")
+            previous = band.max
+        return self
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher_is_better"
+
+    def band_for(self, value: float | None) -> Band | None:
+        if value is None:
+            return None
+        for band in self.bands:
+            if band.contains(value):
+                return band
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "unit": self.unit, "direction": self.direction,
+                "core": self.core, "focus_areas": list(self.focus_areas), "funnel_stage": self.funnel_stage,
+                "definition": self.attributes.definition}
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.model_dump(mode="json", exclude={"compute", "small_sample_basis"})
+        out["focus_area_names"] = [FOCUS_AREAS[f] for f in self.focus_areas]
+        out["funnel_stage_name"] = FUNNEL_STAGES[self.funnel_stage]
+        out["compute"] = self.compute.model_dump(mode="json")
+        return out

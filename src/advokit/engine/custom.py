@@ -1,0 +1,49 @@
+"""Registry of custom KPI computations (for KPIs too rich for the declarative forms).
+
+A custom computation is a function ``(params, ctx) -> ibis Table`` returning one
+row per ``period_start`` (and dimension values) with the columns ``value``,
+``numerator``, ``denominator`` and ``n``. It is declared in the catalogue as
+``compute: {kind: custom, function: NAME, params: {...}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import ibis.expr.types as ir
+
+from ..errors import CatalogueError
+
+if TYPE_CHECKING:
+    from ..catalogue.model import CustomCompute
+    from .compiler import Context
+
+CustomFn = Callable[[dict[str, Any], "Context"], ir.Table]
+_REGISTRY: dict[str, CustomFn] = {}
+
+
+def register(name: str) -> Callable[[CustomFn], CustomFn]:
+    def deco(fn: CustomFn) -> CustomFn:
+        _REGISTRY[name] = fn
+        return fn
+    return deco
+
+
+def names() -> list[str]:
+    _load()
+    return sorted(_REGISTRY)
+
+
+def _load() -> None:
+    from . import custom_kpis  # noqa: F401  (registers the built-in functions)
+
+
+def build(spec: "CustomCompute", ctx: "Context") -> ir.Table:
+    _load()
+    try:
+        fn = _REGISTRY[spec.function]
+    except KeyError:
+        raise CatalogueError(f"no custom computation named {spec.function!r}",
+                             hint="registered: " + ", ".join(sorted(_REGISTRY))) from None
+    return fn(spec.params, ctx)

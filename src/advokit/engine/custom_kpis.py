@@ -1,0 +1,3 @@
+"""Built-in custom KPI computations (registered by name)."""
+
+from __future__ import annotations

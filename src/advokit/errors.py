@@ -1,0 +1,100 @@
+"""The one error hierarchy of advokit.
+
+::
+
+    AdvokitError                      root: everything advokit raises on purpose
+    ├── InputError(ValueError)        the caller gave something invalid (exit code 2 / HTTP 422)
+    │   ├── UnknownKpiError           a KPI id that is not in the catalogue
+    │   ├── UnknownDimensionError     a --by dimension that is not a customer attribute
+    │   └── InvalidArgumentError      a bad date, period, option value
+    ├── DataError(ValueError)         a file or batch cannot be read at all (exit code 1 / HTTP 422)
+    │   └── RejectedRowsError         --strict import with rejected rows; nothing landed
+    ├── CatalogueError                a KPI definition file is invalid (developer error)
+    ├── NotFoundError                 a thing addressed by id does not exist (HTTP 404)
+    ├── AuthError                     missing or invalid credentials (HTTP 401)
+    │   └── ForbiddenError            valid credentials, insufficient scope (HTTP 403)
+    ├── RateLimitError                too many requests (HTTP 429)
+    └── WorkspaceError                the workspace file cannot be opened or migrated
+
+Every error carries a one-line ``message`` and an optional ``hint`` telling the
+user what to do next; shells render both and never show a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AdvokitError(Exception):
+    """Root of every error advokit raises on purpose."""
+
+    code = "error"
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.hint:
+            out["hint"] = self.hint
+        if self.details is not None:
+            out["details"] = self.details
+        return out
+
+
+class InputError(AdvokitError, ValueError):
+    code = "invalid_input"
+    exit_code = 2
+
+
+class UnknownKpiError(InputError):
+    code = "unknown_kpi"
+
+
+class UnknownDimensionError(InputError):
+    code = "unknown_dimension"
+
+
+class InvalidArgumentError(InputError):
+    code = "invalid_argument"
+
+
+class DataError(AdvokitError, ValueError):
+    code = "unreadable_data"
+    exit_code = 1
+
+
+class RejectedRowsError(DataError):
+    code = "rows_rejected"
+
+
+class CatalogueError(AdvokitError):
+    code = "catalogue_invalid"
+
+
+class NotFoundError(AdvokitError):
+    code = "not_found"
+
+
+class AuthError(AdvokitError):
+    code = "unauthorized"
+
+
+class ForbiddenError(AuthError):
+    code = "forbidden"
+
+
+class RateLimitError(AdvokitError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class WorkspaceError(AdvokitError):
+    code = "workspace_error"

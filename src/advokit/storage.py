@@ -1,0 +1,220 @@
+"""The workspace file: one DuckDB database with a versioned schema.
+
+Tables (schema version 1):
+
+* ``meta``       key/value pairs, among them ``schema_version``.
+* ``customers``  one row per account (data contract section 1); extra
+                 attribute columns are added as VARCHAR columns on import.
+* ``events``     immutable facts (data contract section 2), unique by ``event_id``.
+* ``imports``    one row per completed import (file, counts, time).
+* ``targets``    KPI targets, optionally per segment and period.
+* ``comments``   team commentary per KPI and period.
+* ``api_keys``   hashed API keys with their scope.
+* ``erasures``   GDPR erasures, recorded without personal data.
+
+All timestamps are stored as naive UTC ``TIMESTAMP``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from .errors import InvalidArgumentError, WorkspaceError
+
+SCHEMA_VERSION = 1
+
+#: Columns of the customers table defined by the data contract, in order.
+CUSTOMER_COLUMNS: tuple[str, ...] = (
+    "customer_id", "name", "email", "segment", "industry", "region", "plan",
+    "signup_at", "churned_at", "arr", "referred_by",
+)
+#: Customer columns holding personal data (never a segment dimension, erased on request).
+PERSONAL_COLUMNS: frozenset[str] = frozenset({"name", "email"})
+#: Customer columns that are not categorical attributes.
+NON_DIMENSION_COLUMNS: frozenset[str] = frozenset(
+    {"customer_id", "name", "email", "signup_at", "churned_at", "arr", "updated_at"}
+)
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_id", "customer_id", "type", "occurred_at", "score", "amount",
+    "text", "channel", "ref", "properties",
+)
+
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+_V1 = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS customers (
+        customer_id VARCHAR NOT NULL, name VARCHAR, email VARCHAR, segment VARCHAR,
+        industry VARCHAR, region VARCHAR, plan VARCHAR, signup_at TIMESTAMP NOT NULL,
+        churned_at TIMESTAMP, arr DOUBLE, referred_by VARCHAR, updated_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS events (
+        event_id VARCHAR NOT NULL, customer_id VARCHAR, type VARCHAR NOT NULL,
+        occurred_at TIMESTAMP NOT NULL, score DOUBLE, amount DOUBLE, text VARCHAR,
+        channel VARCHAR, ref VARCHAR, properties VARCHAR, import_id VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS imports (
+        import_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, source VARCHAR,
+        started_at TIMESTAMP, finished_at TIMESTAMP, imported BIGINT, rejected BIGINT,
+        duplicates BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS targets (
+        target_id VARCHAR NOT NULL, kpi VARCHAR NOT NULL, value DOUBLE NOT NULL,
+        dimension VARCHAR, dimension_value VARCHAR, valid_from DATE, valid_to DATE,
+        created_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS comments (
+        comment_id VARCHAR NOT NULL, kpi VARCHAR NOT NULL, period VARCHAR NOT NULL,
+        body VARCHAR NOT NULL, author VARCHAR, owner VARCHAR, kind VARCHAR,
+        created_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS api_keys (
+        key_id VARCHAR NOT NULL, name VARCHAR NOT NULL, scope VARCHAR NOT NULL,
+        key_hash VARCHAR NOT NULL, created_at TIMESTAMP, revoked_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS erasures (
+        erasure_id VARCHAR NOT NULL, subject_hash VARCHAR NOT NULL,
+        events_removed BIGINT, erased_at TIMESTAMP)""",
+]
+
+#: Ordered migrations: index i upgrades a workspace from version i to i + 1.
+MIGRATIONS: list[list[str]] = [_V1]
+
+
+def default_db_path() -> Path:
+    """The workspace path: ``$ADVOKIT_DB`` or ``./advokit.duckdb``."""
+    return Path(os.environ.get("ADVOKIT_DB") or "advokit.duckdb")
+
+
+def check_identifier(name: str) -> str:
+    """Return ``name`` when it is a safe column identifier, else raise."""
+    if not _IDENT.match(name):
+        raise InvalidArgumentError(
+            f"invalid attribute name {name!r}",
+            hint="attribute names use lower-case letters, digits and underscores and start with a letter",
+        )
+    return name
+
+
+def quote_ident(name: str) -> str:
+    """Double-quote a validated identifier for DDL."""
+    return '"' + check_identifier(name) + '"'
+
+
+class Database:
+    """An open workspace file with its schema at the current version.
+
+    One DuckDB connection per process; ``cursor()`` hands out thread-local
+    cursors, and ``transaction()`` wraps a unit of work that lands whole or
+    not at all.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise WorkspaceError(f"workspace {self.path} does not exist",
+                                 hint="create it with `advokit demo` or `advokit import ...`")
+        if not read_only and self.path.parent and not self.path.parent.exists():
+            raise WorkspaceError(f"folder {self.path.parent} does not exist",
+                                 hint="create the folder or choose another --db path")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WorkspaceError(f"cannot open workspace {self.path}: {_first_line(exc)}",
+                                 hint="is another advokit process (e.g. `advokit serve`) using it?") from exc
+        except duckdb.Error as exc:
+            raise WorkspaceError(f"{self.path} is not a usable advokit workspace: {_first_line(exc)}") from exc
+        self.con.execute("SET TimeZone = 'UTC'")
+        self._local = threading.local()
+        self.write_lock = threading.RLock()
+        if not read_only:
+            self._migrate()
+        else:
+            self._check_version()
+        self._listeners: list[Callable[[str], None]] = []
+
+    # -- schema -------------------------------------------------------------
+    def schema_version(self) -> int:
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException:
+            return 0
+        return int(row[0]) if row else 0
+
+    def _check_version(self) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"workspace {self.path} has schema version {version}, newer than this advokit ({SCHEMA_VERSION})",
+                hint="upgrade advokit to open it")
+
+    def _migrate(self) -> None:
+        self._check_version()
+        version = self.schema_version()
+        if version == SCHEMA_VERSION:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for step in MIGRATIONS[version:]:
+                for statement in step:
+                    self.con.execute(statement)
+            self.con.execute("DELETE FROM meta WHERE key = 'schema_version'")
+            self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    # -- access ---------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for the calling thread (DuckDB connections are not thread-safe)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self.con.cursor()
+            cur.execute("SET TimeZone = 'UTC'")
+            self._local.cursor = cur
+        return cur
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction on this thread's cursor; roll back on any error."""
+        with self.write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+        self.notify("write")
+
+    def customer_columns(self) -> list[str]:
+        rows = self.cursor().execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' "
+            "ORDER BY ordinal_position").fetchall()
+        return [r[0] for r in rows]
+
+    def dimension_columns(self) -> list[str]:
+        """Customer attributes usable as a segment dimension (``--by``)."""
+        return [c for c in self.customer_columns() if c not in NON_DIMENSION_COLUMNS]
+
+    def add_customer_attribute(self, cur: duckdb.DuckDBPyConnection, name: str) -> None:
+        cur.execute(f"ALTER TABLE customers ADD COLUMN {quote_ident(name)} VARCHAR")
+
+    # -- change notification (rollups, caches) ------------------------------
+    def on_change(self, listener: Callable[[str], None]) -> None:
+        self._listeners.append(listener)
+
+    def notify(self, what: str) -> None:
+        for listener in list(self._listeners):
+            listener(what)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
