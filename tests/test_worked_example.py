@@ -88,3 +88,11 @@ def test_arrow_and_pandas(tmp_path):
     frame = res.to_pandas()
     assert table.num_rows == len(frame) == 4
     assert {"kpi", "period", "period_start", "segment", "value", "numerator", "denominator", "n"} <= set(frame.columns)
+
+
+def test_filter_keeps_one_segment(tmp_path):
+    ws, exp = _load(tmp_path)
+    rows = ws.compute(["nps", "customer_churn_rate", "referral_revenue"], period="month", start=exp["from"],
+                      end=exp["to"], filters={"segment": "SMB"}).to_dicts()
+    got = {r["kpi"]: r["value"] for r in rows}
+    assert _same(got["nps"], 200 / 3) and got["customer_churn_rate"] == 0.0 and got["referral_revenue"] == 0.0

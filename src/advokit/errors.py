@@ -14,6 +14,7 @@
     ├── AuthError                     missing or invalid credentials (HTTP 401)
     │   └── ForbiddenError            valid credentials, insufficient scope (HTTP 403)
     ├── RateLimitError                too many requests (HTTP 429)
+    ├── PayloadTooLargeError          a request body or batch over the limit (HTTP 413)
     └── WorkspaceError                the workspace file cannot be opened or migrated
 
 Every error carries a one-line ``message`` and an optional ``hint`` telling the
@@ -94,6 +95,10 @@ class RateLimitError(AdvokitError):
     def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.retry_after = retry_after
+
+
+class PayloadTooLargeError(AdvokitError):
+    code = "payload_too_large"
 
 
 class WorkspaceError(AdvokitError):

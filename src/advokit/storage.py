@@ -12,6 +12,10 @@ Tables (schema version 1):
 * ``api_keys``   hashed API keys with their scope.
 * ``erasures``   GDPR erasures, recorded without personal data.
 
+Schema version 2 adds:
+
+* ``webhook_sources``  per-source shared secrets (and payload shape) of signed webhooks.
+
 All timestamps are stored as naive UTC ``TIMESTAMP``.
 """
 
@@ -28,7 +32,7 @@ import duckdb
 
 from .errors import InvalidArgumentError, WorkspaceError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Columns of the customers table defined by the data contract, in order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -78,8 +82,14 @@ _V1 = [
         events_removed BIGINT, erased_at TIMESTAMP)""",
 ]
 
+_V2 = [
+    """CREATE TABLE IF NOT EXISTS webhook_sources (
+        source VARCHAR NOT NULL, kind VARCHAR NOT NULL, secret VARCHAR NOT NULL,
+        previous_secret VARCHAR, rotated_at TIMESTAMP, created_at TIMESTAMP)""",
+]
+
 #: Ordered migrations: index i upgrades a workspace from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1]
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 
 
 def default_db_path() -> Path:

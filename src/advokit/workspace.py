@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 
@@ -19,6 +19,12 @@ from .catalogue import Catalogue, KpiDefinition, load_catalogue
 from .engine import Engine, KpiRequest, KpiResult, parse_date
 from .engine.periods import Grain, check_grain, period_of
 from .storage import Database, default_db_path
+
+if TYPE_CHECKING:
+    from .batches import BatchResult
+    from .keys import KeyStore
+    from .kpicache import KpiCache
+    from .webhooks import WebhookStore
 
 CORE_KPIS: tuple[str, ...] = (
     "nps", "csat", "customer_advocacy_score", "advocacy_actions_per_customer", "active_advocates_rate",
@@ -70,19 +76,96 @@ class Workspace:
         return self.db.dimension_columns()
 
     def request(self, kpis: Sequence[str], *, period: str = "month", by: Sequence[str] = (),
-                start: str | dt.date | None = None, end: str | dt.date | None = None) -> KpiRequest:
+                start: str | dt.date | None = None, end: str | dt.date | None = None,
+                filters: Mapping[str, str | None] | None = None) -> KpiRequest:
         """Validate and normalise a KPI request (raises ``InputError`` subclasses)."""
         grain: Grain = check_grain(period)
         return KpiRequest(kpis=tuple(kpis), grain=grain, by=tuple(by),
-                          start=parse_date(start, name="--from"), end=parse_date(end, name="--to"))
+                          start=parse_date(start, name="--from"), end=parse_date(end, name="--to"),
+                          filters=tuple(sorted((filters or {}).items(), key=lambda kv: kv[0])))
 
     def compute(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
-                start: str | dt.date | None = None, end: str | dt.date | None = None) -> KpiResult:
-        """KPI values by period (and segment) in the output contract of kpi-semantics.md."""
+                start: str | dt.date | None = None, end: str | dt.date | None = None,
+                filters: Mapping[str, str | None] | None = None) -> KpiResult:
+        """KPI values by period (and segment) in the output contract of kpi-semantics.md.
+
+        ``filters`` keeps only customers whose attribute equals the value
+        (``{"segment": "Enterprise"}``); events follow their customer.
+        """
         kpis = [kpis] if isinstance(kpis, str) else list(kpis)
         by = [by] if isinstance(by, str) else list(by)
-        req = self.request(kpis, period=period, by=by, start=start, end=end)
+        req = self.request(kpis, period=period, by=by, start=start, end=end, filters=filters)
         return KpiResult(self.engine().compute(req), by=req.by)
+
+    def sql(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
+            start: str | dt.date | None = None, end: str | dt.date | None = None,
+            filters: Mapping[str, str | None] | None = None, dialect: str = "duckdb") -> str:
+        """The SQL a KPI request compiles to (for review, or to run on PostgreSQL / Spark)."""
+        kpis = [kpis] if isinstance(kpis, str) else list(kpis)
+        by = [by] if isinstance(by, str) else list(by)
+        req = self.request(kpis, period=period, by=by, start=start, end=end, filters=filters)
+        return self.engine().sql(req, dialect=dialect)
+
+    # -- analysis (advokit.analysis) ---------------------------------------------
+    def analyze(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
+                start: str | dt.date | None = None, end: str | dt.date | None = None,
+                filters: Mapping[str, str | None] | None = None, rolling: int | None = None) -> list[dict[str, Any]]:
+        """``compute`` rows plus change, year-over-year, significance, rolling mean, band, target, status."""
+        from .analysis.trend import analyze
+
+        return analyze(self, kpis, period=period, by=by, start=start, end=end, filters=filters, rolling=rolling)
+
+    def scorecard(self, period: str, *, by: str | None = None, filters: Mapping[str, str | None] | None = None,
+                  rolling: int | None = None) -> dict[str, Any]:
+        """Every KPI of one period (YYYY-MM, YYYY-Qn, YYYY) by focus area (shape: analysis/scorecard.py)."""
+        from .analysis.scorecard import scorecard
+
+        return scorecard(self, period, by=by, filters=filters, rolling=rolling)
+
+    def compare(self, kpis: Sequence[str] | str, *, period: str, by: str, a: str | None, b: str | None,
+                filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
+        """Two segments (``by`` = ``a`` vs ``b``) in one period, with the significance of the difference."""
+        from .analysis.compare import compare_groups
+
+        return compare_groups(self, kpis, period=period, by=by, a=a, b=b, filters=filters)
+
+    def cohorts(self, *, grain: str = "month", basis: str = "logo", start: str | dt.date | None = None,
+                end: str | dt.date | None = None, filters: Mapping[str, str | None] | None = None,
+                activity: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Cohort retention matrix by signup period, logo or revenue based (rows: analysis/cohorts.py)."""
+        from .analysis.cohorts import cohorts
+
+        return cohorts(self, grain=grain, basis=basis, start=start, end=end, filters=filters, activity=activity)
+
+    def maturity(self) -> dict[str, Any]:
+        """The data-culture maturity stage (seed 003) with its evidence and next steps."""
+        from .analysis.maturity import assess
+
+        return assess(self)
+
+    def set_target(self, kpi: str, value: float | int | str, *, segment: str | None = None,
+                   dimension: str | None = None, dimension_value: str | None = None,
+                   valid_from: str | dt.date | None = None, valid_to: str | dt.date | None = None) -> dict[str, Any]:
+        """Store a KPI target (global, or for ``segment`` / ``dimension`` = ``dimension_value``)."""
+        from .analysis.targets import set_target
+        from .errors import InvalidArgumentError
+
+        if segment is not None:
+            if dimension is not None:
+                raise InvalidArgumentError("give either a segment or a dimension, not both")
+            dimension, dimension_value = "segment", segment
+        return set_target(self, kpi, value, dimension=dimension, dimension_value=dimension_value,
+                          valid_from=valid_from, valid_to=valid_to).to_dict()
+
+    def targets(self, kpis: Sequence[str] | str | None = None) -> list[dict[str, Any]]:
+        from .analysis.targets import list_targets
+
+        return [t.to_dict() for t in list_targets(self, [kpis] if isinstance(kpis, str) else kpis)]
+
+    def delete_target(self, target_id: str) -> dict[str, Any]:
+        from .analysis.targets import delete_target
+
+        return delete_target(self, target_id).to_dict()
 
     # -- catalogue ----------------------------------------------------------------
     def kpi(self, kpi_id: str) -> KpiDefinition:
@@ -140,3 +223,57 @@ class Workspace:
                         "previous": prior, "n": now.get("n"),
                         "change": None if value is None or prior is None else value - prior})
         return out
+
+    # -- services (REST API, dashboard): cached values, batches, customers, privacy, keys ----
+    @property
+    def cache(self) -> "KpiCache":
+        """The KPI result cache (created on first use; writes invalidate it period by period)."""
+        from .kpicache import KpiCache
+
+        with self.db.write_lock:
+            if getattr(self, "_cache", None) is None:
+                self._cache = KpiCache(self.db)
+        return self._cache
+
+    def values(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
+               start: str | dt.date | None = None, end: str | dt.date | None = None,
+               filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
+        """Exactly ``compute(...).to_dicts()``, served from the KPI cache where still valid."""
+        kpis = [kpis] if isinstance(kpis, str) else list(kpis)
+        by = [by] if isinstance(by, str) else list(by)
+        return self.cache.rows(self, kpis, period=period, by=by, start=start, end=end, filters=filters)
+
+    def ingest_batch(self, kind: str, records: list[dict[str, Any]], *, strict: bool = False,
+                     source_name: str = "api") -> "BatchResult":
+        """Import one batch of customers or events with a result per item (see advokit.batches)."""
+        from .batches import ingest
+
+        return ingest(self, kind, records, strict=strict, source_name=source_name)  # type: ignore[arg-type]
+
+    def customer(self, customer_id: str, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+        """A customer's profile with its event timeline, newest first."""
+        from .customers import profile
+
+        return profile(self.db, customer_id, limit=limit, offset=offset)
+
+    def export_customer(self, customer_id: str) -> dict[str, Any]:
+        """Everything held about a customer (GDPR access request)."""
+        from .privacy import export_customer
+
+        return export_customer(self.db, customer_id)
+
+    def erase_customer(self, customer_id: str) -> dict[str, Any]:
+        """Erase a customer and its events; the erasure is recorded without personal data."""
+        from .privacy import erase_customer
+
+        return erase_customer(self.db, customer_id)
+
+    def api_keys(self) -> "KeyStore":
+        from .keys import KeyStore
+
+        return KeyStore(self.db)
+
+    def webhooks(self) -> "WebhookStore":
+        from .webhooks import WebhookStore
+
+        return WebhookStore(self.db)

@@ -33,6 +33,8 @@ ATTRIBUTE_KEYS: tuple[str, ...] = (
 Unit = Literal["percent", "score", "index", "per_customer", "money", "count", "days", "ratio"]
 Direction = Literal["higher_is_better", "lower_is_better"]
 Rating = Literal["poor", "fair", "good", "excellent"]
+#: nps: margin of error; proportion: Wilson; mean: t-interval; rate: exact Poisson per exposure; none.
+Uncertainty = Literal["nps", "proportion", "mean", "rate", "none"]
 Text = Union[str, list[str]]
 
 #: The event types of the data contract, grouped.
@@ -102,7 +104,7 @@ class EventMeasure(_Strict):
     """An aggregate over the events of a period (and segment)."""
 
     events: list[str] = Field(min_length=1)
-    agg: Literal["count", "customers", "sum", "mean"] = "count"
+    agg: Literal["count", "customers", "sum", "mean", "sumsq"] = "count"  # sumsq: Σ field² (for a mean's SD)
     field: Literal["score", "amount"] | None = None
     score_min: float | None = None
     score_max: float | None = None
@@ -113,7 +115,7 @@ class EventMeasure(_Strict):
         unknown = [t for t in self.events if t not in EVENT_TYPES]
         if unknown:
             raise ValueError(f"unknown event types {unknown}")
-        if self.agg in ("sum", "mean") and self.field is None:
+        if self.agg in ("sum", "mean", "sumsq") and self.field is None:
             raise ValueError(f"agg {self.agg} needs a field")
         return self
 
@@ -168,6 +170,24 @@ class CustomCompute(_Strict):
 Compute = Annotated[Union[RatioCompute, TotalCompute, NpsCompute, CustomCompute], Field(discriminator="kind")]
 
 
+def counts_only(spec: EventMeasure | PopulationMeasure | Difference) -> bool:
+    """True when a measure counts events or customers (no sums of money or scores)."""
+    if isinstance(spec, Difference):
+        return all(counts_only(part) for part in spec.minus)
+    if isinstance(spec, EventMeasure):
+        return spec.agg in ("count", "customers")
+    return spec.agg == "count"
+
+
+def mean_parts(c: RatioCompute) -> EventMeasure | None:
+    """The Σ-field measure when a ratio is Σ field / count of the same events (a mean), else None."""
+    num, den = c.numerator, c.denominator
+    if (isinstance(num, EventMeasure) and isinstance(den, EventMeasure) and num.agg == "sum"
+            and den.agg == "count" and num.model_dump(exclude={"agg", "field"}) == den.model_dump(exclude={"agg", "field"})):
+        return num
+    return None
+
+
 class KpiDefinition(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
@@ -182,6 +202,8 @@ class KpiDefinition(_Strict):
     benchmarks: list[Benchmark] = Field(default_factory=list)
     compute: Compute
     small_sample_basis: Literal["n", "none"] = "n"
+    #: Which 95 % interval the value carries; None derives it from ``compute`` (see ``uncertainty_kind``).
+    uncertainty: Uncertainty | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "KpiDefinition":
@@ -203,6 +225,33 @@ class KpiDefinition(_Strict):
     def higher_is_better(self) -> bool:
         return self.direction == "higher_is_better"
 
+    @property
+    def uncertainty_kind(self) -> Uncertainty:
+        """The declared ``uncertainty``, else derived from the computation and unit.
+
+        nps → nps; a ratio of Σ field over the count of the same events → mean
+        (also a total that is a mean); a ratio of counts (events, customers)
+        in percent → proportion, per customer / ratio / count → rate; anything
+        else (money ratios, totals, custom) → none.
+        """
+        if self.uncertainty is not None:
+            return self.uncertainty
+        c = self.compute
+        if isinstance(c, NpsCompute):
+            return "nps"
+        if isinstance(c, TotalCompute):
+            return "mean" if isinstance(c.value, EventMeasure) and c.value.agg == "mean" else "none"
+        if isinstance(c, RatioCompute):
+            if mean_parts(c) is not None:
+                return "mean"
+            if not (counts_only(c.numerator) and counts_only(c.denominator)):
+                return "none"
+            if self.unit == "percent":
+                return "proportion"
+            if self.unit in ("per_customer", "ratio", "count"):
+                return "rate"
+        return "none"
+
     def band_for(self, value: float | None) -> Band | None:
         if value is None:
             return None
@@ -221,4 +270,5 @@ class KpiDefinition(_Strict):
         out["focus_area_names"] = [FOCUS_AREAS[f] for f in self.focus_areas]
         out["funnel_stage_name"] = FUNNEL_STAGES[self.funnel_stage]
         out["compute"] = self.compute.model_dump(mode="json")
+        out["uncertainty"] = self.uncertainty_kind
         return out

@@ -51,6 +51,8 @@ def format_option(choices: tuple[str, ...] = ("table", "json", "csv"), default: 
 
 def _register() -> None:
     from . import data_cmds, kpi_cmds  # noqa: F401
+    from . import analysis_cmds, target_cmds  # noqa: F401
+    from . import serve_cmds  # noqa: F401
 
 
 _register()

@@ -105,3 +105,34 @@ def kpi_compute(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[s
     emit(rows, fmt, columns=columns, units=units)
 
 
+
+
+@kpi.command("sql")
+@click.argument("kpi_ids", nargs=-1, required=True, metavar="ID [ID ...]")
+@click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True)
+@click.option("--by", multiple=True, metavar="DIM", help="Split by a customer attribute (repeatable).")
+@click.option("--from", "start", metavar="DATE")
+@click.option("--to", "end", metavar="DATE")
+@click.option("--dialect", default="duckdb", show_default=True, help="SQL dialect: duckdb, postgres, pyspark, ...")
+@pass_state
+def kpi_sql(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[str, ...], start: str | None,
+            end: str | None, dialect: str) -> None:
+    """Print the SQL a KPI request compiles to (for review or another engine)."""
+    click.echo(state.workspace().sql(list(kpi_ids), period=period, by=list(by), start=start, end=end,
+                                     dialect=dialect))
+
+
+@kpi.command("reference")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to a file instead of stdout.")
+def kpi_reference(out: str | None) -> None:
+    """Print the Markdown KPI reference generated from the catalogue."""
+    from ..catalogue import load_catalogue
+    from ..catalogue.reference import render_reference
+
+    text = render_reference(load_catalogue())
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)

@@ -26,7 +26,7 @@ import pyarrow as pa
 from ..catalogue import Catalogue, KpiDefinition
 from ..catalogue.model import CustomCompute, EventMeasure, NpsCompute, PopulationMeasure, RatioCompute, TotalCompute
 from ..errors import InvalidArgumentError, UnknownDimensionError
-from . import custom, measures
+from . import custom, measures, uncertainty
 from .periods import Grain, Period, periods_between
 
 _TRUNC = {"month": "M", "quarter": "Q", "year": "Y"}
@@ -39,6 +39,8 @@ class KpiRequest:
     by: tuple[str, ...] = ()
     start: dt.date | None = None
     end: dt.date | None = None
+    #: Keep only customers whose attribute equals the value (None: the attribute is empty).
+    filters: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass
@@ -87,6 +89,11 @@ class Engine:
                 raise UnknownDimensionError(
                     f"unknown dimension {dim!r}",
                     hint="valid dimensions: " + (", ".join(self.dimensions) or "(none: import customers first)"))
+        for dim, _ in req.filters:
+            if dim not in self.dimensions:
+                raise UnknownDimensionError(
+                    f"unknown filter dimension {dim!r}",
+                    hint="valid dimensions: " + (", ".join(self.dimensions) or "(none: import customers first)"))
         if len(set(req.by)) != len(req.by):
             raise InvalidArgumentError("a dimension is given twice", hint="give each --by once")
         if req.start and req.end and req.end <= req.start:
@@ -120,7 +127,10 @@ class Engine:
     def expression(self, req: KpiRequest, kpis: list[KpiDefinition], periods: list[Period]) -> ir.Table:
         by = list(req.by)
         customers = self.backend.table("customers")
+        for dim, value in req.filters:
+            customers = customers.filter(customers[dim].isnull() if value is None else customers[dim] == value)
         events = self.backend.table("events")
+        joined = bool(by or req.filters)  # events must pass through their customer
         ptable = periods_table(periods)
         lo, hi = _ts(periods[0].start), _ts(periods[-1].end)
 
@@ -130,7 +140,7 @@ class Engine:
 
         leaves: dict[str, measures.Leaf] = {}
         for kpi in kpis:
-            for leaf in measures.kpi_leaves(kpi):
+            for leaf in (*measures.kpi_leaves(kpi), *uncertainty.extra_leaves(kpi)):
                 leaves.setdefault(measures.key_of(leaf), leaf)
         ev = {k: m for k, m in leaves.items() if isinstance(m, EventMeasure)}
         pop = {k: m for k, m in leaves.items() if isinstance(m, PopulationMeasure)}
@@ -140,7 +150,7 @@ class Engine:
         if ev:
             types = sorted({t for m in ev.values() for t in m.events})
             e = events.filter(events.occurred_at >= lo, events.occurred_at < hi, events.type.isin(types))
-            if by:
+            if joined:
                 e = e.join(customers.select("customer_id", *by), "customer_id")
             e = e.mutate(period_start=e.occurred_at.truncate(_TRUNC[req.grain]))
             agg = e.group_by(keys).aggregate(**{k: measures.event_aggregate(e, m) for k, m in ev.items()})
@@ -163,7 +173,22 @@ class Engine:
         cols: dict[str, ir.Value] = {}
         for kpi in kpis:
             cols.update(_kpi_columns(kpi, wide))
+            cols.update(uncertainty.extra_columns(kpi, wide))
         return wide.select(*keys, "period", **cols)
+
+    def sql(self, req: KpiRequest, *, dialect: str = "duckdb") -> str:
+        """The SQL the request compiles to, in ``dialect`` (duckdb, postgres, pyspark, ...)."""
+        kpis = self.check(req)
+        periods = self.periods(req)
+        if not periods:
+            raise InvalidArgumentError("the workspace holds no data and no --from/--to range was given")
+        expr = self.expression(req, kpis, periods)
+        try:
+            return str(ibis.to_sql(expr, dialect=dialect))
+        except Exception as exc:  # ibis raises assorted errors for dialects it cannot load here
+            raise InvalidArgumentError(f"cannot compile to dialect {dialect!r}: {exc}",
+                                       hint="duckdb and postgres work out of the box; pyspark needs "
+                                            "`pip install 'ibis-framework[pyspark]'`") from exc
 
     def compute(self, req: KpiRequest) -> pa.Table:
         kpis = self.check(req)
@@ -226,6 +251,7 @@ def result_schema(by: Sequence[str]) -> pa.Schema:
     fields += [pa.field("value", pa.float64()), pa.field("numerator", pa.float64()),
                pa.field("denominator", pa.float64()), pa.field("n", pa.int64())]
     fields += [pa.field(x, _EXTRA_TYPES[x]) for x in NPS_EXTRAS]
+    fields += [pa.field(x, t) for x, t in uncertainty.COLUMNS.items()]
     return pa.schema(fields)
 
 
@@ -251,5 +277,7 @@ def _to_long(wide: pa.Table, kpis: list[KpiDefinition], by: list[str]) -> pa.Tab
         for extra in NPS_EXTRAS:
             name = p + extra
             cols.append(wide[name] if name in wide.column_names else pa.nulls(rows, _EXTRA_TYPES[extra]))
+        intervals = uncertainty.interval_columns(kpi, wide)
+        cols += [intervals[x] for x in uncertainty.COLUMNS]
         parts.append(pa.Table.from_arrays(cols, schema=schema))
     return pa.concat_tables(parts) if parts else empty_result(by)

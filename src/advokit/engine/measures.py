@@ -91,6 +91,8 @@ def event_aggregate(t: ir.Table, m: EventMeasure) -> ir.Scalar:
     column = t[m.field]  # type: ignore[index]
     if m.agg == "sum":
         return column.sum(where=cond)
+    if m.agg == "sumsq":
+        return (column * column).sum(where=cond)
     return column.mean(where=cond)
 
 

@@ -1,0 +1,51 @@
+"""``create_app``: the one ASGI application over a workspace.
+
+The API lives under ``/v1``; ``/`` is left to the dashboard, which passes its
+routers as ``extra_routers`` (or calls ``app.include_router`` on the result).
+Handlers are plain functions run in a thread pool: each worker thread has its
+own DuckDB cursor (``Database.cursor()`` is thread-local) and writes are
+serialised by the workspace's write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
+
+from .. import __version__
+from ..workspace import Workspace
+from . import errors, routes_customers, routes_ingest, routes_keys, routes_kpis, routes_meta, routes_webhooks
+from .limits import BodyLimitMiddleware, RateLimiter
+from .settings import ApiSettings
+from .state import AppState
+
+API_PREFIX = "/v1"
+
+DESCRIPTION = """\
+The advokit REST API: ingest customers and events, read KPI values and the
+catalogue, customer profiles, signed webhooks and GDPR requests.
+
+Send an API key as `Authorization: Bearer KEY` (create one with
+`advokit apikey create --scope read|write|admin --name NAME`); scopes are
+ordered read < write < admin. Every error has one shape:
+`{"error": {"code", "message", "hint"?, "details"?}}`.
+"""
+
+
+def create_app(workspace: Workspace, *, settings: ApiSettings | None = None,
+               extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """The application: API routes under ``/v1``, then ``extra_routers`` (e.g. the dashboard at ``/``)."""
+    settings = settings or ApiSettings.from_env()
+    app = FastAPI(title="advokit", version=__version__, description=DESCRIPTION, openapi_url="/openapi.json",
+                  docs_url="/v1/docs", redoc_url=None)
+    app.state.advokit = AppState(workspace=workspace, settings=settings,
+                                 limiter=RateLimiter(settings.rate, settings.burst),
+                                 keys=workspace.api_keys(), webhooks=workspace.webhooks())
+    errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for module in (routes_meta, routes_ingest, routes_kpis, routes_customers, routes_webhooks, routes_keys):
+        app.include_router(module.router, prefix=API_PREFIX)
+    for router in extra_routers:
+        app.include_router(router)
+    return app

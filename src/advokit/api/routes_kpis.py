@@ -1,0 +1,70 @@
+"""The KPI catalogue, KPI values (the rows of `kpi compute --format json`) and the scorecard."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from ..errors import NotFoundError
+from ..workspace import Workspace
+from .auth import ReadKey
+from .responses import SafeJSONResponse
+from .schemas import AUTH_ERRORS, KpiDetail, KpiHit, KpiRow, KpiSummary, error_responses
+from .state import state_of
+
+router = APIRouter(tags=["kpis"], dependencies=[ReadKey])
+
+_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+Period = Literal["month", "quarter", "year"]
+
+
+def _kpi(ws: Workspace, kpi_id: str) -> None:
+    if kpi_id not in ws.catalogue:
+        raise NotFoundError(f"unknown KPI {kpi_id!r}", hint="list the KPIs with GET /v1/kpis")
+
+
+@router.get("/kpis", response_model=list[KpiSummary], responses=error_responses(*AUTH_ERRORS),
+            summary="The KPI catalogue")
+def list_kpis(request: Request, focus_area: str | None = Query(None, max_length=64)) -> list[dict[str, Any]]:
+    ws = state_of(request).workspace
+    return [k.summary() for k in ws.catalogue if focus_area is None or focus_area in k.focus_areas]
+
+
+@router.get("/kpis/search", response_model=list[KpiHit], responses=error_responses(*AUTH_ERRORS),
+            summary="Find KPIs by any words of their knowledge, best first")
+def search_kpis(request: Request, q: str = Query(min_length=1, max_length=200),
+                limit: int = Query(10, ge=1, le=500)) -> list[dict[str, Any]]:
+    ws = state_of(request).workspace
+    return [{**k.summary(), "score": s} for k, s in ws.search(q, limit=limit)]
+
+
+@router.get("/kpis/{kpi_id}", response_model=KpiDetail, responses=error_responses(*AUTH_ERRORS, 404),
+            summary="One KPI: definition, formula, bands, benchmarks, guidance")
+def get_kpi(request: Request, kpi_id: str) -> dict[str, Any]:
+    ws = state_of(request).workspace
+    _kpi(ws, kpi_id)
+    return ws.kpi(kpi_id).to_dict()
+
+
+@router.get("/kpis/{kpi_id}/values", response_model=None, summary="KPI values by period (and segment)",
+            responses={200: {"model": list[KpiRow], "description": "Rows exactly as `advokit kpi compute "
+                                                                    "--format json` prints them"},
+                       **error_responses(*AUTH_ERRORS, 404)})
+def kpi_values(request: Request, kpi_id: str, period: Period = "month",
+               by: list[str] = Query([], max_length=5, description="Customer attribute to split by (repeatable)"),
+               start: str | None = Query(None, alias="from", pattern=_DATE, description="Start (inclusive)"),
+               end: str | None = Query(None, alias="to", pattern=_DATE, description="End (exclusive)"),
+               ) -> SafeJSONResponse:
+    ws = state_of(request).workspace
+    _kpi(ws, kpi_id)
+    return SafeJSONResponse(ws.values([kpi_id], period=period, by=by, start=start, end=end))
+
+
+@router.get("/scorecard", response_model=None, summary="Every KPI of one period by focus area",
+            responses={200: {"model": dict[str, Any], "description": "The scorecard"},
+                       **error_responses(*AUTH_ERRORS)})
+def scorecard(request: Request, period: str = Query(pattern=r"^\d{4}(-(\d{2}|Q[1-4]))?$",
+                                                    description="YYYY-MM, YYYY-Qn or YYYY"),
+              by: str | None = Query(None, max_length=64)) -> SafeJSONResponse:
+    return SafeJSONResponse(state_of(request).workspace.scorecard(period, by=by))

@@ -1,0 +1,35 @@
+"""Health, version and what the workspace holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from .. import __version__
+from ..storage import SCHEMA_VERSION
+from .auth import ReadKey
+from .schemas import AUTH_ERRORS, Health, Version, WorkspaceInfo, error_responses
+from .state import state_of
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/health", response_model=Health, summary="Liveness (no key needed)")
+def health() -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+@router.get("/version", response_model=Version, dependencies=[ReadKey], responses=error_responses(*AUTH_ERRORS))
+def version() -> dict[str, Any]:
+    return {"version": __version__, "api": "v1", "schema_version": SCHEMA_VERSION}
+
+
+@router.get("/workspace", response_model=WorkspaceInfo, dependencies=[ReadKey],
+            responses=error_responses(*AUTH_ERRORS), summary="Counts, data range and segment dimensions")
+def workspace_info(request: Request) -> dict[str, Any]:
+    ws = state_of(request).workspace
+    counts = ws.counts()
+    bounds = ws.engine().data_range()
+    return {**counts, "first_day": bounds[0].isoformat() if bounds else None,
+            "last_day": bounds[1].isoformat() if bounds else None, "dimensions": ws.dimensions()}

@@ -1,0 +1,81 @@
+"""Signed webhooks from survey and referral tools, and their secrets (admin).
+
+``POST /v1/webhooks/{source}`` needs no API key: the HMAC-SHA256 signature
+of ``"{timestamp}.{body}"`` with the source's secret is the credential (see
+:mod:`advokit.webhooks`). The mapped events go through the same importer
+and come back with the same per-item results as ``POST /v1/events``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Body, Path, Request
+from fastapi.concurrency import run_in_threadpool
+
+from ..errors import DataError, PayloadTooLargeError
+from ..webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, to_events
+from .auth import AdminKey
+from .responses import SafeJSONResponse
+from .schemas import AUTH_ERRORS, BatchOut, NewSecretOut, SecretIn, SourceOut, error_responses
+from .state import AppState, state_of
+
+router = APIRouter(tags=["webhooks"])
+Source = Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="The sending tool, e.g. `delighted`")
+
+_RECEIVE_DOC: dict[str, Any] = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "description": "The tool's payload: canonical events, a survey response or a referral event"}}}},
+    "parameters": [
+        {"name": TIMESTAMP_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "Unix seconds when the delivery was signed"},
+        {"name": SIGNATURE_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "`sha256=` + hex HMAC-SHA256 of `{timestamp}.{body}` with the source's secret"},
+    ],
+}
+
+
+def _receive(state: AppState, source: str, body: bytes, timestamp: str | None,
+             signature: str | None) -> SafeJSONResponse:
+    found = state.webhooks.verify(source, body, timestamp, signature)
+    state.limiter.take("webhook:" + source)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise DataError("the webhook body is not JSON") from None
+    events = to_events(source, found.kind, payload)
+    if len(events) > state.settings.max_batch:
+        raise PayloadTooLargeError(f"{len(events):,} events are over the batch limit of {state.settings.max_batch:,}")
+    result = state.workspace.ingest_batch("events", events, source_name=f"webhook {source}")
+    return SafeJSONResponse(result.to_dict(), status_code=207 if result.rejected else 200)
+
+
+@router.post("/webhooks/{source}", response_model=None, openapi_extra=_RECEIVE_DOC,
+             summary="Receive a signed delivery from a tool",
+             responses={200: {"model": BatchOut, "description": "Every event accepted or duplicate"},
+                        207: {"model": BatchOut, "description": "Some events rejected"},
+                        **error_responses(401, 404, 413, 422, 429)})
+async def receive(request: Request, source: str = Source) -> SafeJSONResponse:
+    body = await request.body()
+    return await run_in_threadpool(_receive, state_of(request), source, body,
+                                   request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER))
+
+
+@router.get("/webhooks", response_model=list[SourceOut], dependencies=[AdminKey],
+            responses=error_responses(*AUTH_ERRORS), summary="The signed sources")
+def list_sources(request: Request) -> list[dict[str, Any]]:
+    return [s.to_dict() for s in state_of(request).webhooks.list()]
+
+
+@router.put("/webhooks/{source}/secret", response_model=NewSecretOut, dependencies=[AdminKey],
+            responses=error_responses(*AUTH_ERRORS), summary="Set or rotate a source's secret (shown once)")
+def set_secret(request: Request, source: str = Source, body: SecretIn | None = Body(None)) -> dict[str, Any]:
+    secret, found = state_of(request).webhooks.set_secret(source, kind=body.kind if body else None)
+    return {**found.to_dict(), "secret": secret}
+
+
+@router.delete("/webhooks/{source}", response_model=SourceOut, dependencies=[AdminKey],
+               responses=error_responses(*AUTH_ERRORS, 404), summary="Remove a source and its secret")
+def delete_source(request: Request, source: str = Source) -> dict[str, Any]:
+    return state_of(request).webhooks.delete(source).to_dict()

@@ -1,0 +1,271 @@
+"""Request and response bodies (strict pydantic models; they also make the OpenAPI document).
+
+Request bodies are checked for *shape*: the envelope, the JSON type of every
+field, unknown event fields, string lengths. A problem there fails the whole
+request with 422 listing every problem. Whether a value is *valid* (a known
+event type, a score in range, a readable date, a known customer) is the
+importer's business, exactly as for files: such items come back ``rejected``
+one by one, with their field and reason.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from ..catalogue import EVENT_TYPES
+
+_ATTRIBUTE = r"^[a-z_][a-z0-9_]{0,62}$"
+_RESERVED = {"updated_at", "import_id"}
+
+
+def _utf8(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _utf8(value)
+    if isinstance(value, dict):
+        return {_utf8(str(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+Text = Annotated[str, AfterValidator(_utf8)]
+Id = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_utf8)]
+Short = Annotated[str, Field(max_length=256), AfterValidator(_utf8)]
+When = Annotated[str, Field(min_length=1, max_length=64, description="ISO 8601 date or datetime; no zone = UTC"),
+                 AfterValidator(_utf8)]
+Properties = Annotated[dict[str, Any], AfterValidator(_clean)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class EventIn(_Strict):
+    """One event in the canonical format of the data contract."""
+
+    event_id: Id | None = Field(None, description="Idempotency key; absent: a hash of the content is used.")
+    customer_id: Id | None = Field(None, description="Required except for `mention`; must name a known customer.")
+    type: Short = Field(description="One of: " + ", ".join(EVENT_TYPES))
+    occurred_at: When
+    score: float | None = None
+    amount: float | None = None
+    text: Annotated[str, Field(max_length=100_000), AfterValidator(_utf8)] | None = None
+    channel: Short | None = None
+    ref: Short | None = None
+    properties: Properties | None = None
+
+
+class CustomerIn(BaseModel):
+    """One customer (data contract section 1); other keys are kept as string attributes."""
+
+    model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False,
+                              json_schema_extra={"propertyNames": {"pattern": _ATTRIBUTE,
+                                                                   "not": {"enum": sorted(_RESERVED)}}})
+    __pydantic_extra__: dict[str, Short | None] = Field(init=False)  # type: ignore[assignment]
+
+    customer_id: Id
+    name: Short | None = None
+    email: Short | None = None
+    segment: Short | None = None
+    industry: Short | None = None
+    region: Short | None = None
+    plan: Short | None = None
+    signup_at: When
+    churned_at: When | None = None
+    arr: float | None = None
+    referred_by: Id | None = None
+
+    @model_validator(mode="after")
+    def _attribute_names(self) -> "CustomerIn":
+        bad = [k for k in (self.__pydantic_extra__ or {}) if not re.match(_ATTRIBUTE, k) or k in _RESERVED]
+        if bad:
+            raise ValueError(f"invalid attribute names {bad}: use lower-case letters, digits and underscores, "
+                             "starting with a letter")
+        return self
+
+
+class EventsBatch(_Strict):
+    events: list[EventIn] = Field(description="The events to append (at most the server's batch limit).")
+
+
+class CustomersBatch(_Strict):
+    customers: list[CustomerIn] = Field(description="The customers to upsert (at most the server's batch limit).")
+
+
+# -- responses ------------------------------------------------------------------------
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    hint: str | None = None
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    """The one error shape of every endpoint."""
+
+    error: ErrorDetail
+
+
+class ItemError(BaseModel):
+    field: str | None
+    value: Any = None
+    reason: str | None
+
+
+class ItemOut(BaseModel):
+    index: int = Field(description="Position of the item in the request array, from 0.")
+    status: Literal["accepted", "duplicate", "rejected", "updated", "unchanged"]
+    id: str | None
+    errors: list[ItemError] = Field(default_factory=list)
+
+
+class BatchOut(BaseModel):
+    kind: Literal["customers", "events"]
+    received: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    updated: int | None = None
+    unchanged: int | None = None
+    items: list[ItemOut]
+
+
+class KpiRow(BaseModel):
+    """One KPI value (kpi-semantics.md output contract), plus one key per `by` dimension."""
+
+    model_config = ConfigDict(extra="allow")
+    kpi: str
+    period: str
+    period_start: str
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    n: int | None = None
+
+
+class KpiSummary(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    name: str
+    unit: str
+
+
+class KpiHit(KpiSummary):
+    score: float
+
+
+class KpiDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    name: str
+    unit: str
+    attributes: dict[str, Any]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Version(BaseModel):
+    version: str
+    api: str
+    schema_version: int
+
+
+class WorkspaceInfo(BaseModel):
+    customers: int
+    events: int
+    first_day: str | None
+    last_day: str | None
+    dimensions: list[str]
+
+
+class Profile(BaseModel):
+    customer: dict[str, Any]
+    summary: dict[str, Any]
+    timeline: list[dict[str, Any]]
+    timeline_total: int
+    limit: int
+    offset: int
+
+
+class Erasure(BaseModel):
+    erasure_id: str
+    subject_hash: str
+    events_removed: int
+    customers_removed: int
+    references_cleared: int
+    erased_at: str
+
+
+class Export(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    customer_id: str
+    exported_at: str
+    customer: dict[str, Any] | None
+    events: list[dict[str, Any]]
+
+
+class KeyIn(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_utf8)]
+    scope: Literal["read", "write", "admin"]
+
+
+class KeyOut(BaseModel):
+    id: str
+    name: str
+    scope: Literal["read", "write", "admin"]
+    created_at: str | None
+    revoked_at: str | None
+    active: bool
+
+
+class NewKeyOut(KeyOut):
+    key: str = Field(description="The key itself: shown this once, stored only as a hash.")
+
+
+class SecretIn(_Strict):
+    kind: Literal["auto", "canonical", "survey", "referral"] | None = None
+
+
+class SourceOut(BaseModel):
+    source: str
+    kind: str
+    created_at: str | None
+    rotated_at: str | None
+
+
+class NewSecretOut(SourceOut):
+    secret: str = Field(description="The shared secret: shown this once.")
+
+
+_DESCRIPTIONS = {401: "Missing, invalid or revoked API key", 403: "The key's scope is too low",
+                 404: "Not found", 413: "Body or batch over the limit", 422: "Invalid request (every problem listed)",
+                 429: "Rate limit exceeded (see Retry-After)"}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses an endpoint can answer (all in the one error shape)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        entry: dict[str, Any] = {"model": ErrorOut, "description": _DESCRIPTIONS[code]}
+        if code == 429:
+            entry["headers"] = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+        out[code] = entry
+    return out
+
+
+AUTH_ERRORS = (401, 403, 422, 429)

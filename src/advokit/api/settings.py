@@ -1,0 +1,59 @@
+"""The API's settings: one typed object feeding defaults, environment variables and ``serve --help``."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import InvalidArgumentError
+
+ENV_PREFIX = "ADVOKIT_API_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Limits of ``advokit serve``; each can be set as ``ADVOKIT_API_<NAME>`` or ``--<name>``."""
+
+    max_body_bytes: int = _setting(16 * 1024 * 1024, "Largest request body in bytes; larger is answered 413.")
+    max_batch: int = _setting(10_000, "Most customers or events in one batch; more is answered 413.")
+    rate: float = _setting(100.0, "Requests per second each API key (or webhook source) may sustain; 0: no limit.")
+    burst: int = _setting(200, "Requests a key may send at once before the rate applies (token bucket size).")
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value < 0 or (f.name in ("max_body_bytes", "max_batch", "burst") and value < 1):
+                raise InvalidArgumentError(f"setting {f.name} = {value} is out of range",
+                                           hint=f"{f.metadata['help']}")
+
+    @classmethod
+    def env_name(cls, name: str) -> str:
+        return ENV_PREFIX + name.upper()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "ApiSettings":
+        """Defaults, then ``ADVOKIT_API_*`` variables, then explicit ``overrides`` (None is ignored)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(cls.env_name(f.name))
+            if raw is not None:
+                try:
+                    values[f.name] = type(f.default)(raw)
+                except ValueError:
+                    raise InvalidArgumentError(f"{cls.env_name(f.name)}={raw!r} is not a number") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @classmethod
+    def describe(cls) -> list[dict[str, Any]]:
+        """Every setting with its default, variable and help (for --help and the docs)."""
+        return [{"name": f.name, "default": f.default, "env": cls.env_name(f.name), "help": f.metadata["help"]}
+                for f in dataclasses.fields(cls)]

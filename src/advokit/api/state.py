@@ -1,0 +1,26 @@
+"""What every request handler reaches: the workspace, the settings, the limiters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from ..keys import KeyStore
+from ..webhooks import WebhookStore
+from ..workspace import Workspace
+from .limits import RateLimiter
+from .settings import ApiSettings
+
+
+@dataclass
+class AppState:
+    workspace: Workspace
+    settings: ApiSettings
+    limiter: RateLimiter
+    keys: KeyStore
+    webhooks: WebhookStore
+
+
+def state_of(request: Request) -> AppState:
+    return request.app.state.advokit  # type: ignore[no-any-return]

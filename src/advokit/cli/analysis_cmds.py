@@ -1,0 +1,195 @@
+"""``advokit trend``, ``scorecard``, ``cohort`` and ``maturity``: thin shells over the Workspace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import InvalidArgumentError
+from .app import State, cli, format_option, pass_state
+from .render import emit, fmt_number, table
+
+GRAINS = click.Choice(["month", "quarter", "year"])
+
+
+def parse_filters(values: tuple[str, ...]) -> dict[str, str | None]:
+    """``--filter segment=Enterprise`` (repeatable); ``dim=`` keeps customers with the attribute empty."""
+    out: dict[str, str | None] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InvalidArgumentError(f"invalid filter {item!r}", hint="use --filter DIM=VALUE, e.g. segment=SMB")
+        out[name.strip()] = value if value != "" else None
+    return out
+
+
+def filter_option(fn: Any) -> Any:
+    return click.option("--filter", "filters", multiple=True, metavar="DIM=VALUE",
+                        help="Only customers whose attribute has this value (repeatable).")(fn)
+
+
+def _flag(value: Any) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+# ----------------------------------------------------------------- trend
+@cli.command("trend")
+@click.argument("kpi_ids", nargs=-1, required=True, metavar="ID [ID ...]")
+@click.option("--period", type=GRAINS, default="month", show_default=True)
+@click.option("--by", multiple=True, metavar="DIM", help="Split by a customer attribute (repeatable).")
+@click.option("--from", "start", metavar="DATE", help="Start of the range (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--to", "end", metavar="DATE", help="End of the range, exclusive.")
+@click.option("--rolling", type=click.IntRange(1, 60), default=3, show_default=True,
+              help="Periods in the rolling mean.")
+@filter_option
+@format_option()
+@pass_state
+def trend(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[str, ...], start: str | None,
+          end: str | None, rolling: int, filters: tuple[str, ...], fmt: str) -> None:
+    """KPI values with change, year-over-year, significance, rolling mean, band, target and status."""
+    ws = state.workspace()
+    rows = ws.analyze(list(kpi_ids), period=period, by=list(by), start=start, end=end,
+                      filters=parse_filters(filters), rolling=rolling)
+    if fmt == "json":
+        emit(rows, "json")
+        return
+    flat = [{**r, "band": (r["band"] or {}).get("label"), "target": (r["target"] or {}).get("value"),
+             "target_status": (r["target"] or {}).get("status"), "sig": _flag(r["change_significant"]),
+             "yoy_sig": _flag(r["yoy_significant"]), "small": "*" if r["small_sample"] else ""} for r in rows]
+    if fmt == "csv":
+        emit(flat, "csv", columns=[c for c in flat[0]] if flat else ["kpi", "period"])
+        return
+    columns = ["kpi", "period", *by, "value", "ci_low", "ci_high", "n", "small", "change", "sig", "yoy_change",
+               "yoy_sig", "rolling_mean", "band", "target", "status"]
+    units: dict[str, str] = {k: ws.kpi(k).unit for k in kpi_ids}
+    emit(flat, "table", columns=columns, units=units)
+
+
+# -------------------------------------------------------------- scorecard
+def _num(value: Any, unit: str) -> str:
+    return fmt_number(value, unit)
+
+
+def _scorecard_line(e: dict[str, Any], label: str) -> dict[str, str]:
+    unit = e["unit"]
+    ci = "" if e["ci_low"] is None else f"{_num(e['ci_low'], unit)} – {_num(e['ci_high'], unit)}"
+    change = "" if e["change"] is None else _num(e["change"], unit) + (" (sig)" if e["change_significant"] else "")
+    yoy = "" if e["yoy_change"] is None else _num(e["yoy_change"], unit) + (" (sig)" if e["yoy_significant"] else "")
+    target = "" if not e["target"] else f"{_num(e['target']['value'], unit)} {e['target']['status'] or ''}".strip()
+    bench = ", ".join(f"{_num(b['value'], unit)} {b.get('industry') or ''}".strip() for b in e.get("benchmarks", [])[:2])
+    return {"kpi": label, "value": _num(e["value"], unit), "95% CI": ci,
+            "n": ("" if e["n"] is None else f"{e['n']:,}") + ("*" if e["small_sample"] else ""),
+            "change": change, "YoY": yoy, "band": (e["band"] or {}).get("label", ""), "target": target,
+            "status": e["status"], "benchmark": bench}
+
+
+@cli.command("scorecard")
+@click.option("--period", "period", metavar="PERIOD", default=None,
+              help="YYYY-MM, YYYY-Qn or YYYY. Default: the latest complete month.")
+@click.option("--by", default=None, metavar="DIM", help="Also show every KPI by this customer attribute.")
+@click.option("--rolling", type=click.IntRange(1, 60), default=None, help="Periods in the rolling mean (default 3).")
+@filter_option
+@format_option(("table", "json"))
+@pass_state
+def scorecard(state: State, period: str | None, by: str | None, rolling: int | None, filters: tuple[str, ...],
+              fmt: str) -> None:
+    """Every KPI of one period by focus area: value, CI, change, significance, band, target, benchmark."""
+    ws = state.workspace()
+    label = period or ws.latest_complete_period("month")
+    if label is None:
+        raise InvalidArgumentError("the workspace holds no data", hint="give --period or import data first")
+    card = ws.scorecard(label, by=by, filters=parse_filters(filters), rolling=rolling)
+    if fmt == "json":
+        emit(card, "json")
+        return
+    out = [f"Scorecard {card['period']} (vs {card['previous_period']}; year ago {card['year_ago_period']})"
+           + (f", by {by}" if by else "")]
+    columns = ["kpi", "value", "95% CI", "n", "change", "YoY", "band", "target", "status", "benchmark"]
+    for area in card["focus_areas"]:
+        lines = []
+        for e in area["kpis"]:
+            lines.append(_scorecard_line(e, e["name"]))
+            for g in e.get("groups", []):
+                lines.append(_scorecard_line(g, f"  {g['group'] if g['group'] is not None else '(empty)'}"))
+        out += ["", area["name"], table(lines, columns) if lines else "(no KPIs)"]
+    out += ["", "* small sample (n < 30); (sig) significant at 95 %"]
+    click.echo("\n".join(out))
+
+
+# ----------------------------------------------------------------- compare
+@cli.command("compare")
+@click.argument("kpi_ids", nargs=-1, required=True, metavar="ID [ID ...]")
+@click.option("--period", "period", required=True, metavar="PERIOD", help="YYYY-MM, YYYY-Qn or YYYY.")
+@click.option("--by", required=True, metavar="DIM", help="The customer attribute, e.g. segment.")
+@click.option("--a", "group_a", required=True, metavar="VALUE", help="First group (e.g. SMB).")
+@click.option("--b", "group_b", required=True, metavar="VALUE", help="Second group (e.g. Enterprise).")
+@filter_option
+@format_option()
+@pass_state
+def compare(state: State, kpi_ids: tuple[str, ...], period: str, by: str, group_a: str, group_b: str,
+            filters: tuple[str, ...], fmt: str) -> None:
+    """Compare two segments in one period: values, intervals and whether the difference is significant."""
+    ws = state.workspace()
+    rows = ws.compare(list(kpi_ids), period=period, by=by, a=group_a, b=group_b, filters=parse_filters(filters))
+    if fmt == "json":
+        emit(rows, "json")
+        return
+    flat = [{"kpi": r["kpi"], "period": r["period"], f"{group_a}": r["a"]["value"], f"{group_a} n": r["a"]["n"],
+             f"{group_b}": r["b"]["value"], f"{group_b} n": r["b"]["n"], "difference": r["difference"],
+             "p_value": r["p_value"], "significant": _flag(r["significant"])} for r in rows]
+    emit(flat, fmt, columns=list(flat[0]) if flat else ["kpi"])
+
+
+# ------------------------------------------------------------------ cohort
+@cli.command("cohort")
+@click.option("--period", "grain", type=GRAINS, default="month", show_default=True, help="Cohort grain.")
+@click.option("--basis", type=click.Choice(["logo", "revenue"]), default="logo", show_default=True)
+@click.option("--activity", multiple=True, metavar="TYPE",
+              help="Count a customer as retained in a period only with an event of this type (repeatable); "
+                   "default: active (not churned).")
+@click.option("--from", "start", metavar="DATE", help="First signup cohort (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--to", "end", metavar="DATE", help="End of the signup range, exclusive.")
+@filter_option
+@format_option()
+@pass_state
+def cohort(state: State, grain: str, basis: str, activity: tuple[str, ...], start: str | None, end: str | None,
+           filters: tuple[str, ...], fmt: str) -> None:
+    """Customer retention matrix by signup cohort (rates in percent)."""
+    rows = state.workspace().cohorts(grain=grain, basis=basis, start=start, end=end,
+                                     filters=parse_filters(filters), activity=list(activity) or None)
+    if fmt in ("json", "csv"):
+        emit(rows, fmt, columns=["cohort", "cohort_start", "size", "offset", "period", "retained", "base", "rate",
+                                 "small_sample"])
+        return
+    if not rows:
+        click.echo("(no cohorts)")
+        return
+    width = max(r["offset"] for r in rows) + 1
+    matrix: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        line = matrix.setdefault(r["cohort"], {"cohort": r["cohort"], "size": r["size"],
+                                               "base": fmt_number(r["base"], "money" if basis == "revenue" else None)})
+        line[str(r["offset"])] = "" if r["rate"] is None else f"{r['rate']:.1f}"
+    columns = ["cohort", "size", *(["base"] if basis == "revenue" else []), *[str(i) for i in range(width)]]
+    click.echo(table(list(matrix.values()), columns))
+
+
+# ---------------------------------------------------------------- maturity
+@cli.command("maturity")
+@format_option(("text", "json"), default="text")
+@pass_state
+def maturity(state: State, fmt: str) -> None:
+    """Assess the workspace against the four maturity stages and say what would move it up."""
+    result = state.workspace().maturity()
+    if fmt == "json":
+        emit(result, "json")
+        return
+    lines = [f"Maturity: {result['stage_name']} (level {result['level']} of 4)", f"  {result['description']}", ""]
+    for stage in result["stages"]:
+        lines.append(f"{stage['name']}: {'reached' if stage['reached'] else 'not reached'}")
+        for c in stage["criteria"]:
+            lines.append(f"  [{'x' if c['met'] else ' '}] {c['label']} — {c['evidence']}")
+    if result["next_steps"]:
+        lines += ["", f"To reach {result['next_stage_name']}:"] + [f"  - {s}" for s in result["next_steps"]]
+    click.echo("\n".join(lines))

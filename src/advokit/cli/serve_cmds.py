@@ -1,0 +1,146 @@
+"""``advokit serve``, ``advokit apikey ...`` and ``advokit webhook ...``: thin shells over the services."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import ipaddress
+from typing import Any
+
+import click
+
+from ..api.settings import ApiSettings
+from ..keys import SCOPES
+from ..webhooks import KINDS, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from .app import State, cli, format_option, pass_state
+from .render import emit
+
+
+def _limit_options(fn: Any) -> Any:
+    """One ``--name`` option per API setting (default, variable and help from ApiSettings)."""
+    for f in reversed(dataclasses.fields(ApiSettings)):
+        kind = click.FloatRange(0) if isinstance(f.default, float) else click.IntRange(0)
+        fn = click.option(f"--{f.name.replace('_', '-')}", f.name, type=kind, default=None,
+                          help=f"{f.metadata['help']} [default: {f.default}; env: {ApiSettings.env_name(f.name)}]")(fn)
+    return fn
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _extra_routers(ws: Any) -> list[Any]:
+    """The dashboard's routers, when the dashboard package is installed (mounted at /)."""
+    if importlib.util.find_spec("advokit.web") is None:
+        return []
+    import advokit.web as web
+
+    factory = getattr(web, "routers", None)
+    return list(factory(ws)) if factory else []
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to bind.")
+@_limit_options
+@click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
+@pass_state
+def serve(state: State, host: str, port: int, access_log: bool, **limits: Any) -> None:
+    """Serve the REST API (under /v1, OpenAPI at /openapi.json) over the workspace, in one process."""
+    import uvicorn
+
+    from ..api import create_app
+
+    settings = ApiSettings.from_env(**limits)
+    ws = state.workspace()
+    if not _loopback(host):
+        keys = ws.api_keys().list(include_revoked=False)
+        if not keys:
+            click.echo(f"warning: serving on {host} beyond loopback and the workspace has no API key: every "
+                       "endpoint but /v1/health will answer 401; create one with `advokit apikey create`", err=True)
+        click.echo("warning: the API speaks plain HTTP; put it behind a TLS proxy when it leaves this machine",
+                   err=True)
+    app = create_app(ws, settings=settings, extra_routers=_extra_routers(ws))
+    click.echo(f"advokit API on http://{host}:{port}/v1 (OpenAPI: /openapi.json); workspace {ws.path}", err=True)
+    uvicorn.run(app, host=host, port=port, workers=1, log_level="warning", access_log=access_log,
+                timeout_graceful_shutdown=10)
+
+
+@cli.group()
+def apikey() -> None:
+    """Create, list and revoke API keys (stored only as hashes)."""
+
+
+@apikey.command("create")
+@click.option("--scope", type=click.Choice(SCOPES), required=True, help="read < write < admin.")
+@click.option("--name", required=True, help="What the key is for, e.g. crm-sync.")
+@format_option(("text", "json"), default="text")
+@pass_state
+def apikey_create(state: State, scope: str, name: str, fmt: str) -> None:
+    """Create a key and print it once (it cannot be shown again)."""
+    new = state.workspace().api_keys().create(name=name, scope=scope)
+    if fmt == "json":
+        emit(new.to_dict(), "json")
+        return
+    click.echo(new.key)
+    click.echo(f"key {new.info.id} ({new.info.name}, scope {new.info.scope}): shown once, store it now; "
+               "send it as `Authorization: Bearer KEY`", err=True)
+
+
+@apikey.command("list")
+@format_option()
+@pass_state
+def apikey_list(state: State, fmt: str) -> None:
+    """List keys (never their secrets)."""
+    rows = [k.to_dict() for k in state.workspace().api_keys().list()]
+    emit(rows, fmt, columns=["id", "name", "scope", "created_at", "revoked_at", "active"])
+
+
+@apikey.command("revoke")
+@click.argument("key_id")
+@format_option(("text", "json"), default="text")
+@pass_state
+def apikey_revoke(state: State, key_id: str, fmt: str) -> None:
+    """Revoke a key by its id; it stops working at once."""
+    key = state.workspace().api_keys().revoke(key_id)
+    if fmt == "json":
+        emit(key.to_dict(), "json")
+    else:
+        click.echo(f"revoked key {key.id} ({key.name}) at {key.revoked_at}")
+
+
+@cli.group()
+def webhook() -> None:
+    """Secrets of signed webhook sources (survey and referral tools)."""
+
+
+@webhook.command("secret")
+@click.argument("source")
+@click.option("--kind", type=click.Choice(KINDS), default=None,
+              help="Payload shape of the source (default: auto-detect; kept on rotation).")
+@format_option(("text", "json"), default="text")
+@pass_state
+def webhook_secret(state: State, source: str, kind: str | None, fmt: str) -> None:
+    """Set or rotate SOURCE's shared secret and print it once (the previous one works 24 h more)."""
+    secret, found = state.workspace().webhooks().set_secret(source, kind=kind)
+    if fmt == "json":
+        emit({**found.to_dict(), "secret": secret}, "json")
+        return
+    click.echo(secret)
+    click.echo(f"secret of webhook source {source!r} (kind {found.kind}): shown once. Sign each delivery: "
+               f"{TIMESTAMP_HEADER}: <unix seconds>, {SIGNATURE_HEADER}: sha256=HMAC-SHA256(secret, "
+               f"'<timestamp>.<body>'); POST it to /v1/webhooks/{source}", err=True)
+
+
+@webhook.command("list")
+@format_option()
+@pass_state
+def webhook_list(state: State, fmt: str) -> None:
+    """List signed sources (never their secrets)."""
+    rows = [s.to_dict() for s in state.workspace().webhooks().list()]
+    emit(rows, fmt, columns=["source", "kind", "created_at", "rotated_at"])

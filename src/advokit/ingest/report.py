@@ -1,0 +1,66 @@
+"""What an import did: counts, every reject reason, per-item results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["accepted", "duplicate", "rejected", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of one input row."""
+
+    row: int
+    column: str | None
+    value: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one input row (API batches ask for these)."""
+
+    row: int
+    status: Status
+    id: str | None
+    errors: tuple[RowError, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"row": self.row, "status": self.status, "id": self.id}
+        if self.errors:
+            out["errors"] = [e.to_dict() for e in self.errors]
+        return out
+
+
+@dataclass
+class ImportReport:
+    kind: Literal["customers", "events"]
+    source: str
+    rows: int = 0
+    imported: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    rejects_path: str | None = None
+    items: list[ItemResult] | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind, "source": self.source, "rows": self.rows, "imported": self.imported,
+            "rejected": self.rejected, "duplicates": self.duplicates, "updated": self.updated,
+            "unchanged": self.unchanged, "errors": [e.to_dict() for e in self.errors],
+            "rejects_path": self.rejects_path,
+        }
+        if self.ignored_columns:
+            out["ignored_columns"] = list(self.ignored_columns)
+        if self.items is not None:
+            out["items"] = [i.to_dict() for i in self.items]
+        return out

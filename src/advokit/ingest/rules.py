@@ -1,0 +1,194 @@
+"""The validation rules of the data contract as SQL expressions over a staging table.
+
+The SQL text here is built only from this module's constants and column
+names of the data contract: never from input values, which stay in tables.
+Each rule yields a ``{column, value, reason}`` struct or NULL; a row's
+problems are the non-null ones.
+"""
+
+from __future__ import annotations
+
+from ..catalogue.model import EVENT_TYPES
+
+#: type -> (min, max, required) for scored event types
+SCORE_RULES: dict[str, tuple[int, int, bool]] = {
+    "nps_response": (0, 10, True),
+    "csat_response": (1, 5, True),
+    "advocacy_rating": (1, 5, True),
+    "ces_response": (1, 7, True),
+    "review": (1, 5, False),
+}
+POSITIVE_AMOUNT_TYPES = ("expansion", "contraction")
+EVENT_FIELDS = ("event_id", "customer_id", "type", "occurred_at", "score", "amount", "text", "channel", "ref",
+                "properties")
+CUSTOMER_FIELDS = ("customer_id", "name", "email", "segment", "industry", "region", "plan", "signup_at",
+                   "churned_at", "arr", "referred_by")
+
+
+def q(name: str) -> str:
+    """Quote an identifier (double quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(text: str) -> str:
+    """A SQL string literal of one of this module's constants."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def err(column: str | None, value_sql: str, reason_sql: str) -> str:
+    col = lit(column) if column else "NULL"
+    return (f"{{'column': CAST({col} AS VARCHAR), 'value': left(CAST({value_sql} AS VARCHAR), 200), "
+            f"'reason': CAST({reason_sql} AS VARCHAR)}}")
+
+
+def text_col(name: str, present: set[str]) -> str:
+    """A column as trimmed text, empty meaning absent."""
+    return f"NULLIF(trim(CAST({q(name)} AS VARCHAR)), '')" if name in present else "CAST(NULL AS VARCHAR)"
+
+
+def timestamp_expr(raw: str, duck_type: str | None) -> str:
+    """An input date/datetime column to naive UTC TIMESTAMP (NULL when unparseable)."""
+    if duck_type is None:
+        return "CAST(NULL AS TIMESTAMP)"
+    t = duck_type.upper()
+    if t.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"timezone('UTC', {raw})"
+    if t.startswith("TIMESTAMP") or t == "DATE":
+        return f"CAST({raw} AS TIMESTAMP)"
+    # text: ISO 8601 date or datetime; a value without a zone is UTC (the session zone)
+    return f"timezone('UTC', TRY_CAST(NULLIF(trim(CAST({raw} AS VARCHAR)), '') AS TIMESTAMPTZ))"
+
+
+def number_expr(raw: str, duck_type: str | None) -> str:
+    if duck_type is None:
+        return "CAST(NULL AS DOUBLE)"
+    return f"TRY_CAST(NULLIF(trim(CAST({raw} AS VARCHAR)), '') AS DOUBLE)"
+
+
+def json_expr(raw: str, duck_type: str | None) -> str:
+    if duck_type is None:
+        return "CAST(NULL AS VARCHAR)"
+    if duck_type.upper() in ("VARCHAR", "JSON"):
+        return f"CAST(json(TRY_CAST(NULLIF(trim({raw}), '') AS JSON)) AS VARCHAR)"
+    return f"CAST(to_json({raw}) AS VARCHAR)"
+
+
+def bad_number(raw: str, num: str) -> str:
+    return f"({raw} IS NOT NULL AND ({num} IS NULL OR isnan({num}) OR isinf({num})))"
+
+
+def event_normalise_sql(types: dict[str, str]) -> str:
+    """SELECT list turning the staged columns into typed, trimmed event fields."""
+    present = set(types)
+    raw_ts = text_col("occurred_at", present)
+    parts = [
+        "_row",
+        "_bad" if "_bad" in present else "CAST(NULL AS VARCHAR) AS _bad",
+        f"{text_col('event_id', present)} AS event_id_raw",
+        f"{text_col('customer_id', present)} AS customer_id",
+        f"{text_col('type', present)} AS type",
+        f"{raw_ts} AS occurred_raw",
+        f"{timestamp_expr(q('occurred_at'), types.get('occurred_at'))} AS occurred_at",
+        f"{text_col('score', present)} AS score_raw",
+        f"{number_expr(q('score'), types.get('score'))} AS score",
+        f"{text_col('amount', present)} AS amount_raw",
+        f"{number_expr(q('amount'), types.get('amount'))} AS amount",
+        f"{text_col('text', present)} AS text",
+        f"{text_col('channel', present)} AS channel",
+        f"{text_col('ref', present)} AS ref",
+        f"{text_col('properties', present)} AS properties_raw",
+        f"{json_expr(q('properties'), types.get('properties'))} AS properties",
+    ]
+    return ",\n  ".join(parts)
+
+
+def event_errors_sql() -> str:
+    """The list of problems of a normalised event row (table alias ``n``, ``known`` flag)."""
+    type_list = ", ".join(lit(t) for t in EVENT_TYPES)
+    rules = [
+        f"""CASE WHEN n.type IS NULL THEN {err('type', 'NULL', lit('type is required'))}
+             WHEN n.type NOT IN ({type_list}) THEN {err('type', 'n.type',
+                 lit('unknown event type ') + " || '''' || n.type || '''' || " + lit(' (see the data contract for the event types)'))}
+        END""",
+        f"""CASE WHEN n.customer_id IS NULL AND coalesce(n.type, '') <> 'mention'
+                 THEN {err('customer_id', 'NULL', lit('customer_id is required (except for mention events)'))}
+             WHEN n.customer_id IS NOT NULL AND NOT n.known
+                 THEN {err('customer_id', 'n.customer_id',
+                     lit('unknown customer ') + " || '''' || n.customer_id || '''' || " + lit(' (import the customer first)'))}
+        END""",
+        f"""CASE WHEN n.occurred_raw IS NULL THEN {err('occurred_at', 'NULL', lit('occurred_at is required'))}
+             WHEN n.occurred_at IS NULL THEN {err('occurred_at', 'n.occurred_raw',
+                 "'''' || n.occurred_raw || ''' is not an ISO 8601 date or datetime'")}
+        END""",
+    ]
+    score_cases = [f"WHEN {bad_number('n.score_raw', 'n.score')} THEN "
+                   f"{err('score', 'n.score_raw', lit('score must be a number'))}"]
+    for t, (lo, hi, required) in SCORE_RULES.items():
+        if required:
+            score_cases.append(f"WHEN n.type = {lit(t)} AND n.score_raw IS NULL THEN "
+                               f"{err('score', 'NULL', lit(f'score is required for {t}'))}")
+        score_cases.append(f"WHEN n.type = {lit(t)} AND n.score <> floor(n.score) THEN "
+                           f"{err('score', 'n.score_raw', lit(f'score must be a whole number for {t}'))}")
+        score_cases.append(f"WHEN n.type = {lit(t)} AND (n.score < {lo} OR n.score > {hi}) THEN "
+                           f"{err('score', 'n.score_raw', lit('score ') + ' || n.score_raw || ' + lit(f' is out of range {lo}–{hi} for {t}'))}")
+    rules.append("CASE " + "\n ".join(score_cases) + " END")
+    positive = ", ".join(lit(t) for t in POSITIVE_AMOUNT_TYPES)
+    rules.append(f"""CASE WHEN {bad_number('n.amount_raw', 'n.amount')} THEN {err('amount', 'n.amount_raw', lit('amount must be a number'))}
+             WHEN n.amount < 0 THEN {err('amount', 'n.amount_raw', lit('amount must not be negative'))}
+             WHEN n.type IN ({positive}) AND n.amount IS NULL THEN {err('amount', 'NULL', "'amount is required for ' || n.type")}
+             WHEN n.type IN ({positive}) AND n.amount = 0 THEN {err('amount', 'n.amount_raw', "'amount must be greater than 0 for ' || n.type")}
+        END""")
+    rules.append(f"""CASE WHEN n.properties_raw IS NOT NULL AND (n.properties IS NULL OR json_type(CAST(n.properties AS JSON)) <> 'OBJECT')
+                 THEN {err('properties', 'n.properties_raw', lit('properties must be a JSON object'))} END""")
+    rules.append(f"""CASE WHEN n.type = 'follow_up' AND n.ref IS NULL
+                 THEN {err('ref', 'NULL', lit('ref is required for follow_up (the event_id of the answer followed up)'))} END""")
+    return _problems(rules)
+
+
+def event_id_sql() -> str:
+    """The idempotency key: the given event_id, else a hash of the row's normalised content."""
+    content = ", ".join([
+        "coalesce(n.customer_id, '')", "coalesce(n.type, '')",
+        "coalesce(strftime(n.occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), '')",
+        "coalesce(CAST(n.score AS VARCHAR), '')", "coalesce(CAST(n.amount AS VARCHAR), '')",
+        "coalesce(n.text, '')", "coalesce(n.channel, '')", "coalesce(n.ref, '')", "coalesce(n.properties, '')",
+    ])
+    return f"coalesce(n.event_id_raw, 'h' || md5(concat_ws(chr(31), {content})))"
+
+
+def customer_normalise_sql(types: dict[str, str], extras: list[str]) -> str:
+    present = set(types)
+    parts = ["_row", "_bad" if "_bad" in present else "CAST(NULL AS VARCHAR) AS _bad"]
+    for name in ("customer_id", "name", "email", "segment", "industry", "region", "plan", "referred_by"):
+        parts.append(f"{text_col(name, present)} AS {q(name)}")
+    for name in ("signup_at", "churned_at"):
+        parts.append(f"{text_col(name, present)} AS {q(name + '_raw')}")
+        parts.append(f"{timestamp_expr(q(name), types.get(name))} AS {q(name)}")
+    parts.append(f"{text_col('arr', present)} AS arr_raw")
+    parts.append(f"{number_expr(q('arr'), types.get('arr'))} AS arr")
+    for name in extras:
+        parts.append(f"{text_col(name, present)} AS {q(name)}")
+    return ",\n  ".join(parts)
+
+
+def customer_errors_sql() -> str:
+    rules = [
+        f"CASE WHEN n.customer_id IS NULL THEN {err('customer_id', 'NULL', lit('customer_id is required'))} END",
+        f"""CASE WHEN n.signup_at_raw IS NULL THEN {err('signup_at', 'NULL', lit('signup_at is required'))}
+             WHEN n.signup_at IS NULL THEN {err('signup_at', 'n.signup_at_raw', "'''' || n.signup_at_raw || ''' is not an ISO 8601 date or datetime'")}
+        END""",
+        f"""CASE WHEN n.churned_at_raw IS NOT NULL AND n.churned_at IS NULL
+                 THEN {err('churned_at', 'n.churned_at_raw', "'''' || n.churned_at_raw || ''' is not an ISO 8601 date or datetime'")}
+             WHEN n.churned_at < n.signup_at THEN {err('churned_at', 'n.churned_at_raw', lit('churned_at precedes signup_at'))}
+        END""",
+        f"""CASE WHEN {bad_number('n.arr_raw', 'n.arr')} THEN {err('arr', 'n.arr_raw', lit('arr must be a number'))}
+             WHEN n.arr < 0 THEN {err('arr', 'n.arr_raw', lit('arr must not be negative'))}
+        END""",
+    ]
+    return _problems(rules)
+
+
+def _problems(rules: list[str]) -> str:
+    """A row's problems: why it could not be read at all, else every failed rule."""
+    checks = "list_filter([\n  " + ",\n  ".join(rules) + "\n], lambda x: x IS NOT NULL)"
+    return f"CASE WHEN n._bad IS NOT NULL THEN [{err(None, 'NULL', 'n._bad')}] ELSE {checks} END"

@@ -1,0 +1,198 @@
+"""The core services behind the API: keys, webhooks, customer profiles and GDPR (no HTTP)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from advokit import storage
+from advokit.errors import AuthError, DataError, ForbiddenError, InvalidArgumentError, NotFoundError
+from advokit.keys import allows
+from advokit.webhooks import sign, to_events
+
+from .analysis_support import load_worked_example, workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path):  # type: ignore[no-untyped-def]
+    w = workspace(tmp_path / "s.duckdb")
+    load_worked_example(w)
+    yield w
+    w.close()
+
+
+# -- keys ---------------------------------------------------------------------------
+def test_a_key_is_shown_once_and_stored_only_as_a_salted_hash(ws) -> None:  # type: ignore[no-untyped-def]
+    new = ws.api_keys().create(name="crm", scope="write")
+    stored = ws.db.cursor().execute("SELECT key_hash FROM api_keys WHERE key_id = ?", [new.info.id]).fetchone()[0]
+    assert new.key not in stored and new.key.split("_", 2)[2] not in stored
+    assert stored.startswith("hmac-sha256$")
+    other = ws.api_keys().create(name="crm", scope="write")
+    assert other.key != new.key
+    assert ws.api_keys().authenticate(new.key).scope == "write"
+    assert "key" not in ws.api_keys().list()[0].to_dict()
+
+
+def test_scopes_are_ordered_and_enforced(ws) -> None:  # type: ignore[no-untyped-def]
+    assert allows("admin", "write") and allows("write", "read") and not allows("read", "write")
+    read = ws.api_keys().create(name="r", scope="read")
+    with pytest.raises(ForbiddenError):
+        ws.api_keys().authenticate(read.key, need="admin")
+    with pytest.raises(InvalidArgumentError):
+        ws.api_keys().create(name="x", scope="root")
+
+
+@pytest.mark.parametrize("token", [None, "", "adk_000000000000_" + "x" * 43, "Bearer abc", "adk_"])
+def test_bad_keys_are_refused(ws, token) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(AuthError) as err:
+        ws.api_keys().authenticate(token)
+    assert not isinstance(err.value, ForbiddenError)
+
+
+def test_a_revoked_key_stops_working(ws) -> None:  # type: ignore[no-untyped-def]
+    new = ws.api_keys().create(name="tmp", scope="admin")
+    assert ws.api_keys().revoke(new.info.id).revoked_at is not None
+    with pytest.raises(AuthError):
+        ws.api_keys().authenticate(new.key)
+    with pytest.raises(NotFoundError):
+        ws.api_keys().revoke("nope")
+
+
+def test_a_tampered_key_with_a_known_id_is_refused(ws) -> None:  # type: ignore[no-untyped-def]
+    new = ws.api_keys().create(name="t", scope="read")
+    tampered = new.key[:-1] + ("A" if new.key[-1] != "A" else "B")
+    with pytest.raises(AuthError):
+        ws.api_keys().authenticate(tampered)
+
+
+# -- webhooks -----------------------------------------------------------------------
+def test_webhook_signatures_good_bad_stale_future_and_rotation(ws) -> None:  # type: ignore[no-untyped-def]
+    hooks = ws.webhooks()
+    secret, src = hooks.set_secret("delighted", kind="survey")
+    assert src.kind == "survey" and secret.startswith("whsec_")
+    body = b'{"x": 1}'
+    now = int(time.time())
+    assert hooks.verify("delighted", body, str(now), sign(secret, now, body)).kind == "survey"
+    with pytest.raises(AuthError, match="does not match"):
+        hooks.verify("delighted", body + b" ", str(now), sign(secret, now, body))
+    with pytest.raises(AuthError, match="does not match"):
+        hooks.verify("delighted", body, str(now), sign("whsec_other", now, body))
+    with pytest.raises(AuthError, match="older than 5 minutes"):
+        hooks.verify("delighted", body, str(now - 301), sign(secret, now - 301, body))
+    with pytest.raises(AuthError, match="future"):
+        hooks.verify("delighted", body, str(now + 120), sign(secret, now + 120, body))
+    with pytest.raises(AuthError, match="missing"):
+        hooks.verify("delighted", body, None, None)
+    with pytest.raises(NotFoundError):
+        hooks.verify("unknown", body, str(now), sign(secret, now, body))
+    new_secret, rotated = hooks.set_secret("delighted")
+    assert rotated.kind == "survey" and rotated.rotated_at is not None
+    assert hooks.verify("delighted", body, str(now), sign(new_secret, now, body))
+    assert hooks.verify("delighted", body, str(now), sign(secret, now, body))  # grace period
+    stored = ws.db.cursor().execute("SELECT count(*) FROM webhook_sources").fetchone()[0]
+    assert stored == 1 and [s.source for s in hooks.list()] == ["delighted"]
+    with pytest.raises(InvalidArgumentError):
+        hooks.set_secret("Bad Name")
+
+
+def test_survey_and_referral_payloads_map_to_canonical_events() -> None:
+    survey = {"event_type": "survey_response.created",
+              "event_data": {"id": 77, "score": 9, "comment": "great", "created_at": 1738227600,
+                             "survey_type": "nps", "person": {"id": "p1", "email": "x@y.example"},
+                             "person_properties": {"customer_id": "A"}}}
+    [ev] = to_events("delighted", "auto", survey)
+    assert ev == {"event_id": "delighted:77", "customer_id": "A", "type": "nps_response",
+                  "occurred_at": "2025-01-30T09:00:00Z", "score": 9, "text": "great", "channel": "survey",
+                  "properties": {"webhook_source": "delighted"}}
+    assert "x@y.example" not in json.dumps(ev)
+    referral = {"type": "referral.converted", "id": "evt_9", "created_at": "2025-01-18T10:00:00Z",
+                "data": {"referral_code": "REF-1", "advocate": {"customer_id": "C"},
+                         "referred": {"customer_id": "Z", "email": "z@z.example"}, "amount": 1200}}
+    [ev] = to_events("friendbuy", "auto", referral)
+    assert ev["type"] == "referral_converted" and ev["customer_id"] == "C" and ev["amount"] == 1200
+    assert ev["ref"] == "REF-1" and ev["properties"]["new_customer_id"] == "Z"
+    assert to_events("x", "auto", {"events": [{"type": "review"}]}) == [{"type": "review"}]
+    assert to_events("x", "canonical", {"type": "review"}) == [{"type": "review"}]
+    with pytest.raises(DataError):
+        to_events("x", "survey", {"event_type": "survey_response.created", "event_data": {"survey_type": "zzz"}})
+    with pytest.raises(DataError):
+        to_events("x", "referral", {"type": "referral.paid"})
+
+
+# -- customers and GDPR ---------------------------------------------------------------
+def test_profile_has_the_customer_a_summary_and_a_timeline(ws) -> None:  # type: ignore[no-untyped-def]
+    p = ws.customer("A", limit=2)
+    assert p["customer"]["customer_id"] == "A" and p["customer"]["segment"] == "SMB"
+    assert p["summary"]["events"] == 4 and p["summary"]["advocacy_actions"] == 2
+    assert p["summary"]["latest_nps_score"] == 7.0
+    assert len(p["timeline"]) == 2 and p["timeline_total"] == 4
+    assert p["timeline"][0]["occurred_at"] == "2025-01-28T16:00:00Z"
+    with pytest.raises(NotFoundError):
+        ws.customer("nobody")
+
+
+def test_export_then_erase_removes_everything_and_records_no_personal_data(ws) -> None:  # type: ignore[no-untyped-def]
+    with ws.db.transaction() as cur:
+        cur.execute("UPDATE customers SET name = 'Cobalt Inc', email = 'cx@cobalt.example' WHERE customer_id = 'C'")
+        cur.execute("UPDATE customers SET referred_by = 'C' WHERE customer_id = 'B'")
+        cur.execute("UPDATE events SET properties = '{\"new_customer_id\": \"C\"}' WHERE customer_id = 'B' "
+                    "AND type = 'referral_sent'")
+    before = ws.values(["nps"], period="month", start="2025-01", end="2025-02")[0]
+    assert before["value"] == 25.0
+    export = ws.export_customer("C")
+    assert export["customer"]["email"] == "cx@cobalt.example" and len(export["events"]) == 2
+    assert export["customers_referred"] == ["B"] and len(export["named_in_referral_events"]) == 2
+    record = ws.erase_customer("C")
+    assert record["events_removed"] == 2 and record["customers_removed"] == 1
+    cur = ws.db.cursor()
+    assert cur.execute("SELECT count(*) FROM customers WHERE customer_id = 'C'").fetchone()[0] == 0
+    assert cur.execute("SELECT count(*) FROM events WHERE customer_id = 'C'").fetchone()[0] == 0
+    assert cur.execute("SELECT referred_by FROM customers WHERE customer_id = 'B'").fetchone()[0] is None
+    assert cur.execute("SELECT count(*) FROM events WHERE contains(properties, 'C')").fetchone()[0] == 0
+    erasures = cur.execute("SELECT * FROM erasures").fetchall()
+    assert len(erasures) == 1 and not any("C" == v or "Cobalt" in str(v) for v in erasures[0])
+    from advokit.privacy import was_erased
+
+    assert was_erased(ws.db, "C") and not was_erased(ws.db, "A")
+    after = ws.values(["nps"], period="month", start="2025-01", end="2025-02")[0]
+    assert after["value"] == pytest.approx(200 / 3) and after["n"] == 3  # A 10, B 9, A 7
+    assert after == ws.compute(["nps"], period="month", start="2025-01", end="2025-02").to_dicts()[0]
+    with pytest.raises(NotFoundError):
+        ws.erase_customer("C")
+    with pytest.raises(NotFoundError):
+        ws.export_customer("C")
+
+
+def test_erasure_is_one_transaction(ws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import advokit.privacy as privacy
+
+    def boom(*a, **k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("crash in the middle")
+
+    monkeypatch.setattr(privacy, "subject_hash", boom)
+    with pytest.raises(RuntimeError):
+        ws.erase_customer("C")
+    cur = ws.db.cursor()
+    assert cur.execute("SELECT count(*) FROM customers WHERE customer_id = 'C'").fetchone()[0] == 1
+    assert cur.execute("SELECT count(*) FROM events WHERE customer_id = 'C'").fetchone()[0] == 2
+
+
+def test_a_version_1_workspace_is_migrated_to_version_2(tmp_path: Path) -> None:
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in storage.MIGRATIONS[0]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO api_keys VALUES ('k', 'n', 'read', 'h', NULL, NULL)")
+    con.close()
+    db = storage.Database(path)
+    try:
+        assert db.schema_version() == storage.SCHEMA_VERSION == 2
+        assert db.cursor().execute("SELECT count(*) FROM webhook_sources").fetchone()[0] == 0
+        assert db.cursor().execute("SELECT count(*) FROM api_keys").fetchone()[0] == 1
+    finally:
+        db.close()
