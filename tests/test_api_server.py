@@ -15,7 +15,7 @@ import pytest
 
 from advokit.webhooks import sign
 
-from .api_support import Server, cli, cli_json, new_key, worked_workspace
+from .api_support import Server, cli, cli_json, new_key, new_keys, worked_workspace
 
 VALUE_REQUESTS = [
     ("nps", "month", [], "2025-01-01", "2025-02-01"),
@@ -50,7 +50,7 @@ def _params(period: str, by: list[str], start: str | None, end: str | None) -> l
 def worked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """A read-only server over the worked example, with the CLI's numbers taken before it started."""
     db = worked_workspace(tmp_path_factory.mktemp("worked") / "w.duckdb")
-    keys = {s: new_key(db, s) for s in ("read", "write", "admin")}
+    keys = new_keys(db, "read", "write", "admin")
     expected = [cli_json(db, *_cli_args(*r)) for r in VALUE_REQUESTS]
     with Server(db, rate=0) as server:
         yield SimpleNamespace(server=server, keys=keys, expected=expected)
@@ -60,7 +60,7 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """A server over the worked example that the tests write to."""
     db = worked_workspace(tmp_path_factory.mktemp("live") / "l.duckdb")
-    keys = {s: new_key(db, s) for s in ("read", "write", "admin")}
+    keys = new_keys(db, "read", "write", "admin")
     with Server(db, rate=0) as server:
         yield SimpleNamespace(server=server, keys=keys, db=db)
 
@@ -101,6 +101,9 @@ def test_the_error_shape_is_pinned(worked: SimpleNamespace) -> None:
         _error(c.get("/v1/kpis/no_such_kpi"), 404, "not_found")
         _error(c.get("/v1/no/such/endpoint"), 404, "not_found")
         _error(c.get("/v1/kpis/nps/values", params={"by": "shoe_size"}), 422, "unknown_dimension")
+        err = _error(c.get("/v1/kpis/nps/values", params=[("perod", "year"), ("to", "2025"), ("to", "2026")]),
+                     422, "invalid_request")
+        assert {(d["field"], d["type"]) for d in err["details"]} == {("perod", "extra_forbidden"), ("to", "repeated")}
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer adk_0123456789ab_" + "x" * 43, "Basic dXNlcjpwdw=="])
@@ -386,7 +389,7 @@ def test_api_keys_over_http(live: SimpleNamespace) -> None:
 # -- limits ---------------------------------------------------------------------------------------
 def test_rate_limit_429_and_body_limit_413(tmp_path: Path) -> None:
     db = worked_workspace(tmp_path / "lim.duckdb")
-    key, other = new_key(db, "write"), new_key(db, "read")
+    key, other = new_keys(db, "write", "read").values()
     with Server(db, rate=1, burst=3, max_body_bytes=4096) as server:
         with server.client(key) as c:
             codes = [c.get("/v1/version").status_code for _ in range(6)]
@@ -412,10 +415,10 @@ def test_rate_limit_429_and_body_limit_413(tmp_path: Path) -> None:
 # -- crash safety -----------------------------------------------------------------------------------
 def test_sigkill_in_the_middle_of_batches_then_restart_and_replay(tmp_path: Path) -> None:
     db = worked_workspace(tmp_path / "kill.duckdb")
-    key = new_key(db, "write")
+    key = new_keys(db, "write")["write"]
     batches = [[{"event_id": f"k{b}-{i}", "customer_id": "ABC"[i % 3], "type": "review",
-                 "occurred_at": f"2024-0{1 + b % 9}-01T00:00:00Z", "text": "t" * 50} for i in range(5000)]
-               for b in range(8)]
+                 "occurred_at": f"2024-0{1 + b % 9}-01T00:00:00Z", "text": "t" * 50} for i in range(4000)]
+               for b in range(6)]
     server = Server(db, rate=0).start()
     acked: list[int] = []
     interrupted: list[BaseException] = []

@@ -98,7 +98,7 @@ query_op = st.tuples(st.just("query"), st.sampled_from(["month", "quarter", "yea
                      st.sampled_from([(None, None), ("2024-07-01", "2025-04-01"), ("2025-01", None), (None, "2025-03")]))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(st.one_of(append_op, customer_op, query_op, query_op), min_size=3, max_size=12))
 def test_cache_equals_compute_under_any_interleaving(tmp_path_factory: pytest.TempPathFactory, ops) -> None:  # type: ignore[no-untyped-def]
     w = workspace(tmp_path_factory.mktemp("prop") / "p.duckdb")
@@ -131,3 +131,29 @@ def test_population_only_kpis_survive_appended_events(ws) -> None:  # type: igno
     _append(ws, [("A", "review", dt.datetime(2025, 1, 30, 9), None, None)], "p")
     _same(ws, kpis=["customer_churn_rate", "customer_retention_rate"], period="month")
     assert ws.cache.misses == misses
+
+
+def test_concurrent_identical_misses_compute_once(ws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+    import time
+
+    from advokit.engine import Engine
+
+    calls = []
+    real = Engine.compute
+
+    def slow(self, req):  # type: ignore[no-untyped-def]
+        calls.append(req)
+        time.sleep(0.3)
+        return real(self, req)
+
+    monkeypatch.setattr(Engine, "compute", slow)
+    want = ws.compute(["nps"], period="month").to_dicts()
+    calls.clear()
+    out: list = []
+    threads = [threading.Thread(target=lambda: out.append(ws.values(["nps"], period="month"))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and out == [want] * 4

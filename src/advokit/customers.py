@@ -17,6 +17,12 @@ from .storage import EVENT_COLUMNS, Database
 MAX_TIMELINE = 1000
 
 
+def first(rel: duckdb.DuckDBPyConnection) -> Any:
+    """The first row of a result, read to the end (DuckDB 2 keeps a half-read result open)."""
+    rows = rel.fetchall()
+    return rows[0] if rows else None
+
+
 def jsonable(value: Any) -> Any:
     """A stored value as JSON: UTC timestamps with ``Z``, NaN as None, JSON text as objects."""
     if isinstance(value, dt.datetime):
@@ -40,7 +46,7 @@ def _properties(text: str | None) -> Any:
 def customer_row(cur: duckdb.DuckDBPyConnection, customer_id: str) -> dict[str, Any] | None:
     """Every stored column of one customer (None when unknown)."""
     rel = cur.execute("SELECT * FROM customers WHERE customer_id = ?", [customer_id])
-    row = rel.fetchone()
+    row = first(rel)
     if row is None:
         return None
     names = [d[0] for d in rel.description or []]
@@ -78,19 +84,19 @@ def profile(db: Database, customer_id: str, *, limit: int = 100, offset: int = 0
     by_type = dict(cur.execute(
         "SELECT type, count(*) FROM events WHERE customer_id = ? GROUP BY type ORDER BY type",
         [customer_id]).fetchall())
-    first, last = cur.execute("SELECT min(occurred_at), max(occurred_at) FROM events WHERE customer_id = ?",
-                              [customer_id]).fetchone() or (None, None)
-    nps = cur.execute("SELECT score FROM events WHERE customer_id = ? AND type = 'nps_response' "
-                      "ORDER BY occurred_at DESC, event_id DESC LIMIT 1", [customer_id]).fetchone()
-    referral_revenue = cur.execute(
+    first_at, last_at = first(cur.execute("SELECT min(occurred_at), max(occurred_at) FROM events "
+                                          "WHERE customer_id = ?", [customer_id])) or (None, None)
+    nps = first(cur.execute("SELECT score FROM events WHERE customer_id = ? AND type = 'nps_response' "
+                            "ORDER BY occurred_at DESC, event_id DESC LIMIT 1", [customer_id]))
+    referral_revenue = first(cur.execute(
         "SELECT coalesce(sum(amount), 0) FROM events WHERE customer_id = ? AND type = 'referral_converted'",
-        [customer_id]).fetchone()
+        [customer_id]))
     total = sum(by_type.values())
     summary = {
         "events": total,
         "events_by_type": by_type,
-        "first_event_at": jsonable(first),
-        "last_event_at": jsonable(last),
+        "first_event_at": jsonable(first_at),
+        "last_event_at": jsonable(last_at),
         "advocacy_actions": sum(n for t, n in by_type.items() if t in ADVOCACY_ACTION_TYPES),
         "referrals_sent": by_type.get("referral_sent", 0),
         "referral_revenue": jsonable(float(referral_revenue[0])) if referral_revenue else 0.0,

@@ -23,6 +23,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from .customers import first
 from .errors import AuthError, ForbiddenError, InvalidArgumentError, NotFoundError
 from .storage import Database
 
@@ -131,8 +132,7 @@ class KeyStore:
         return [self._row(r) for r in rows]
 
     def get(self, key_id: str) -> ApiKey:
-        row = self.db.cursor().execute(f"SELECT {self._COLUMNS} FROM api_keys WHERE key_id = ?",
-                                       [key_id]).fetchone()
+        row = first(self.db.cursor().execute(f"SELECT {self._COLUMNS} FROM api_keys WHERE key_id = ?", [key_id]))
         if row is None:
             raise NotFoundError(f"no API key with id {key_id!r}", hint="list keys with `advokit apikey list`")
         return self._row(row)
@@ -154,8 +154,8 @@ class KeyStore:
         match = _KEY.match(token)
         row = None
         if match:
-            row = self.db.cursor().execute(
-                f"SELECT {self._COLUMNS}, key_hash FROM api_keys WHERE key_id = ?", [match.group(1)]).fetchone()
+            row = first(self.db.cursor().execute(
+                f"SELECT {self._COLUMNS}, key_hash FROM api_keys WHERE key_id = ?", [match.group(1)]))
         stored = row[5] if row else f"hmac-sha256${_DUMMY_SALT}${'0' * 64}"
         ok = verify_secret(match.group(2) if match else token, stored)  # same work whether or not the id exists
         if not (ok and row is not None and row[4] is None):

@@ -19,8 +19,8 @@ How it stays exact:
 * Requests with a custom (non-declarative) KPI are cached whole and dropped on
   any write (events included).
 
-A request therefore rescans only the periods that changed since it was last
-asked: while events for the current month stream in, a 24-month trend query
+Concurrent identical misses share one computation. A request therefore
+rescans only the periods that changed since it was last asked: while events for the current month stream in, a 24-month trend query
 recomputes one month, with the event scan narrowed to that month.
 """
 
@@ -29,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,7 @@ class KpiCache:
         self._entries: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], list[dict[str, Any]]]] = OrderedDict()
         self._bounds: tuple[int, Bounds] | None = None
         self._dims: tuple[int, list[str]] | None = None
+        self._inflight: dict[tuple[Any, ...], Future[list[dict[str, Any]]]] = {}
         self.hits = 0
         self.misses = 0
         db.on_change(self._on_change)
@@ -167,13 +169,35 @@ class KpiCache:
         for run in _runs([p for p in periods if p not in got]):
             sub = KpiRequest(kpis=req.kpis, grain=req.grain, by=req.by, start=run[0].start, end=run[-1].end,
                              filters=req.filters)
-            part = KpiResult(engine.compute(sub), by=req.by).to_dicts()
+            key = (shape, run[0].start, run[-1].end, tuple(stamps[p] for p in run))
+            part = self._once(key, lambda sub=sub: KpiResult(engine.compute(sub), by=req.by).to_dicts())
             for p in run:
                 got[p] = [r for r in part if r["period"] == p.label]
             with self._lock:
                 for p in run:
                     self._put((shape, p.start), stamps[p], got[p])
         return [dict(r) for kpi in ids for p in periods for r in got[p] if r["kpi"] == kpi]
+
+    def _once(self, key: tuple[Any, ...], compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Run ``compute`` once for concurrent identical misses (same request, periods and stamps)."""
+        with self._lock:
+            future = self._inflight.get(key)
+            mine = future is None
+            if mine:
+                future = self._inflight[key] = Future()
+        assert future is not None
+        if not mine:
+            return future.result()  # type: ignore[no-any-return]
+        try:
+            rows = compute()
+            future.set_result(rows)
+            return rows
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
 
     def _whole(self, engine: Engine, req: KpiRequest, shape: tuple[Any, ...],
                periods: list[Period]) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from typing import Any
 
 import duckdb
 
-from .customers import customer_row, event_rows
+from .customers import customer_row, event_rows, first
 from .errors import NotFoundError
 from .storage import Database
 
@@ -36,7 +36,7 @@ _SALT_KEY = "erasure_salt"
 
 
 def _salt(cur: duckdb.DuckDBPyConnection) -> bytes:
-    row = cur.execute("SELECT value FROM meta WHERE key = ?", [_SALT_KEY]).fetchone()
+    row = first(cur.execute("SELECT value FROM meta WHERE key = ?", [_SALT_KEY]))
     if row is None:
         value = secrets.token_hex(32)
         cur.execute("INSERT INTO meta VALUES (?, ?)", [_SALT_KEY, value])
@@ -91,15 +91,15 @@ def export_customer(db: Database, customer_id: str) -> dict[str, Any]:
 def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
     """Erase a customer and everything it holds, record the erasure; return the record."""
     with db.transaction() as cur:
-        customers = cur.execute("SELECT count(*) FROM customers WHERE customer_id = ?", [customer_id]).fetchone()
-        events = cur.execute("SELECT count(*) FROM events WHERE customer_id = ?", [customer_id]).fetchone()
+        customers = first(cur.execute("SELECT count(*) FROM customers WHERE customer_id = ?", [customer_id]))
+        events = first(cur.execute("SELECT count(*) FROM events WHERE customer_id = ?", [customer_id]))
         n_customers, n_events = int(customers[0]), int(events[0])  # type: ignore[index]
         if n_customers == 0 and n_events == 0:
             raise NotFoundError(f"no customer with id {customer_id!r}",
                                 hint="nothing to erase (it may have been erased already)")
         cur.execute("DELETE FROM events WHERE customer_id = ?", [customer_id])
         cur.execute("DELETE FROM customers WHERE customer_id = ?", [customer_id])
-        referrals = cur.execute("SELECT count(*) FROM customers WHERE referred_by = ?", [customer_id]).fetchone()
+        referrals = first(cur.execute("SELECT count(*) FROM customers WHERE referred_by = ?", [customer_id]))
         cur.execute("UPDATE customers SET referred_by = NULL WHERE referred_by = ?", [customer_id])
         named = _referencing_events(cur, customer_id)
         for event_id, props in named:
@@ -115,9 +115,9 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
 
 def was_erased(db: Database, customer_id: str) -> bool:
     cur = db.cursor()
-    salt = cur.execute("SELECT value FROM meta WHERE key = ?", [_SALT_KEY]).fetchone()
+    salt = first(cur.execute("SELECT value FROM meta WHERE key = ?", [_SALT_KEY]))
     if salt is None:  # the salt is made by the first erasure
         return False
     digest = hmac.new(bytes.fromhex(salt[0]), customer_id.encode(), hashlib.sha256).hexdigest()
-    row = cur.execute("SELECT count(*) FROM erasures WHERE subject_hash = ?", [digest]).fetchone()
+    row = first(cur.execute("SELECT count(*) FROM erasures WHERE subject_hash = ?", [digest]))
     return bool(row and row[0])

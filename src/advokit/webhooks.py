@@ -35,7 +35,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .customers import jsonable
+from .customers import first, jsonable
 from .errors import AuthError, DataError, InvalidArgumentError, NotFoundError
 from .storage import Database
 
@@ -94,7 +94,7 @@ class WebhookStore:
         secret = "whsec_" + secrets.token_urlsafe(32)
         now = _now()
         with self.db.transaction() as cur:
-            row = cur.execute("SELECT kind, secret FROM webhook_sources WHERE source = ?", [source]).fetchone()
+            row = first(cur.execute("SELECT kind, secret FROM webhook_sources WHERE source = ?", [source]))
             if row is None:
                 cur.execute("INSERT INTO webhook_sources (source, kind, secret, created_at) VALUES (?, ?, ?, ?)",
                             [source, kind or "auto", secret, now])
@@ -119,9 +119,9 @@ class WebhookStore:
         return found
 
     def _row(self, source: str) -> tuple[Any, ...]:
-        row = self.db.cursor().execute(
+        row = first(self.db.cursor().execute(
             "SELECT kind, secret, previous_secret, rotated_at, created_at FROM webhook_sources WHERE source = ?",
-            [source]).fetchone()
+            [source]))
         if row is None:
             raise NotFoundError(f"no webhook source {source!r}",
                                 hint=f"set its secret with `advokit webhook secret {source}`")
@@ -192,7 +192,10 @@ def _when(value: Any, what: str) -> str:
     if isinstance(value, bool) or value is None:
         raise _fail(f"{what} is missing or not a time")
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        try:
+            return dt.datetime.fromtimestamp(value, tz=dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        except (OverflowError, OSError, ValueError):
+            raise _fail(f"{what} = {value} is not a usable Unix time") from None
     if isinstance(value, str):
         return value
     raise _fail(f"{what} must be Unix seconds or an ISO 8601 string")

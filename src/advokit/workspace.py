@@ -62,10 +62,16 @@ class Workspace:
 
     # -- engine -------------------------------------------------------------------
     def backend(self) -> ibis.BaseBackend:
-        """An Ibis backend on this thread's cursor."""
+        """An Ibis backend on a cursor of this thread's own.
+
+        Not the thread's ``db.cursor()``: with DuckDB 2 a result of ``execute()``
+        left half-read there (``fetchone``) would block every Ibis query after it.
+        """
         backend = getattr(self._local, "backend", None)
         if backend is None:
-            backend = ibis.duckdb.from_connection(self.db.cursor())
+            cur = self.db.cursor().cursor()
+            cur.execute("SET TimeZone = 'UTC'")
+            backend = ibis.duckdb.from_connection(cur)
             self._local.backend = backend
         return backend
 

@@ -5,8 +5,8 @@
     {"error": {"code": "forbidden", "message": "...", "hint": "...", "details": ...}}
 
 ``hint`` and ``details`` are present only when there is something to say.
-Mapping: InputError / DataError / request validation → 422 (``details``
-lists every problem), AuthError → 401 (with ``WWW-Authenticate: Bearer``),
+Mapping: InputError / DataError / request validation / an unreadable body →
+422 (``details`` lists every problem), AuthError → 401 (with ``WWW-Authenticate: Bearer``),
 ForbiddenError → 403, NotFoundError → 404, PayloadTooLargeError → 413,
 RateLimitError → 429 (with ``Retry-After``), WorkspaceError → 503, anything
 else → 500 without internals.
@@ -92,6 +92,10 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI's "error parsing the body" (not UTF-8 / not JSON): invalid input
+        return JSONResponse(error_body("invalid_request", "the request body cannot be read as UTF-8 JSON",
+                                       hint="send Content-Type: application/json with a UTF-8 JSON body"),
+                            status_code=422)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404 and message == "Not Found":

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from pydantic import StringConstraints
 
 from ..errors import NotFoundError
 from ..workspace import Workspace
@@ -15,8 +16,9 @@ from .state import state_of
 
 router = APIRouter(tags=["kpis"], dependencies=[ReadKey])
 
-_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+_DATE = r"^(19|2[0-9])[0-9]{2}(-[0-9]{2}(-[0-9]{2})?)?$"  # YYYY, YYYY-MM or YYYY-MM-DD, 1900-2999
 Period = Literal["month", "quarter", "year"]
+Dimension = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 def _kpi(ws: Workspace, kpi_id: str) -> None:
@@ -26,7 +28,7 @@ def _kpi(ws: Workspace, kpi_id: str) -> None:
 
 @router.get("/kpis", response_model=list[KpiSummary], responses=error_responses(*AUTH_ERRORS),
             summary="The KPI catalogue")
-def list_kpis(request: Request, focus_area: str | None = Query(None, max_length=64)) -> list[dict[str, Any]]:
+def list_kpis(request: Request, focus_area: str | None = Query(None, min_length=1, max_length=64)) -> list[dict[str, Any]]:
     ws = state_of(request).workspace
     return [k.summary() for k in ws.catalogue if focus_area is None or focus_area in k.focus_areas]
 
@@ -52,7 +54,7 @@ def get_kpi(request: Request, kpi_id: str) -> dict[str, Any]:
                                                                     "--format json` prints them"},
                        **error_responses(*AUTH_ERRORS, 404)})
 def kpi_values(request: Request, kpi_id: str, period: Period = "month",
-               by: list[str] = Query([], max_length=5, description="Customer attribute to split by (repeatable)"),
+               by: list[Dimension] = Query([], max_length=5, description="Customer attribute to split by (repeatable)"),
                start: str | None = Query(None, alias="from", pattern=_DATE, description="Start (inclusive)"),
                end: str | None = Query(None, alias="to", pattern=_DATE, description="End (exclusive)"),
                ) -> SafeJSONResponse:
@@ -64,7 +66,7 @@ def kpi_values(request: Request, kpi_id: str, period: Period = "month",
 @router.get("/scorecard", response_model=None, summary="Every KPI of one period by focus area",
             responses={200: {"model": dict[str, Any], "description": "The scorecard"},
                        **error_responses(*AUTH_ERRORS)})
-def scorecard(request: Request, period: str = Query(pattern=r"^\d{4}(-(\d{2}|Q[1-4]))?$",
+def scorecard(request: Request, period: str = Query(pattern=r"^(19|2[0-9])[0-9]{2}(-([0-9]{2}|Q[1-4]))?$",
                                                     description="YYYY-MM, YYYY-Qn or YYYY"),
-              by: str | None = Query(None, max_length=64)) -> SafeJSONResponse:
+              by: str | None = Query(None, min_length=1, max_length=64)) -> SafeJSONResponse:
     return SafeJSONResponse(state_of(request).workspace.scorecard(period, by=by))

@@ -8,14 +8,15 @@ from fastapi import APIRouter, Request
 
 from .. import __version__
 from ..storage import SCHEMA_VERSION
-from .auth import ReadKey
+from .auth import ReadKey, StrictQuery
 from .schemas import AUTH_ERRORS, Health, Version, WorkspaceInfo, error_responses
 from .state import state_of
 
 router = APIRouter(tags=["service"])
 
 
-@router.get("/health", response_model=Health, summary="Liveness (no key needed)")
+@router.get("/health", response_model=Health, summary="Liveness (no key needed)", dependencies=[StrictQuery],
+            responses=error_responses(422))
 def health() -> dict[str, Any]:
     return {"status": "ok"}
 

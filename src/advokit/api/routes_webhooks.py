@@ -13,12 +13,14 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Path, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 
 from ..errors import DataError, PayloadTooLargeError
 from ..webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, to_events
-from .auth import AdminKey
+from .auth import AdminKey, StrictQuery
 from .responses import SafeJSONResponse
-from .schemas import AUTH_ERRORS, BatchOut, NewSecretOut, SecretIn, SourceOut, error_responses
+from .errors import validation_details
+from .schemas import AUTH_ERRORS, BatchOut, EventsBatch, NewSecretOut, SecretIn, SourceOut, error_responses
 from .state import AppState, state_of
 
 router = APIRouter(tags=["webhooks"])
@@ -47,11 +49,18 @@ def _receive(state: AppState, source: str, body: bytes, timestamp: str | None,
     events = to_events(source, found.kind, payload)
     if len(events) > state.settings.max_batch:
         raise PayloadTooLargeError(f"{len(events):,} events are over the batch limit of {state.settings.max_batch:,}")
-    result = state.workspace.ingest_batch("events", events, source_name=f"webhook {source}")
+    try:  # the same shape rules as POST /v1/events
+        batch = EventsBatch.model_validate({"events": events})
+    except ValidationError as exc:
+        raise DataError(f"the {source} delivery maps to events of the wrong shape",
+                        hint="see details; the payload shapes are in docs/api.md",
+                        details=validation_details(list(exc.errors()))) from None
+    records = [e.model_dump() for e in batch.events]
+    result = state.workspace.ingest_batch("events", records, source_name=f"webhook {source}")
     return SafeJSONResponse(result.to_dict(), status_code=207 if result.rejected else 200)
 
 
-@router.post("/webhooks/{source}", response_model=None, openapi_extra=_RECEIVE_DOC,
+@router.post("/webhooks/{source}", response_model=None, openapi_extra=_RECEIVE_DOC, dependencies=[StrictQuery],
              summary="Receive a signed delivery from a tool",
              responses={200: {"model": BatchOut, "description": "Every event accepted or duplicate"},
                         207: {"model": BatchOut, "description": "Some events rejected"},
