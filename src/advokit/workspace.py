@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from .kpicache import KpiCache
     from .webhooks import WebhookStore
 
+_CACHE_LOCK = threading.Lock()
+
 CORE_KPIS: tuple[str, ...] = (
     "nps", "csat", "customer_advocacy_score", "advocacy_actions_per_customer", "active_advocates_rate",
     "referral_participation_rate", "referral_conversion_rate", "referral_revenue", "customer_churn_rate",
@@ -234,12 +236,15 @@ class Workspace:
     @property
     def cache(self) -> "KpiCache":
         """The KPI result cache (created on first use; writes invalidate it period by period)."""
-        from .kpicache import KpiCache
+        cache = getattr(self, "_cache", None)
+        if cache is None:
+            from .kpicache import KpiCache
 
-        with self.db.write_lock:
-            if getattr(self, "_cache", None) is None:
-                self._cache = KpiCache(self.db)
-        return self._cache
+            with _CACHE_LOCK:  # not the write lock: readers must never wait for a write
+                if getattr(self, "_cache", None) is None:
+                    self._cache = KpiCache(self.db)
+                cache = self._cache
+        return cache
 
     def values(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
                start: str | dt.date | None = None, end: str | dt.date | None = None,

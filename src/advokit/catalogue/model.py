@@ -109,6 +109,8 @@ class EventMeasure(_Strict):
     score_min: float | None = None
     score_max: float | None = None
     where_property: dict[str, Union[str, bool, int, float]] | None = None
+    #: True: only events with a customer; False: only events without one (anonymous mentions).
+    has_customer: bool | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "EventMeasure":
@@ -126,14 +128,22 @@ class PopulationMeasure(_Strict):
     population: PopulationName
     agg: Literal["count", "sum"] = "count"
     field: Literal["arr"] | None = None
+    #: True: only customers with ``referred_by`` set; False: only those without.
+    referred: bool | None = None
 
 
 class Difference(_Strict):
     minus: tuple["MeasureSpec", "MeasureSpec"]
 
 
-MeasureSpec = Annotated[Union[EventMeasure, PopulationMeasure, Difference], Field(union_mode="left_to_right")]
+class Total(_Strict):
+    plus: list["MeasureSpec"] = Field(min_length=2)
+
+
+MeasureSpec = Annotated[Union[EventMeasure, PopulationMeasure, Difference, Total],
+                        Field(union_mode="left_to_right")]
 Difference.model_rebuild()
+Total.model_rebuild()
 
 
 class RatioCompute(_Strict):
@@ -143,7 +153,9 @@ class RatioCompute(_Strict):
     numerator: MeasureSpec
     denominator: MeasureSpec
     scale: float = 1.0
-    n: Literal["numerator", "denominator"] = "denominator"
+    #: What the value rests on: the numerator's or denominator's count, or another measure
+    #: (e.g. a customer count when the ratio is of money).
+    n: Union[Literal["numerator", "denominator"], MeasureSpec] = "denominator"
 
 
 class TotalCompute(_Strict):
@@ -170,10 +182,12 @@ class CustomCompute(_Strict):
 Compute = Annotated[Union[RatioCompute, TotalCompute, NpsCompute, CustomCompute], Field(discriminator="kind")]
 
 
-def counts_only(spec: EventMeasure | PopulationMeasure | Difference) -> bool:
+def counts_only(spec: "EventMeasure | PopulationMeasure | Difference | Total") -> bool:
     """True when a measure counts events or customers (no sums of money or scores)."""
     if isinstance(spec, Difference):
         return all(counts_only(part) for part in spec.minus)
+    if isinstance(spec, Total):
+        return all(counts_only(part) for part in spec.plus)
     if isinstance(spec, EventMeasure):
         return spec.agg in ("count", "customers")
     return spec.agg == "count"

@@ -53,6 +53,8 @@ class Context:
     grain: Grain
     by: tuple[str, ...]
     period_list: list[Period] = field(default_factory=list)
+    #: True when events must pass through their (segmented or filtered) customer.
+    joined: bool = False
 
     @property
     def trunc(self) -> str:
@@ -156,14 +158,14 @@ class Engine:
             agg = e.group_by(keys).aggregate(**{k: measures.event_aggregate(e, m) for k, m in ev.items()})
             wide = _left_join(wide, agg, by)
         if pop:
-            c = customers.select("customer_id", "signup_at", "churned_at", "arr", *by)
+            c = customers.select(*dict.fromkeys(["customer_id", "signup_at", "churned_at", "arr", "referred_by", *by]))
             cp = c.join(ptable, [c.signup_at < ptable.period_end,
                                  c.churned_at.isnull() | (c.churned_at >= ptable.period_start)])
             agg = cp.group_by(keys).aggregate(**{k: measures.population_aggregate(cp, m) for k, m in pop.items()})
             wide = _left_join(wide, agg, by)
 
         ctx = Context(events=events, customers=customers, periods=ptable, grain=req.grain,
-                      by=tuple(by), period_list=periods)
+                      by=tuple(by), period_list=periods, joined=joined)
         for kpi in kpis:
             if isinstance(kpi.compute, CustomCompute):
                 part = custom.build(kpi.compute, ctx)
@@ -213,7 +215,7 @@ def _kpi_columns(kpi: KpiDefinition, wide: ir.Table) -> dict[str, ir.Value]:
     if isinstance(c, RatioCompute):
         num = measures.resolve(c.numerator, wide)
         den = measures.resolve(c.denominator, wide)
-        n = den if c.n == "denominator" else num
+        n = den if c.n == "denominator" else num if c.n == "numerator" else measures.resolve(c.n, wide)
         return {p + "value": measures.safe_ratio(num, den, c.scale), p + "numerator": num.cast("float64"),
                 p + "denominator": den.cast("float64"), p + "n": n.cast("int64")}
     if isinstance(c, TotalCompute):

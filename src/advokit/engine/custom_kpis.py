@@ -1,3 +1,171 @@
-"""Built-in custom KPI computations (registered by name)."""
+"""Built-in custom KPI computations (registered by name, declared in the catalogue).
+
+Each function returns one row per ``period_start`` (and dimension values)
+with ``value``, ``numerator``, ``denominator`` and ``n``; the compiler joins
+it onto the request's spine. Everything is an Ibis expression.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from ..catalogue.model import ADVOCACY_ACTION_TYPES, SURVEY_TYPES
+from .custom import register
+from .lexicon import NEGATIVE, POSITIVE
+from .periods import add_months
+
+if TYPE_CHECKING:
+    from .compiler import Context
+
+
+def _ts(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _periods(ctx: "Context", *, lookback_months: int = 12) -> ir.Table:
+    """The request's periods with the previous period's start and a look-back window start."""
+    ps = ctx.period_list
+    return ibis.memtable(pa.table({
+        "period_start": pa.array([_ts(p.start) for p in ps], pa.timestamp("us")),
+        "period_end": pa.array([_ts(p.end) for p in ps], pa.timestamp("us")),
+        "prev_start": pa.array([_ts(p.shift(-1).start) for p in ps], pa.timestamp("us")),
+        "start_back": pa.array([_ts(add_months(p.start, -lookback_months)) for p in ps], pa.timestamp("us")),
+        "end_back": pa.array([_ts(add_months(p.end, -lookback_months)) for p in ps], pa.timestamp("us")),
+    }))
+
+
+def _events(ctx: "Context", types: tuple[str, ...] | list[str]) -> ir.Table:
+    """Events of ``types`` that belong to a customer of the request, with its dimension columns."""
+    e = ctx.events.filter(ctx.events.type.isin(list(types)))
+    return e.join(ctx.customers.select("customer_id", *ctx.by), "customer_id")
+
+
+def _keys(ctx: "Context") -> list[str]:
+    return ["period_start", *ctx.by]
+
+
+def _ratio(t: ir.Table, num: ir.NumericValue, den: ir.NumericValue, ctx: "Context", *,
+           scale: float = 100.0, n: ir.NumericValue | None = None) -> ir.Table:
+    return t.select(*_keys(ctx), value=ibis.ifelse(den == 0, ibis.null("float64"), num.cast("float64") * scale / den),
+                    numerator=num.cast("float64"), denominator=den.cast("float64"),
+                    n=(den if n is None else n).cast("int64"))
+
+
+def _population(ctx: "Context", periods: ir.Table) -> ir.Table:
+    """Customers × periods for customers active in the period, with their population flags."""
+    c = ctx.customers.select("customer_id", "signup_at", "churned_at", *ctx.by)
+    cp = c.join(periods, [c.signup_at < periods.period_end,
+                          c.churned_at.isnull() | (c.churned_at >= periods.period_start)])
+    return cp.mutate(at_start=cp.signup_at < cp.period_start,
+                     at_end=cp.churned_at.isnull() | (cp.churned_at >= cp.period_end))
+
+
+@register("expansion_revenue_growth_rate")
+def expansion_revenue_growth_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
+    e = _events(ctx, ["expansion"])
+    e = e.mutate(period_start=e.occurred_at.truncate(ctx.trunc))
+    totals = e.group_by(_keys(ctx)).aggregate(total=e.amount.sum(), events=e.count())
+    periods = _periods(ctx)
+    spine = periods.select("period_start", "prev_start")
+    if ctx.by:
+        spine = spine.cross_join(ctx.customers.select(*ctx.by).distinct())
+    now = totals.rename(now_total="total", now_events="events")
+    before = totals.rename(prev_total="total", prev_start="period_start").drop("events")
+    j = spine.left_join(now, [spine.period_start == now.period_start,
+                              *[spine[d].identical_to(now[d]) for d in ctx.by]]).select(spine, "now_total", "now_events")
+    j = j.left_join(before, [j.prev_start == before.prev_start,
+                             *[j[d].identical_to(before[d]) for d in ctx.by]]).select(j, "prev_total")
+    cur, prev = j.now_total.fill_null(0), j.prev_total.fill_null(0)
+    return _ratio(j, cur - prev, prev, ctx, n=j.now_events.fill_null(0))
+
+
+@register("community_growth_rate")
+def community_growth_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
+    e = _events(ctx, ["community_joined"])
+    first = e.group_by(["customer_id", *ctx.by]).aggregate(joined_at=e.occurred_at.min())
+    periods = _periods(ctx)
+    j = first.join(periods, first.joined_at < periods.period_end)
+    agg = j.group_by(_keys(ctx)).aggregate(members=j.count(where=j.joined_at < j.period_start),
+                                           joined=j.count(where=j.joined_at >= j.period_start))
+    return _ratio(agg, agg.joined, agg.members, ctx)
+
+
+@register("net_sentiment")
+def net_sentiment(params: dict[str, Any], ctx: "Context") -> ir.Table:
+    types = ["nps_response", "csat_response", "review", "testimonial", "mention", "community_post"]
+    e = ctx.events.filter(ctx.events.type.isin(types), ctx.events.text.notnull())
+    if ctx.joined:  # segmented or filtered: texts follow their customer; anonymous mentions drop out
+        e = e.join(ctx.customers.select("customer_id", *ctx.by), "customer_id")
+    lo, hi = _ts(ctx.period_list[0].start), _ts(ctx.period_list[-1].end)
+    e = e.filter(e.occurred_at >= lo, e.occurred_at < hi)
+    e = e.mutate(period_start=e.occurred_at.truncate(ctx.trunc))
+    lexicon = ibis.memtable(pa.table({
+        "word": pa.array(sorted(POSITIVE) + sorted(NEGATIVE), pa.string()),
+        "polarity": pa.array([1] * len(POSITIVE) + [-1] * len(NEGATIVE), pa.int64()),
+    }))
+    words = e.select("event_id", word=e.text.lower().re_split(r"[^a-z']+").unnest())
+    hits = words.join(lexicon, "word").group_by("event_id").aggregate(tone=lexicon.polarity.sum())
+    scored = e.left_join(hits, "event_id").select(e, hits.tone)
+    polarity = scored.tone.fill_null(0)
+    agg = scored.group_by(_keys(ctx)).aggregate(pos=scored.count(where=polarity > 0),
+                                                neg=scored.count(where=polarity < 0), texts=scored.count())
+    return _ratio(agg, agg.pos - agg.neg, agg.texts, ctx)
+
+
+def _latest_nps(ctx: "Context", periods: ir.Table) -> ir.Table:
+    """Each customer's latest NPS score in the 12 months before each period's end."""
+    nps = ctx.events.filter(ctx.events.type == "nps_response").select("customer_id", "occurred_at", "score")
+    j = nps.join(periods, [nps.occurred_at < periods.period_end, nps.occurred_at >= periods.end_back])
+    return j.group_by(["customer_id", "period_start"]).aggregate(last_score=j.score.argmax(j.occurred_at))
+
+
+@register("customer_loyalty")
+def customer_loyalty(params: dict[str, Any], ctx: "Context") -> ir.Table:
+    periods = _periods(ctx)
+    pop = _population(ctx, periods)
+    last = _latest_nps(ctx, periods)
+    j = pop.left_join(last, [pop.customer_id == last.customer_id, pop.period_start == last.period_start]) \
+        .select(pop, last.last_score)
+    loyal = j.at_start & j.at_end & (j.last_score.fill_null(-1) >= 9)
+    agg = j.group_by(_keys(ctx)).aggregate(loyal=j.count(where=loyal), base=j.count(where=j.at_start))
+    return _ratio(agg, agg.loyal, agg.base, ctx)
+
+
+@register("referral_readiness_score")
+def referral_readiness_score(params: dict[str, Any], ctx: "Context") -> ir.Table:
+    periods = _periods(ctx)
+    pop = _population(ctx, periods)
+    last = _latest_nps(ctx, periods)
+    signals = ctx.events.filter(
+        ctx.events.type.isin(list(ADVOCACY_ACTION_TYPES))
+        | ((ctx.events.type == "qbr")
+           & ctx.events.properties.cast("json")["referral_intent"].bool.fill_null(False))
+    ).select("customer_id", "occurred_at")
+    sj = signals.join(periods, [signals.occurred_at < periods.period_end, signals.occurred_at >= periods.end_back])
+    engaged = sj.group_by(["customer_id", "period_start"]).aggregate(signals=sj.count())
+    j = pop.left_join(last, [pop.customer_id == last.customer_id, pop.period_start == last.period_start]) \
+        .select(pop, last.last_score)
+    j = j.left_join(engaged, [j.customer_id == engaged.customer_id, j.period_start == engaged.period_start]) \
+        .select(j, engaged.signals)
+    ready = j.at_end & (j.last_score.fill_null(-1) >= 9) & (j.signals.fill_null(0) > 0)
+    agg = j.group_by(_keys(ctx)).aggregate(ready=j.count(where=ready), base=j.count(where=j.at_end))
+    return _ratio(agg, agg.ready, agg.base, ctx)
+
+
+@register("feedback_retention_score")
+def feedback_retention_score(params: dict[str, Any], ctx: "Context") -> ir.Table:
+    periods = _periods(ctx)
+    pop = _population(ctx, periods)
+    surveys = ctx.events.filter(ctx.events.type.isin(list(SURVEY_TYPES))).select("customer_id", "occurred_at")
+    sj = surveys.join(periods, [surveys.occurred_at < periods.period_start, surveys.occurred_at >= periods.start_back])
+    gave = sj.group_by(["customer_id", "period_start"]).aggregate(answers=sj.count())
+    j = pop.left_join(gave, [pop.customer_id == gave.customer_id, pop.period_start == gave.period_start]) \
+        .select(pop, gave.answers)
+    base = j.at_start & (j.answers.fill_null(0) > 0)
+    agg = j.group_by(_keys(ctx)).aggregate(kept=j.count(where=base & j.at_end), base=j.count(where=base))
+    return _ratio(agg, agg.kept, agg.base, ctx)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import ibis
 import ibis.expr.types as ir
 
-from ..catalogue.model import (CustomCompute, Difference, EventMeasure, KpiDefinition, NpsCompute,
+from ..catalogue.model import (CustomCompute, Difference, Total, EventMeasure, KpiDefinition, NpsCompute,
                                PopulationMeasure, RatioCompute, TotalCompute)
 
 Leaf = EventMeasure | PopulationMeasure
@@ -33,9 +33,9 @@ def key_of(measure: Leaf) -> str:
     return f"{prefix}_{hashlib.sha1(payload.encode()).hexdigest()[:12]}"
 
 
-def leaves(spec: EventMeasure | PopulationMeasure | Difference) -> Iterator[Leaf]:
-    if isinstance(spec, Difference):
-        for part in spec.minus:
+def leaves(spec: EventMeasure | PopulationMeasure | Difference | Total) -> Iterator[Leaf]:
+    if isinstance(spec, (Difference, Total)):
+        for part in (spec.minus if isinstance(spec, Difference) else spec.plus):
             yield from leaves(part)
     else:
         yield spec
@@ -52,6 +52,8 @@ def kpi_leaves(kpi: KpiDefinition) -> Iterator[Leaf]:
     if isinstance(c, RatioCompute):
         yield from leaves(c.numerator)
         yield from leaves(c.denominator)
+        if not isinstance(c.n, str):
+            yield from leaves(c.n)
     elif isinstance(c, TotalCompute):
         yield from leaves(c.value)
         if c.n is not None:
@@ -65,9 +67,9 @@ def kpi_leaves(kpi: KpiDefinition) -> Iterator[Leaf]:
 def _property_condition(t: ir.Table, name: str, value: object) -> ir.BooleanValue:
     prop = t.properties.cast("json")[name]
     if isinstance(value, bool):
-        return prop.bool() == value  # type: ignore[attr-defined,no-any-return]
+        return prop.bool == value  # type: ignore[attr-defined,no-any-return]
     if isinstance(value, (int, float)):
-        return prop.float() == float(value)  # type: ignore[attr-defined,no-any-return]
+        return prop.float == float(value)  # type: ignore[attr-defined,no-any-return]
     return prop.str == value  # type: ignore[attr-defined,no-any-return]
 
 
@@ -79,6 +81,8 @@ def event_condition(t: ir.Table, m: EventMeasure) -> ir.BooleanValue:
         cond = cond & (t.score <= m.score_max)
     for name, value in (m.where_property or {}).items():
         cond = cond & _property_condition(t, name, value).fill_null(False)
+    if m.has_customer is not None:
+        cond = cond & (t.customer_id.notnull() if m.has_customer else t.customer_id.isnull())
     return cond
 
 
@@ -113,6 +117,9 @@ def population_condition(t: ir.Table, population: str) -> ir.BooleanValue | None
 
 def population_aggregate(t: ir.Table, m: PopulationMeasure) -> ir.Scalar:
     cond = population_condition(t, m.population)
+    if m.referred is not None:
+        ref = t.referred_by.notnull() if m.referred else t.referred_by.isnull()
+        cond = ref if cond is None else cond & ref
     if m.agg == "count":
         return t.count(where=cond) if cond is not None else t.count()
     return t[m.field].sum(where=cond) if cond is not None else t[m.field].sum()  # type: ignore[index]
@@ -123,6 +130,12 @@ def resolve(spec: EventMeasure | PopulationMeasure | Difference, wide: ir.Table)
     if isinstance(spec, Difference):
         a, b = spec.minus
         return resolve(a, wide) - resolve(b, wide)  # type: ignore[no-any-return]
+    if isinstance(spec, Total):
+        parts = [resolve(p, wide) for p in spec.plus]
+        out = parts[0]
+        for part in parts[1:]:
+            out = out + part
+        return out
     col = wide[key_of(spec)]
     if isinstance(spec, EventMeasure) and spec.agg == "mean":
         return col  # type: ignore[no-any-return]
