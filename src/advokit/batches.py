@@ -89,7 +89,7 @@ def utc_time(value: Any) -> dt.datetime | None:
 
 def _plain(obj: Any) -> dict[str, Any]:
     """An importer result (a dataclass with ``to_dict``, or already a dict) as a dict."""
-    return obj if isinstance(obj, dict) else obj.to_dict()  # type: ignore[no-any-return]
+    return obj if isinstance(obj, dict) else obj.to_dict()
 
 
 def _error(err: Any) -> dict[str, Any]:

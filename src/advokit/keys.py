@@ -29,7 +29,7 @@ from .storage import Database
 
 Scope = Literal["read", "write", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
-_RANK = {s: i for i, s in enumerate(SCOPES)}
+_RANK: dict[str, int] = {s: i for i, s in enumerate(SCOPES)}
 _PREFIX = "adk_"
 _KEY = re.compile(r"^adk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
 _DUMMY_SALT = "0" * 32
@@ -67,7 +67,7 @@ class NewKey:
 def check_scope(scope: str) -> Scope:
     if scope not in _RANK:
         raise InvalidArgumentError(f"unknown scope {scope!r}", hint="valid scopes: read, write, admin")
-    return scope  # type: ignore[return-value]
+    return scope  # type: ignore[return-value]  # checked just above
 
 
 def allows(have: str, need: str) -> bool:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .catalogue.model import CustomCompute, EventMeasure
@@ -170,7 +171,7 @@ class KpiCache:
             sub = KpiRequest(kpis=req.kpis, grain=req.grain, by=req.by, start=run[0].start, end=run[-1].end,
                              filters=req.filters)
             key = (shape, run[0].start, run[-1].end, tuple(stamps[p] for p in run))
-            part = self._once(key, lambda sub=sub: KpiResult(engine.compute(sub), by=req.by).to_dicts())
+            part = self._once(key, partial(_compute, engine, sub))
             for p in run:
                 got[p] = [r for r in part if r["period"] == p.label]
             with self._lock:
@@ -187,7 +188,7 @@ class KpiCache:
                 future = self._inflight[key] = Future()
         assert future is not None
         if not mine:
-            return future.result()  # type: ignore[no-any-return]
+            return future.result()
         try:
             rows = compute()
             future.set_result(rows)
@@ -243,6 +244,10 @@ class KpiCache:
         start = req.start or bounds[0]
         end = req.end or bounds[1] + dt.timedelta(days=1)
         return periods_between(start, end, req.grain)
+
+
+def _compute(engine: Engine, req: KpiRequest) -> list[dict[str, Any]]:
+    return KpiResult(engine.compute(req), by=req.by).to_dicts()
 
 
 def _runs(periods: list[Period]) -> list[list[Period]]:

@@ -93,7 +93,7 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
     with db.transaction() as cur:
         customers = first(cur.execute("SELECT count(*) FROM customers WHERE customer_id = ?", [customer_id]))
         events = first(cur.execute("SELECT count(*) FROM events WHERE customer_id = ?", [customer_id]))
-        n_customers, n_events = int(customers[0]), int(events[0])  # type: ignore[index]
+        n_customers, n_events = int(customers[0]), int(events[0])
         if n_customers == 0 and n_events == 0:
             raise NotFoundError(f"no customer with id {customer_id!r}",
                                 hint="nothing to erase (it may have been erased already)")
@@ -110,7 +110,7 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
         cur.execute("INSERT INTO erasures (erasure_id, subject_hash, events_removed, erased_at) VALUES (?, ?, ?, ?)",
                     [record["erasure_id"], record["subject_hash"], n_events, record["erased_at"]])
     return {**record, "erased_at": record["erased_at"].isoformat() + "Z",  # type: ignore[attr-defined]
-            "customers_removed": n_customers, "references_cleared": int(referrals[0]) + len(named)}  # type: ignore[index]
+            "customers_removed": n_customers, "references_cleared": int(referrals[0]) + len(named)}
 
 
 def was_erased(db: Database, customer_id: str) -> bool:

@@ -22,6 +22,7 @@ from .storage import Database, default_db_path
 
 if TYPE_CHECKING:
     from .batches import BatchResult
+    from .directory import CustomerPage
     from .keys import KeyStore
     from .kpicache import KpiCache
     from .webhooks import WebhookStore
@@ -288,3 +289,25 @@ class Workspace:
         from .webhooks import WebhookStore
 
         return WebhookStore(self.db)
+
+    # -- customer directory (dashboard) ---------------------------------------------
+    def customer_list(self, *, q: str | None = None, filters: Mapping[str, str | None] | None = None,
+                      sort: str = "name", descending: bool = False, limit: int = 50,
+                      offset: int = 0) -> "CustomerPage":
+        """One page of customers whose id, name or email contains ``q``, filtered and sorted."""
+        from .directory import list_customers
+
+        return list_customers(self.backend(), dimensions=self.dimensions(), q=q, filters=filters, sort=sort,
+                              descending=descending, limit=limit, offset=offset)
+
+    def attribute_values(self, *, max_values: int = 50) -> dict[str, list[str]]:
+        """Each customer attribute with at most ``max_values`` distinct values, and those values."""
+        from .directory import attribute_values
+
+        return attribute_values(self.backend(), self.dimensions(), max_values=max_values)
+
+    def customer_events(self, customer_id: str, *, types: Sequence[str], limit: int = 1000) -> list[dict[str, Any]]:
+        """One customer's events of the given types, oldest first (e.g. survey answers over time)."""
+        from .directory import customer_events
+
+        return customer_events(self.backend(), customer_id, types=types, limit=limit)

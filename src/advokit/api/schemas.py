@@ -75,8 +75,8 @@ class CustomerIn(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False,
                               json_schema_extra={"propertyNames": {"pattern": _ATTRIBUTE,
-                                                                   "not": {"enum": sorted(_RESERVED)}}})
-    __pydantic_extra__: dict[str, Short | None] = Field(init=False)  # type: ignore[assignment]
+                                                                   "not": {"enum": list(sorted(_RESERVED))}}})
+    __pydantic_extra__: dict[str, Short | None] = Field(init=False)
 
     customer_id: Id
     name: Short | None = None

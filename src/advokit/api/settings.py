@@ -46,7 +46,7 @@ class ApiSettings:
             raw = env.get(cls.env_name(f.name))
             if raw is not None:
                 try:
-                    values[f.name] = type(f.default)(raw)
+                    values[f.name] = float(raw) if f.type in (float, "float") else int(raw)
                 except ValueError:
                     raise InvalidArgumentError(f"{cls.env_name(f.name)}={raw!r} is not a number") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
