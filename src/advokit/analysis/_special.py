@@ -238,13 +238,24 @@ def gamma_ppf(q: npt.ArrayLike, a: npt.ArrayLike) -> Array:
     with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
         y = as_ * (1.0 - 1.0 / (9.0 * as_) + z / (3.0 * np.sqrt(as_))) ** 3
         y = np.where(y > 0, y, np.exp((np.log(qs) + lgamma(as_ + 1.0)) / as_))  # small-a start
-        for _ in range(100):
-            pdf = np.exp(-y + (as_ - 1.0) * np.log(y) - lgamma(as_))
-            step = (gammainc(as_, y) - qs) / pdf
-            new = y - step
-            new = np.where(new <= 0, y / 2.0, new)  # stay positive
-            done = np.abs(new - y) <= 1e-14 * np.maximum(1.0, y)
-            y = new
-            if np.all(done):
-                break
+        # Newton from the Wilson–Hilferty start; converged entries drop out of the loop
+        y = _newton_gamma_ppf(qs, as_, y)
     return np.where(ok, y, np.nan)
+
+
+def _newton_gamma_ppf(qs: Array, as_: Array, y: Array) -> Array:
+    shape = np.shape(y)
+    qs, as_, y = (np.atleast_1d(v).astype(np.float64).ravel() for v in (qs, as_, y))
+    todo = np.ones(y.shape, dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+        for _ in range(100):
+            if not todo.any():
+                break
+            a, q, yy = as_[todo], qs[todo], y[todo]
+            pdf = np.exp(-yy + (a - 1.0) * np.log(yy) - lgamma(a))
+            new = yy - (gammainc(a, yy) - q) / pdf
+            new = np.where(new <= 0, yy / 2.0, new)  # stay positive
+            done = np.abs(new - yy) <= 1e-13 * np.maximum(1.0, yy)
+            y[todo] = new
+            todo[np.flatnonzero(todo)[done]] = False
+    return y.reshape(shape)

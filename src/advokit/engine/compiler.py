@@ -5,7 +5,8 @@ A request (KPIs × grain × dimensions × date range) becomes:
 1. a *spine*: every period of the range × every combination of dimension
    values present among the customers (an empty attribute is its own group);
 2. one grouped scan of the events for all event measures of all KPIs;
-3. one grouped join of customers × periods for all population measures;
+3. one pass over the customers with running sums over the periods for all
+   population measures (``populations.py``);
 4. the spine left-joined to both, and each KPI's value, numerator,
    denominator and ``n`` computed as columns of that wide table.
 
@@ -28,6 +29,7 @@ from ..catalogue.model import CustomCompute, EventMeasure, NpsCompute, Populatio
 from ..errors import InvalidArgumentError, UnknownDimensionError
 from . import custom, measures, uncertainty
 from .periods import Grain, Period, periods_between
+from .populations import population_table
 
 _TRUNC = {"month": "M", "quarter": "Q", "year": "Y"}
 
@@ -158,10 +160,7 @@ class Engine:
             agg = e.group_by(keys).aggregate(**{k: measures.event_aggregate(e, m) for k, m in ev.items()})
             wide = _left_join(wide, agg, by)
         if pop:
-            c = customers.select(*dict.fromkeys(["customer_id", "signup_at", "churned_at", "arr", "referred_by", *by]))
-            cp = c.join(ptable, [c.signup_at < ptable.period_end,
-                                 c.churned_at.isnull() | (c.churned_at >= ptable.period_start)])
-            agg = cp.group_by(keys).aggregate(**{k: measures.population_aggregate(cp, m) for k, m in pop.items()})
+            agg = population_table(customers, periods, req.grain, by, pop)
             wide = _left_join(wide, agg, by)
 
         ctx = Context(events=events, customers=customers, periods=ptable, grain=req.grain,

@@ -4,7 +4,8 @@ Two sources feed every KPI:
 
 * **event measures** aggregate the events of a period (and segment);
 * **population measures** count (or sum ARR over) the customers of a period's
-  populations: active in, active at the start, active at the end, new, churned.
+  populations: active in, active at the start, active at the end, new, churned
+  (computed from running signup and churn counts in ``populations.py``).
 
 Each distinct measure becomes one column of one grouped query, so a pack of
 KPIs scans the events once and the customers once.
@@ -98,31 +99,6 @@ def event_aggregate(t: ir.Table, m: EventMeasure) -> ir.Scalar:
     if m.agg == "sumsq":
         return (column * column).sum(where=cond)
     return column.mean(where=cond)
-
-
-def population_condition(t: ir.Table, population: str) -> ir.BooleanValue | None:
-    """Within customers active in the period (the join condition), who belongs to ``population``."""
-    if population == "active":
-        return None
-    if population == "active_start":
-        return t.signup_at < t.period_start
-    if population == "active_end":
-        return t.churned_at.isnull() | (t.churned_at >= t.period_end)
-    if population == "new":
-        return t.signup_at >= t.period_start
-    if population == "churned":
-        return (t.signup_at < t.period_start) & t.churned_at.notnull() & (t.churned_at < t.period_end)
-    raise ValueError(population)
-
-
-def population_aggregate(t: ir.Table, m: PopulationMeasure) -> ir.Scalar:
-    cond = population_condition(t, m.population)
-    if m.referred is not None:
-        ref = t.referred_by.notnull() if m.referred else t.referred_by.isnull()
-        cond = ref if cond is None else cond & ref
-    if m.agg == "count":
-        return t.count(where=cond) if cond is not None else t.count()
-    return t[m.field].sum(where=cond) if cond is not None else t[m.field].sum()  # type: ignore[index]
 
 
 def resolve(spec: EventMeasure | PopulationMeasure | Difference, wide: ir.Table) -> ir.NumericValue:
