@@ -311,3 +311,29 @@ class Workspace:
         from .directory import customer_events
 
         return customer_events(self.backend(), customer_id, types=types, limit=limit)
+
+    # -- team commentary (dashboard, reports, CLI) -------------------------------------
+    def add_comment(self, kpi: str, period: str, body: str, *, author: str | None = None,
+                    owner: str | None = None, kind: str = "comment") -> dict[str, Any]:
+        """Add a comment, action or request for support to a KPI in one period (YYYY-MM, YYYY-Qn, YYYY)."""
+        from .commentary import add_comment
+        from .engine.periods import parse_period_label
+
+        kpi_id = self.kpi(kpi).id
+        label = parse_period_label(period).label
+        return add_comment(self.db, kpi=kpi_id, period=label, body=body, author=author, owner=owner, kind=kind)
+
+    def comments(self, *, kpi: str | None = None, period: str | None = None,
+                 kind: str | None = None) -> list[dict[str, Any]]:
+        """The team's comments, oldest first, optionally of one KPI, period or kind."""
+        from .commentary import check_kind, list_comments
+        from .engine.periods import parse_period_label
+
+        return list_comments(self.db, kpi=None if kpi is None else self.kpi(kpi).id,
+                             period=None if period is None else parse_period_label(period).label,
+                             kind=None if kind is None else check_kind(kind))
+
+    def delete_comment(self, comment_id: str) -> None:
+        from .commentary import delete_comment
+
+        delete_comment(self.db, comment_id)

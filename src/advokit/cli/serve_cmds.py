@@ -65,8 +65,11 @@ def serve(state: State, host: str, port: int, access_log: bool, **limits: Any) -
                        "endpoint but /v1/health will answer 401; create one with `advokit apikey create`", err=True)
         click.echo("warning: the API speaks plain HTTP; put it behind a TLS proxy when it leaves this machine",
                    err=True)
-    app = create_app(ws, settings=settings, extra_routers=_extra_routers(ws))
+    extra = _extra_routers(ws)
+    app = create_app(ws, settings=settings, extra_routers=extra)
     click.echo(f"advokit API on http://{host}:{port}/v1 (OpenAPI: /openapi.json); workspace {ws.path}", err=True)
+    if extra:
+        click.echo(f"advokit dashboard on http://{host}:{port}/", err=True)
     uvicorn.run(app, host=host, port=port, workers=1, log_level="warning", access_log=access_log,
                 timeout_graceful_shutdown=10)
 

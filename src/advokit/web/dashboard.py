@@ -1,0 +1,118 @@
+"""The dashboard's view of one workspace: every number comes from the Workspace, cached until a write.
+
+Pages never compute a KPI: they ask ``Workspace.scorecard``, ``Workspace.analyze``
+and ``Workspace.values`` (the same service the CLI and the API call) and keep
+the answers in a :class:`ViewCache` until the workspace data changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from ..catalogue import ADVOCACY_ACTION_TYPES, SURVEY_TYPES
+from ..engine.periods import Grain, Period
+from ..workspace import Workspace
+from .cache import ViewCache
+from .security import Guard
+from .selection import Selection
+
+log = logging.getLogger("advokit.web")
+
+#: How many periods the trend on a KPI page and a sparkline on the scorecard show, by grain.
+TREND_PERIODS = {"month": 24, "quarter": 12, "year": 6}
+SPARK_PERIODS = {"month": 12, "quarter": 8, "year": 5}
+MAX_COMMENT = 1000
+
+
+class Dashboard:
+    """The workspace, its view cache and its sign-in guard, shared by every page."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.cache = ViewCache(ws.db)
+        self.guard = Guard(ws.api_keys())
+
+    # -- workspace facts ------------------------------------------------------------------
+    def dimensions(self) -> list[str]:
+        return self.cache.get(("dimensions",), self.ws.dimensions)
+
+    def attribute_values(self) -> dict[str, list[str]]:
+        return self.cache.get(("attribute_values",), self.ws.attribute_values)
+
+    def bounds(self) -> tuple[dt.date, dt.date] | None:
+        return self.cache.get(("bounds",), lambda: self.ws.engine().data_range())
+
+    def default_period(self, grain: Grain) -> str | None:
+        return self.cache.get(("latest", grain), lambda: self.ws.latest_complete_period(grain))
+
+    # -- KPI views ---------------------------------------------------------------------------
+    def scorecard(self, sel: Selection) -> dict[str, Any]:
+        """``Workspace.scorecard`` of the selection, plus each KPI's recent values for a sparkline."""
+        return self.cache.get(("scorecard", sel.period, sel.filters), lambda: self._scorecard(sel))
+
+    def _scorecard(self, sel: Selection) -> dict[str, Any]:
+        card = self.ws.scorecard(sel.period.label, filters=sel.filter_dict or None)
+        first = sel.period.shift(-(SPARK_PERIODS[sel.grain] - 1))
+        labels = [first.shift(i).label for i in range(SPARK_PERIODS[sel.grain])]
+        rows = self.ws.values(self.ws.catalogue.ids, period=sel.grain, start=first.start, end=sel.period.end,
+                              filters=sel.filter_dict or None)
+        spark: dict[str, dict[str, float | None]] = {}
+        for r in rows:
+            spark.setdefault(r["kpi"], {})[r["period"]] = r["value"]
+        return {"scorecard": card, "spark_labels": labels,
+                "spark": {k: [v.get(label) for label in labels] for k, v in spark.items()}}
+
+    def trend(self, kpi: str, sel: Selection) -> list[dict[str, Any]]:
+        """The KPI's analysed rows for the periods up to the selected one (``Workspace.analyze``)."""
+        first = sel.period.shift(-(TREND_PERIODS[sel.grain] - 1))
+        return self.cache.get(("trend", kpi, sel.period, sel.filters), lambda: self.ws.analyze(
+            [kpi], period=sel.grain, start=first.start, end=sel.period.end, filters=sel.filter_dict or None))
+
+    def breakdown(self, kpi: str, sel: Selection, by: str) -> list[dict[str, Any]]:
+        """The KPI in the selected period by one customer attribute (``Workspace.analyze`` with ``by``)."""
+        return self.cache.get(("breakdown", kpi, sel.period, sel.filters, by), lambda: self.ws.analyze(
+            [kpi], period=sel.grain, by=[by], start=sel.period.start, end=sel.period.end,
+            filters=sel.filter_dict or None))
+
+    # -- customers ----------------------------------------------------------------------------
+    def customer_page(self, customer_id: str, *, limit: int, offset: int) -> dict[str, Any]:
+        profile = self.ws.customer(customer_id, limit=limit, offset=offset)
+        return {"profile": profile,
+                "scores": self.ws.customer_events(customer_id, types=SURVEY_TYPES),
+                "actions": self.ws.customer_events(customer_id, types=ADVOCACY_ACTION_TYPES)}
+
+    # -- commentary -----------------------------------------------------------------------------
+    def comments(self, *, kpi: str | None = None, period: str | None = None) -> list[dict[str, Any]]:
+        return self.ws.comments(kpi=kpi, period=period)
+
+    def add_comment(self, *, kpi: str, period: Period, body: str, author: str | None) -> dict[str, Any]:
+        """Store a comment; a comment changes no number, so the view cache stays."""
+        with self.cache.quiet():
+            return self.ws.add_comment(kpi, period.label, body, author=author)
+
+    # -- warm-up -----------------------------------------------------------------------------------
+    def warm(self, grains: Sequence[Grain] = ("month",)) -> threading.Thread:
+        """Compute the default scorecards in the background so the first visitor does not wait."""
+
+        def run() -> None:
+            for grain in grains:
+                try:
+                    label = self.default_period(grain)
+                    if label is None:
+                        continue
+                    from ..engine.periods import parse_period_label
+
+                    self.scorecard(Selection(grain=grain, period=parse_period_label(label)))
+                    self.dimensions()
+                    self.attribute_values()
+                    self.bounds()
+                except Exception:  # a failed warm-up only means a slower first page
+                    log.warning("dashboard warm-up failed", exc_info=True)
+
+        thread = threading.Thread(target=run, name="advokit-dashboard-warmup", daemon=True)
+        thread.start()
+        return thread

@@ -1,0 +1,155 @@
+"""The dashboard's pieces without a server: formatting, the URL model, the view cache, sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from advokit import Workspace
+from advokit.engine.periods import Period, parse_period_label
+from advokit.errors import InvalidArgumentError, UnknownDimensionError
+from advokit.web.cache import ViewCache
+from advokit.web.format import fmt_change, fmt_value, sparkline, status, trend
+from advokit.web.render import to_json
+from advokit.web.security import Guard, safe_next
+from advokit.web.selection import parse_selection, period_choices
+
+DIMS = ["segment", "region"]
+
+
+def test_values_read_by_unit() -> None:
+    assert fmt_value(42.123, "percent") == "42.1%"
+    assert fmt_value(25.0, "score") == "25.0"
+    assert fmt_value(1234567.8, "money") == "1,234,568"
+    assert fmt_value(1.3333, "per_customer") == "1.33"
+    assert fmt_value(6.0, "count") == "6"
+    assert fmt_value(None, "score") == "—"
+    assert fmt_change(3.04, "percent") == "+3.0 pts"
+    assert fmt_change(-6.54, "score") == "−6.5"
+    assert fmt_change(None, "score") == "—"
+
+
+def test_status_and_trend_are_words_not_only_colours() -> None:
+    assert status("poor") == {"key": "poor", "word": "Poor", "icon": "✕"}
+    assert status(None)["word"] == "No rating"
+    assert trend(-2.0, "lower_is_better").word == "better"
+    assert trend(-2.0, "higher_is_better").word == "worse"
+    assert trend(None, "higher_is_better").word == "no comparison"
+
+
+def test_sparkline_has_a_text_alternative() -> None:
+    s = sparkline([1.0, None, 3.0], ["2025-01", "2025-02", "2025-03"], unit="score")
+    assert s["points"].count(",") == 2 and "1.0 in 2025-01" in s["label"] and "3.0 in 2025-03" in s["label"]
+    assert sparkline([None, 2.0], ["a", "b"], unit="score")["points"] == ""
+
+
+def test_chart_json_cannot_close_its_script_tag() -> None:
+    text = to_json({"title": "</script><script>alert(1)</script> & more"})
+    assert "</script>" not in text and "<" not in text and "&" not in text
+
+
+def test_selection_reads_grain_period_and_filters() -> None:
+    latest = {"month": "2025-09", "quarter": "2025-Q3", "year": "2024"}
+    sel = parse_selection(grain=None, period=None, filters=[], dimensions=DIMS, default_period=latest.get)
+    assert (sel.grain, sel.period.label, sel.filters) == ("month", "2025-09", ())
+    sel = parse_selection(grain="quarter", period="2025-08", filters=["segment:SMB", "region:EMEA"],
+                          dimensions=DIMS, default_period=latest.get)
+    assert sel.period.label == "2025-Q3" and sel.filters == (("region", "EMEA"), ("segment", "SMB"))
+    assert sel.query() == "grain=quarter&period=2025-Q3&filter=region%3AEMEA&filter=segment%3ASMB"
+    assert parse_selection(grain=None, period="2025", filters=[""], dimensions=DIMS,
+                           default_period=latest.get).grain == "year"
+    with pytest.raises(UnknownDimensionError):
+        parse_selection(grain=None, period=None, filters=["email:x"], dimensions=DIMS, default_period=latest.get)
+    with pytest.raises(InvalidArgumentError):
+        parse_selection(grain="week", period=None, filters=[], dimensions=DIMS, default_period=latest.get)
+    with pytest.raises(InvalidArgumentError):
+        parse_selection(grain=None, period=None, filters=["segment"], dimensions=DIMS, default_period=latest.get)
+
+
+def test_period_choices_are_the_periods_with_data_newest_first() -> None:
+    current = parse_period_label("2025-Q3")
+    found = period_choices((dt.date(2025, 2, 3), dt.date(2025, 8, 1)), "quarter", current)
+    assert [p.label for p in found] == ["2025-Q3", "2025-Q2", "2025-Q1"]
+    assert period_choices(None, "month", Period(dt.date(2025, 1, 1), "month")) == [Period(dt.date(2025, 1, 1), "month")]
+
+
+@pytest.mark.parametrize(("target", "expected"), [("/kpis/nps?period=2025-01", "/kpis/nps?period=2025-01"),
+                                                  ("//evil.example/", "/"), ("https://evil.example/", "/"),
+                                                  ("/\\evil.example", "/"), ("", "/"), (None, "/"),
+                                                  ("javascript:alert(1)", "/")])
+def test_safe_next_stays_on_this_site(target: str | None, expected: str) -> None:
+    assert safe_next(target) == expected
+
+
+def test_view_cache_drops_on_writes_but_not_quiet_ones(workspace: Workspace) -> None:
+    cache = ViewCache(workspace.db)
+    calls: list[int] = []
+    assert cache.get("k", lambda: calls.append(1) or len(calls)) == 1
+    assert cache.get("k", lambda: calls.append(1) or len(calls)) == 1
+    with cache.quiet(), workspace.db.transaction() as cur:
+        cur.execute("INSERT INTO meta VALUES ('dashboard-test', 'quiet')")
+    assert cache.get("k", lambda: calls.append(1) or len(calls)) == 1
+    with workspace.db.transaction() as cur:
+        cur.execute("INSERT INTO meta VALUES ('dashboard-test', 'loud')")
+    assert cache.get("k", lambda: calls.append(1) or len(calls)) == 2
+
+
+def test_view_cache_shares_one_computation_between_concurrent_misses(workspace: Workspace) -> None:
+    cache = ViewCache(workspace.db)
+    gate = threading.Event()
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        gate.wait(5)
+        return 42
+
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get("k", slow))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join(10)
+    assert results == [42] * 4 and len(calls) == 1
+
+
+def test_sessions_hold_no_key_and_end_when_the_key_is_revoked(workspace: Workspace) -> None:
+    guard = Guard(workspace.api_keys())
+    assert guard.open_mode()
+    new = workspace.api_keys().create(name="dana", scope="write")
+    assert not guard.open_mode()
+    sid, session = guard.sign_in(new.key)
+    assert new.key not in sid and session.key_name == "dana" and session.scope == "write"
+    assert guard.session(sid) == session
+    workspace.api_keys().revoke(new.info.id)
+    assert guard.session(sid) is None
+    assert guard.open_mode()
+
+
+def test_the_core_directory_imports_no_web_library(tmp_path: Path) -> None:
+    code = ("import sys, advokit.directory\n"
+            "print(','.join(m for m in ('fastapi', 'starlette', 'jinja2', 'click') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
+
+
+def test_open_mode_answers_only_this_machine(workspace: Workspace) -> None:
+    from starlette.requests import Request
+
+    from advokit.errors import ForbiddenError
+
+    guard = Guard(workspace.api_keys())
+
+    def request(host: str) -> Request:
+        return Request({"type": "http", "method": "GET", "path": "/", "headers": [], "client": (host, 5000)})
+
+    assert guard.viewer(request("127.0.0.1")).mode == "open"
+    assert guard.viewer(request("::1")).mode == "open"
+    with pytest.raises(ForbiddenError):
+        guard.viewer(request("192.0.2.7"))

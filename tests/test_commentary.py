@@ -1,0 +1,41 @@
+"""Team commentary: stored per KPI and period, validated, listed back exactly as written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advokit import Workspace
+from advokit.errors import InvalidArgumentError, UnknownKpiError
+
+
+def test_comments_round_trip_per_kpi_and_period(tmp_path: Path) -> None:
+    with Workspace(tmp_path / "c.duckdb") as ws:
+        first = ws.add_comment("nps", "2025-09", "  Fell after the price change  ", author="Ana")
+        ws.add_comment("nps", "2025-Q3", "Quarter view", owner="CS lead", kind="action")
+        ws.add_comment("csat", "2025-09", "<script>x</script>", kind="request")
+        assert first["body"] == "Fell after the price change" and first["author"] == "Ana"
+        assert first["kind"] == "comment" and first["owner"] is None
+        assert [c["body"] for c in ws.comments(kpi="nps")] == ["Fell after the price change", "Quarter view"]
+        assert [c["kpi"] for c in ws.comments(period="2025-09")] == ["nps", "csat"]
+        assert [c["body"] for c in ws.comments(kind="action")] == ["Quarter view"]
+        assert ws.comments(kind="request")[0]["body"] == "<script>x</script>"  # stored as text, escaped on render
+        ws.delete_comment(first["id"])
+        assert [c["body"] for c in ws.comments(kpi="nps")] == ["Quarter view"]
+
+
+@pytest.mark.parametrize(("kpi", "period", "body", "kind", "error"), [
+    ("no_such_kpi", "2025-09", "x", "comment", UnknownKpiError),
+    ("nps", "2025-13", "x", "comment", InvalidArgumentError),
+    ("nps", "last month", "x", "comment", InvalidArgumentError),
+    ("nps", "2025-09", "   ", "comment", InvalidArgumentError),
+    ("nps", "2025-09", "x" * 1001, "comment", InvalidArgumentError),
+    ("nps", "2025-09", "x", "shout", InvalidArgumentError),
+])
+def test_bad_comments_are_refused_and_nothing_is_stored(tmp_path: Path, kpi: str, period: str, body: str,
+                                                        kind: str, error: type[Exception]) -> None:
+    with Workspace(tmp_path / "c.duckdb") as ws:
+        with pytest.raises(error):
+            ws.add_comment(kpi, period, body, kind=kind)
+        assert ws.comments() == []
