@@ -1,13 +1,18 @@
-"""An independent, deliberately plain SQL computation of the twelve core KPIs.
+"""An independent, deliberately plain SQL computation of every catalogue KPI.
 
-Written straight from kpi-semantics.md with correlated subqueries (one
-period × group at a time), sharing no code with the engine, so that the
-engine can be checked against it on generated data.
+The twelve core KPIs are written straight from kpi-semantics.md, the others
+straight from the ``definition`` of their catalogue entry, with correlated
+subqueries (one period × group at a time), sharing no code with the engine,
+so that the engine can be checked against it on generated data. Two helper
+tables are built first, also without engine code: the lexicon tone of each
+text (tokenised in Python) and the fulfilment of each review or testimonial
+request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import duckdb
@@ -73,7 +78,205 @@ def kpi_sql(kpi: str, grouped: bool) -> str:
         return _ratio(ev("e.type = 'renewal'"), ev("e.type = 'renewal_due'"), 100.0)
     if kpi == "expansion_revenue":
         return f"coalesce({ev(chr(101) + '.type = ' + repr('expansion'), 'sum(e.amount)')}, 0)"
+    if kpi in _NON_CORE:
+        return _NON_CORE[kpi](grouped)
     raise KeyError(kpi)
+
+
+# ------------------------------------------------------------------ the other catalogue KPIs
+# Each is written from the ``definition`` of its catalogue entry. ``{dim}`` is the grouping column;
+# ``p.ps`` / ``p.pe`` the period, ``p.pps`` the previous period's start, ``g.seg`` the group's value.
+DIM = "{dim}"
+_SURVEYS = "'nps_response', 'csat_response', 'ces_response', 'advocacy_rating'"
+_TEXT_TYPES = ("nps_response", "csat_response", "review", "testimonial", "mention", "community_post")
+_REQUEST_KINDS = ("review", "testimonial")  # reviews_and_testimonials_velocity: request kind = fulfilling type
+
+
+def _grp(grouped: bool) -> str:
+    return f"c.{DIM} IS NOT DISTINCT FROM g.seg" if grouped else "TRUE"
+
+
+def _ev_in(lo: str, hi: str, where: str, what: str, grouped: bool) -> str:
+    """An aggregate over the events in [lo, hi) (of the group's customers when grouped)."""
+    join = f"JOIN customers c ON c.customer_id = e.customer_id" if grouped else ""
+    return (f"(SELECT {what} FROM events e {join} WHERE e.occurred_at >= {lo} AND e.occurred_at < {hi} "
+            f"AND {_grp(grouped)} AND {where})")
+
+
+def _cust(grouped: bool, cond: str, what: str = "count(*)") -> str:
+    """An aggregate over the group's customers meeting ``cond``."""
+    return f"(SELECT {what} FROM customers c WHERE {_grp(grouped)} AND {cond})"
+
+
+def _has(cond: str) -> str:
+    """Customer ``c`` has an event ``x`` meeting ``cond``."""
+    return f"EXISTS (SELECT 1 FROM events x WHERE x.customer_id = c.customer_id AND {cond})"
+
+
+def _prop_true(alias: str, name: str) -> str:
+    return f"json_extract_string({alias}.properties, '$.{name}') = 'true'"
+
+
+def _latest_nps(alias: str = "c") -> str:
+    """The score of the customer's latest nps_response in the 12 months before the period end."""
+    return (f"(SELECT arg_max(x.score, x.occurred_at) FROM events x WHERE x.customer_id = {alias}.customer_id "
+            "AND x.type = 'nps_response' AND x.occurred_at >= p.pe - INTERVAL 12 MONTH AND x.occurred_at < p.pe)")
+
+
+def _count(types: str):
+    return lambda g: _ev_in("p.ps", "p.pe", f"e.type IN ({types})", "count(*)", g)
+
+
+def _mean(where: str):
+    return lambda g: _ev_in("p.ps", "p.pe", where, "avg(e.score)", g)
+
+
+def _rate(num: str, den: str, scale: float):
+    return lambda g: _ratio(_ev_in("p.ps", "p.pe", num, "count(*)", g),
+                            _ev_in("p.ps", "p.pe", den, "count(*)", g), scale)
+
+
+def _amount(kind: str, lo: str, hi: str, g: bool) -> str:
+    return f"coalesce({_ev_in(lo, hi, f'e.type = {kind!r}', 'sum(e.amount)', g)}, 0)"
+
+
+def _community_growth_rate(g: bool) -> str:
+    first = ("(SELECT min(x.occurred_at) FROM events x WHERE x.customer_id = c.customer_id "
+             "AND x.type = 'community_joined')")
+    return _ratio(_cust(g, f"{first} >= p.ps AND {first} < p.pe"), _cust(g, f"{first} < p.ps"), 100.0)
+
+
+def _expansion_revenue_growth_rate(g: bool) -> str:
+    now, before = _amount("expansion", "p.ps", "p.pe", g), _amount("expansion", "p.pps", "p.ps", g)
+    return _ratio(f"{now} - {before}", before, 100.0)
+
+
+def _net_revenue_retention(g: bool) -> str:
+    start_arr = _cust(g, _POP["start"], "coalesce(sum(c.arr), 0)")
+    lost_arr = _cust(g, f"{_POP['start']} AND c.churned_at < p.pe", "coalesce(sum(c.arr), 0)")
+    moved = f"{_amount('expansion', 'p.ps', 'p.pe', g)} - {_amount('contraction', 'p.ps', 'p.pe', g)}"
+    return _ratio(f"{start_arr} - {lost_arr} + {moved}", start_arr, 100.0)
+
+
+def _net_sentiment(g: bool) -> str:
+    texts = _ev_in("p.ps", "p.pe", "e.event_id IN (SELECT event_id FROM ref_tone)", "count(*)", g)
+    pos = _ev_in("p.ps", "p.pe", "e.event_id IN (SELECT event_id FROM ref_tone WHERE tone > 0)", "count(*)", g)
+    neg = _ev_in("p.ps", "p.pe", "e.event_id IN (SELECT event_id FROM ref_tone WHERE tone < 0)", "count(*)", g)
+    return _ratio(f"{pos} - {neg}", texts, 100.0)
+
+
+def _customer_loyalty(g: bool) -> str:
+    loyal = f"{_POP['start']} AND {_POP['end']} AND {_latest_nps()} >= 9"
+    return _ratio(_cust(g, loyal), _cust(g, _POP["start"]), 100.0)
+
+
+def _referral_readiness_score(g: bool) -> str:
+    signal = _has("x.occurred_at >= p.pe - INTERVAL 12 MONTH AND x.occurred_at < p.pe AND "
+                  f"(x.type IN ({_ACT}) OR (x.type = 'qbr' AND {_prop_true('x', 'referral_intent')}))")
+    ready = f"{_POP['end']} AND {_latest_nps()} >= 9 AND {signal}"
+    return _ratio(_cust(g, ready), _cust(g, _POP["end"]), 100.0)
+
+
+def _feedback_retention_score(g: bool) -> str:
+    base = (f"{_POP['start']} AND "
+            + _has(f"x.type IN ({_SURVEYS}) AND x.occurred_at >= p.ps - INTERVAL 12 MONTH AND x.occurred_at < p.ps"))
+    return _ratio(_cust(g, f"{base} AND {_POP['end']}"), _cust(g, base), 100.0)
+
+
+def _advocate_reengagement_rate(g: bool) -> str:
+    def acted(lo: str, hi: str) -> str:
+        return _has(f"x.type IN ({_ACT}) AND x.occurred_at >= {lo} AND x.occurred_at < {hi}")
+
+    lapsed = (f"{_POP['start']} AND {acted('p.ps - INTERVAL 12 MONTH', 'p.ps - INTERVAL 3 MONTH')} "
+              f"AND NOT {acted('p.ps - INTERVAL 3 MONTH', 'p.ps')}")
+    return _ratio(_cust(g, f"{lapsed} AND {acted('p.ps', 'p.pe')}"), _cust(g, lapsed), 100.0)
+
+
+def _activation_to_expansion_rate(g: bool) -> str:
+    first = "(SELECT min(x.occurred_at) FROM events x WHERE x.customer_id = c.customer_id AND x.type = 'activation')"
+    cohort = f"{first} >= p.ps - INTERVAL 180 DAY AND {first} < p.pe - INTERVAL 180 DAY"
+    grew = ("EXISTS (SELECT 1 FROM events y WHERE y.customer_id = c.customer_id AND y.type = 'expansion' "
+            f"AND y.occurred_at >= {first} AND y.occurred_at < {first} + INTERVAL 180 DAY)")
+    return _ratio(_cust(g, f"{cohort} AND {grew}"), _cust(g, cohort), 100.0)
+
+
+def _reviews_and_testimonials_velocity(g: bool) -> str:
+    join = "JOIN customers c ON c.customer_id = f.customer_id" if g else ""
+    return (f"(SELECT avg(f.days) FROM ref_fulfilment f {join} "
+            f"WHERE f.fulfilled_at >= p.ps AND f.fulfilled_at < p.pe AND {_grp(g)})")
+
+
+_NON_CORE = {
+    "advocate_mentions": lambda g: _ev_in(
+        "p.ps", "p.pe", f"e.type = 'mention' AND (e.customer_id IS NOT NULL OR {_prop_true('e', 'influencer')})",
+        "count(*)", g),
+    "average_review_rating": _mean("e.type = 'review' AND e.score IS NOT NULL"),
+    "brand_ambassadors_joined": _count("'ambassador_joined'"),
+    "case_studies_and_references": _count("'case_study', 'reference_call'"),
+    "ces": _mean("e.type = 'ces_response'"),
+    "closed_loop_follow_up_rate": _rate("e.type = 'follow_up'", "e.type = 'nps_response' AND e.score <= 6", 100.0),
+    "community_growth_rate": _community_growth_rate,
+    "customer_loyalty": _customer_loyalty,
+    "expansion_revenue_growth_rate": _expansion_revenue_growth_rate,
+    "feedback_retention_score": _feedback_retention_score,
+    "net_revenue_retention": _net_revenue_retention,
+    "net_sentiment": _net_sentiment,
+    "qbr_referral_intent_rate": _rate(f"e.type = 'qbr' AND {_prop_true('e', 'referral_intent')}", "e.type = 'qbr'",
+                                      100.0),
+    "referral_account_revenue_contribution": lambda g: _ratio(
+        _cust(g, f"{_POP['end']} AND c.referred_by IS NOT NULL", "coalesce(sum(c.arr), 0)"),
+        _cust(g, _POP["end"], "coalesce(sum(c.arr), 0)"), 100.0),
+    "referral_invitation_rate": lambda g: _ratio(_count("'referral_sent'")(g), _cust(g, _POP["active"]), 1.0),
+    "referral_new_customers": _count("'referral_signup'"),
+    "referral_pipeline_contribution_rate": lambda g: _ratio(
+        _cust(g, f"{_POP['new']} AND c.referred_by IS NOT NULL"), _cust(g, _POP["new"]), 100.0),
+    "referral_readiness_score": _referral_readiness_score,
+    "reviews_and_testimonials": _count("'review', 'testimonial'"),
+    "social_shares": _count("'social_share'"),
+    "ugc_posts": _count("'ugc_post'"),
+    "advocate_reengagement_rate": _advocate_reengagement_rate,
+    "activation_to_expansion_rate": _activation_to_expansion_rate,
+    "reviews_and_testimonials_velocity": _reviews_and_testimonials_velocity,
+}
+
+
+def prepare(con: duckdb.DuckDBPyConnection, kpi: str) -> None:
+    """Build the helper tables a KPI's reference query reads (temporary, on this connection)."""
+    if kpi == "net_sentiment":
+        from advokit.engine.lexicon import NEGATIVE, POSITIVE  # the word lists are the definition's data
+
+        types = ", ".join(f"'{t}'" for t in _TEXT_TYPES)
+        rows = con.execute(f"SELECT event_id, text FROM events WHERE type IN ({types}) "
+                           "AND text IS NOT NULL AND trim(text) <> ''").fetchall()
+        tones = []
+        for event_id, text in rows:
+            words = re.findall(r"[a-z']+", text.lower())
+            tones.append((event_id, sum(w in POSITIVE for w in words) - sum(w in NEGATIVE for w in words)))
+        con.execute("CREATE OR REPLACE TEMP TABLE ref_tone (event_id VARCHAR, tone INTEGER)")
+        if tones:
+            con.executemany("INSERT INTO ref_tone VALUES (?, ?)", tones)
+    if kpi == "reviews_and_testimonials_velocity":
+        kinds = ", ".join(f"'{k}'" for k in _REQUEST_KINDS)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE ref_fulfilment AS
+            WITH req AS (SELECT event_id, customer_id, occurred_at AS req_at,
+                                json_extract_string(properties, '$.kind') AS kind
+                         FROM events WHERE type = 'request_sent'),
+            done AS (
+                SELECT r.customer_id, r.req_at,
+                       (SELECT min(e.occurred_at) FROM events e
+                        WHERE e.customer_id = r.customer_id AND e.type = r.kind AND e.occurred_at >= r.req_at
+                          AND e.occurred_at < r.req_at + INTERVAL 90 DAY
+                          AND NOT EXISTS (SELECT 1 FROM req r2 WHERE r2.customer_id = r.customer_id
+                                          AND r2.kind = r.kind AND r2.req_at <= e.occurred_at
+                                          -- a later request; of two at the same instant only one is fulfilled
+                                          AND (r2.req_at > r.req_at
+                                               OR (r2.req_at = r.req_at AND r2.event_id > r.event_id))))
+                       AS fulfilled_at
+                FROM req r WHERE r.kind IN ({kinds}))
+            SELECT customer_id, req_at AS requested_at, fulfilled_at,
+                   (epoch(fulfilled_at) - epoch(req_at)) / 86400.0 AS days
+            FROM done WHERE fulfilled_at IS NOT NULL""")
 
 
 def _period_label(ps: dt.datetime, grain: str) -> str:
@@ -89,10 +292,11 @@ def reference(con: duckdb.DuckDBPyConnection, kpi: str, *, grain: str, start: dt
     """{(period label, group value or None): value} for every period starting in [start, end)."""
     step = {"month": "1 MONTH", "quarter": "3 MONTH", "year": "1 YEAR"}[grain]
     grouped = dim is not None
+    prepare(con, kpi)
     expr = kpi_sql(kpi, grouped).replace("{dim}", f'"{dim}"' if dim else "")
     groups = f'(SELECT DISTINCT "{dim}" AS seg FROM customers)' if grouped else "(SELECT NULL AS seg)"
     sql = f"""
-        WITH p AS (SELECT ps, ps + INTERVAL {step} AS pe
+        WITH p AS (SELECT ps, ps + INTERVAL {step} AS pe, ps - INTERVAL {step} AS pps
                    FROM generate_series(CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP) - INTERVAL 1 DAY,
                                         INTERVAL {step}) t(ps))
         SELECT p.ps, g.seg, {expr} AS value FROM p, {groups} g"""

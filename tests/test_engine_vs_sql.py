@@ -109,3 +109,145 @@ def test_empty_month_gives_null_rates_and_zero_sums(tmp_path):
     assert rows["expansion_revenue"]["value"] == 0.0
     assert rows["advocacy_actions_per_customer"]["value"] == 0.0  # customers active, no actions
     ws.close()
+
+
+MORE_TYPES = ["activation", "expansion", "contraction", "community_joined", "follow_up", "ambassador_joined",
+              "referral_signup", "request_sent", "review", "testimonial", "mention", "qbr", "ces_response",
+              "nps_response", "social_share", "ugc_post"]
+TEXTS = ["great support, fast answers", "slow and expensive", "it works", "love it but buggy", None]
+
+
+def build_more(ws: Workspace, seed: int) -> None:
+    """The core data plus the event types, properties, texts and exact window edges the other KPIs read."""
+    import json
+
+    build(ws, seed)
+    rng = random.Random(seed * 7919)
+    cur = ws.db.cursor()
+    ids = [r[0] for r in cur.execute("SELECT customer_id FROM customers ORDER BY customer_id").fetchall()]
+    rows = []
+    for j in range(rng.randint(400, 700)):
+        kind = rng.choice(MORE_TYPES)
+        cid = None if kind == "mention" and rng.random() < 0.5 else rng.choice(ids)
+        when = _boundary_or_random(rng, dt.datetime(2023, 6, 1), 900)
+        score = {"ces_response": float(rng.randint(1, 7)), "nps_response": float(rng.randint(0, 10)),
+                 "review": float(rng.randint(1, 5)) if rng.random() < 0.8 else None}.get(kind)
+        amount = round(rng.uniform(1, 5000), 2) if kind in ("expansion", "contraction") else None
+        props = {"request_sent": {"kind": rng.choice(["review", "testimonial", "case_study"])},
+                 "qbr": {"referral_intent": rng.random() < 0.4} if rng.random() < 0.9 else None,
+                 "mention": {"influencer": rng.random() < 0.3, "reach": rng.randint(1, 90000)}}.get(kind)
+        text = rng.choice(TEXTS) if kind in ("review", "testimonial", "mention", "nps_response") else None
+        rows.append((f"m{j}", cid, kind, when, score, amount, text, json.dumps(props) if props else None))
+        if kind == "request_sent" and rng.random() < 0.2:  # the same request twice at the same instant
+            rows.append((f"m{j}d", cid, kind, when, None, None, None, json.dumps(props)))
+        if kind == "request_sent" and rng.random() < 0.6:  # a fulfilment 0 to 100 days later, sometimes exact
+            delay = rng.choice([dt.timedelta(0), dt.timedelta(days=90), dt.timedelta(days=90, seconds=-1),
+                                dt.timedelta(days=rng.uniform(0, 100))])
+            rows.append((f"m{j}f", cid, props["kind"], when + delay, None, None, None, None))
+        if kind == "activation" and rng.random() < 0.6:  # an expansion around the 180-day edge
+            delay = rng.choice([dt.timedelta(days=180), dt.timedelta(days=180, seconds=-1), dt.timedelta(days=-1),
+                                dt.timedelta(days=rng.uniform(0, 200))])
+            rows.append((f"m{j}x", cid, "expansion", when + delay, None, 100.0, None, None))
+    cur.executemany("INSERT INTO events (event_id, customer_id, type, occurred_at, score, amount, text, properties) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    cur.execute("UPDATE customers SET arr = 1000 + length(customer_id) * 250, "
+                "referred_by = CASE WHEN hash(customer_id) % 4 = 0 THEN 'c0' END")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("grain", ["month", "quarter", "year"])
+@pytest.mark.parametrize("dim", [None, "segment", "tier"])
+def test_other_kpis_match_plain_sql_on_edge_data(tmp_path, seed, grain, dim):
+    ws = Workspace(tmp_path / "w.duckdb")
+    build_more(ws, seed)
+    ids = [k for k in ws.catalogue.ids if k not in CORE_KPIS]
+    start, end = dt.date(2023, 1, 1), dt.date(2026, 1, 1)
+    result = ws.compute(ids, period=grain, by=[dim] if dim else [], start=start, end=end).to_dicts()
+    con = ws.db.cursor()
+    problems = {}
+    for kpi in ids:
+        want = reference(con, kpi, grain=grain, start=start, end=end, dim=dim)
+        got = {(r["period"], r.get(dim) if dim else None): r["value"] for r in result if r["kpi"] == kpi}
+        if set(got) != set(want):
+            problems[kpi] = "different period × group keys"
+            continue
+        bad = {k: (got[k], want[k]) for k in want if not _close(got[k], want[k])}
+        if bad:
+            problems[kpi] = dict(list(bad.items())[:3])
+    assert not problems, f"({grain}, by {dim}) engine differs from plain SQL: {problems}"
+    ws.close()
+
+# ------------------------------------------------------------------ every catalogue KPI on demo data
+DEMO_START, DEMO_END = dt.date(2023, 7, 1), dt.date(2025, 7, 1)
+
+
+@pytest.fixture(scope="module")
+def demo_ws(tmp_path_factory):
+    """A small generated demo (fixed seed) plus a few edge rows the generator never makes."""
+    from advokit.demo_load import build_demo
+
+    ws = Workspace(tmp_path_factory.mktemp("demo_sql") / "w.duckdb")
+    build_demo(ws, customers=300, months=24, seed=20250, end_month=dt.date(2025, 6, 1))
+    ws.import_customers([
+        # no segment (its own group); signs up and activates exactly on period starts
+        {"customer_id": "X1", "signup_at": "2024-01-01", "arr": 1000, "referred_by": "C0000001"},
+        {"customer_id": "X2", "segment": "SMB", "signup_at": "2023-09-01", "churned_at": "2024-10-01", "arr": 500},
+    ])
+    rep = ws.import_events([
+        {"event_id": "x1", "customer_id": "X1", "type": "activation", "occurred_at": "2024-01-01T00:00:00Z"},
+        {"event_id": "x2", "customer_id": "X1", "type": "expansion", "occurred_at": "2024-06-29T00:00:00Z",
+         "amount": 300},  # 180 days after the activation: outside the window
+        {"event_id": "x3", "customer_id": "X1", "type": "review", "occurred_at": "2024-02-01T00:00:00Z", "score": 4,
+         "text": "great but slow", "properties": {"platform": "g2"}},
+        {"event_id": "x4", "customer_id": "X1", "type": "request_sent", "occurred_at": "2024-06-01T00:00:00Z",
+         "properties": {"kind": "review"}},
+        {"event_id": "x5", "customer_id": "X1", "type": "request_sent", "occurred_at": "2024-06-10T00:00:00Z",
+         "properties": {"kind": "review"}},
+        {"event_id": "x6", "customer_id": "X1", "type": "review", "occurred_at": "2024-07-01T00:00:00Z", "score": 5},
+        {"event_id": "x7", "customer_id": "X1", "type": "social_share", "occurred_at": "2024-11-01T00:00:00Z"},
+        {"event_id": "x8", "type": "mention", "occurred_at": "2024-03-01T00:00:00Z", "text": "love it",
+         "properties": {"influencer": True, "reach": 90000}},
+        {"event_id": "x9", "customer_id": "X2", "type": "social_share", "occurred_at": "2025-01-15"},  # after churn
+        {"event_id": "x10", "customer_id": "X2", "type": "nps_response", "occurred_at": "2024-04-01T00:00:00Z",
+         "score": 10},
+        {"event_id": "x11", "customer_id": "X1", "type": "qbr", "occurred_at": "2024-04-01T00:00:00Z",
+         "properties": {"referral_intent": True}},
+    ])
+    assert rep.rejected == 0, rep.errors
+    yield ws
+    ws.close()
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter"])
+@pytest.mark.parametrize("dim", [None, "segment"])
+def test_every_catalogue_kpi_matches_plain_sql_on_demo_data(demo_ws, grain, dim):
+    ids = demo_ws.catalogue.ids
+    result = demo_ws.compute(ids, period=grain, by=[dim] if dim else [], start=DEMO_START, end=DEMO_END).to_dicts()
+    con = demo_ws.db.cursor()
+    problems = {}
+    for kpi in ids:
+        want = reference(con, kpi, grain=grain, start=DEMO_START, end=DEMO_END, dim=dim)
+        got = {(r["period"], r.get(dim) if dim else None): r["value"] for r in result if r["kpi"] == kpi}
+        if set(got) != set(want):
+            problems[kpi] = "different period × group keys"
+            continue
+        assert any(v is not None for v in want.values()), f"{kpi}: no value at all in the demo"
+        bad = {k: (got[k], want[k]) for k in want if not _close(got[k], want[k])}
+        if bad:
+            problems[kpi] = dict(list(bad.items())[:3])
+    assert not problems, f"({grain}, by {dim}) engine differs from plain SQL: {problems}"
+
+
+def test_filters_match_plain_sql_groups_on_demo_data(demo_ws):
+    ids = demo_ws.catalogue.ids
+    con = demo_ws.db.cursor()
+    rows = demo_ws.compute(ids, period="quarter", start=DEMO_START, end=DEMO_END,
+                           filters={"segment": "Enterprise"}).to_dicts()
+    problems = {}
+    for kpi in ids:
+        want = reference(con, kpi, grain="quarter", start=DEMO_START, end=DEMO_END, dim="segment")
+        got = {r["period"]: r["value"] for r in rows if r["kpi"] == kpi}
+        bad = {p: (v, want[(p, "Enterprise")]) for p, v in got.items() if not _close(v, want[(p, "Enterprise")])}
+        if bad:
+            problems[kpi] = dict(list(bad.items())[:3])
+    assert not problems, problems

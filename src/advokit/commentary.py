@@ -61,7 +61,7 @@ def add_comment(db: Database, *, kpi: str, period: str, body: str, author: str |
     text = _clean(body, field="comment", limit=MAX_BODY, required=True)
     row = (secrets.token_hex(8), kpi, period, text, _clean(author, field="author", limit=MAX_NAME),
            _clean(owner, field="owner", limit=MAX_NAME), check_kind(kind),
-           dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0))
+           dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     with db.transaction() as cur:
         cur.execute(f"INSERT INTO comments ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(row))
     return _row(row)

@@ -5,7 +5,8 @@ answers are drawn from it; promoters refer, review and share far more than
 detractors; a detractor answer raises the churn hazard for the next months;
 larger accounts churn less; renewals come due on signup anniversaries;
 advocacy makes expansion likelier; requests for advocacy are fulfilled after
-days or weeks; detractors get a follow-up. Everything is vectorised with
+days or weeks; promoters are asked for a review after their answer; detractors
+get a follow-up. Everything is vectorised with
 numpy over customers (the loop runs over months), so a million customers
 take seconds. The same arguments always give the same tables.
 """
@@ -150,10 +151,14 @@ class _Events:
 
 
 def _event_ids(ids: np.ndarray) -> np.ndarray:
+    if len(ids) == 0:  # np.char.zfill fails on an empty array
+        return np.empty(0, dtype=object)
     return np.char.add("E", np.char.zfill(ids.astype(str), 9)).astype(object)
 
 
 def _customer_ids(idx: np.ndarray) -> np.ndarray:
+    if len(idx) == 0:
+        return np.empty(0, dtype=object)
     return np.char.add("C", np.char.zfill((idx + 1).astype(str), 7)).astype(object)
 
 
@@ -206,6 +211,7 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
     churned = np.full(n, -1, dtype=np.int64)
     last_detractor = np.full(n, -10, dtype=np.int64)  # month index of the last detractor answer
     last_nps = np.full(n, -1.0)
+    promoter_answers: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     ev = _Events()
 
     # one-off lifecycle events
@@ -244,6 +250,8 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
         ids = ev.add(idx[sel], "nps_response", at, score=score, text=text,
                      channel=CHANNELS[rng.integers(0, 3, sel.sum())])
         last_nps[idx[sel]] = score
+        pro = score >= 9  # promoters are asked for a review afterwards (drawn after the loop, see _review_asks)
+        promoter_answers.append((idx[sel][pro], at[pro], s[sel][pro]))
         det = score <= 6
         last_detractor[idx[sel][det]] = mi
         fu = det & (rng.random(sel.sum()) < 0.7)
@@ -330,6 +338,7 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
         churned[idx[sel]] = when(sel)
 
     _mentions(rng, ev, n, signup, t0, t_end, sat)
+    _review_asks(np.random.default_rng([seed, 1]), ev, promoter_answers, churned, t_end)
     return DemoData(customers=_customer_table(rng, n, signup, churned, seg, ind, reg, plan, arr, referred_by),
                     events=_event_table(ev, t_end, n))
 
@@ -371,6 +380,34 @@ def _actions(rng: np.random.Generator, ev: _Events, cust: np.ndarray, types: np.
             ev.add(c, t, a, text=_comment(rng, np.ones(sel.sum(), dtype=int)), channel="website")
         else:
             ev.add(c, t, a, channel="community" if t == "community_post" else "events")
+
+
+def _review_asks(rng: np.random.Generator, ev: _Events, answers: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+                 churned: np.ndarray, t_end: np.int64) -> None:
+    """Review requests to promoters a few days after their NPS answer, about half fulfilled within weeks.
+
+    Drawn from their own random stream and appended last, so the other events (and their ids) stay as
+    they were without them.
+    """
+    if not answers:
+        return
+    cust = np.concatenate([a[0] for a in answers])
+    at = np.concatenate([a[1] for a in answers])
+    sat = np.concatenate([a[2] for a in answers])
+    ask = rng.random(len(cust)) < 0.3
+    cust, sat = cust[ask], sat[ask]
+    req = at[ask] + rng.integers(1, 6, ask.sum()) * DAY_US
+    gone = churned[cust]
+    ok = (req < t_end) & ((gone < 0) | (req < gone))
+    cust, sat, req = cust[ok], sat[ok], req[ok]
+    ev.add(cust, "request_sent", req, properties=np.full(len(cust), '{"kind": "review"}', dtype=object),
+           channel="email")
+    done = rng.random(len(cust)) < 0.5
+    due = req[done] + rng.integers(1, 22, done.sum()) * DAY_US + rng.integers(0, DAY_US, done.sum())
+    gone = churned[cust[done]]
+    inside = (due < t_end) & ((gone < 0) | (due < gone))
+    _actions(rng, ev, cust[done][inside], np.full(inside.sum(), "review", dtype=object), due[inside],
+             sat[done][inside], t_end)
 
 
 def _mentions(rng: np.random.Generator, ev: _Events, n: int, signup: np.ndarray, t0: np.int64, t_end: np.int64,

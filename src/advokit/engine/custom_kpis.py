@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from ..catalogue.model import ADVOCACY_ACTION_TYPES, SURVEY_TYPES
+from ..errors import CatalogueError
 from .custom import register
 from .lexicon import NEGATIVE, POSITIVE
 from .periods import add_months
@@ -169,3 +170,99 @@ def feedback_retention_score(params: dict[str, Any], ctx: "Context") -> ir.Table
     base = j.at_start & (j.answers.fill_null(0) > 0)
     agg = j.group_by(_keys(ctx)).aggregate(kept=j.count(where=base & j.at_end), base=j.count(where=base))
     return _ratio(agg, agg.kept, agg.base, ctx)
+
+
+def _int_param(params: dict[str, Any], name: str, default: int, *, minimum: int = 1) -> int:
+    value = params.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise CatalogueError(f"custom parameter {name} must be an integer ≥ {minimum}, not {value!r}")
+    return value
+
+
+@register("advocate_reengagement_rate")
+def advocate_reengagement_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
+    """Lapsed advocates (action in the look-back, none in the lapse window) who act again in the period."""
+    lookback = _int_param(params, "lookback_months", 12)
+    lapse = _int_param(params, "lapse_months", 3)
+    if lapse >= lookback:
+        raise CatalogueError(f"lapse_months ({lapse}) must be below lookback_months ({lookback})")
+    ps = ctx.period_list
+    periods = ibis.memtable(pa.table({
+        "period_start": pa.array([_ts(p.start) for p in ps], pa.timestamp("us")),
+        "period_end": pa.array([_ts(p.end) for p in ps], pa.timestamp("us")),
+        "advocate_from": pa.array([_ts(add_months(p.start, -lookback)) for p in ps], pa.timestamp("us")),
+        "lapse_from": pa.array([_ts(add_months(p.start, -lapse)) for p in ps], pa.timestamp("us")),
+    }))
+    pop = _population(ctx, periods)
+    acts = ctx.events.filter(ctx.events.type.isin(list(ADVOCACY_ACTION_TYPES)),
+                             ctx.events.customer_id.notnull()).select("customer_id", "occurred_at")
+    aj = acts.join(periods, [acts.occurred_at >= periods.advocate_from, acts.occurred_at < periods.period_end])
+    flags = aj.group_by(["customer_id", "period_start"]).aggregate(
+        earlier=aj.count(where=aj.occurred_at < aj.lapse_from),
+        lapsing=aj.count(where=(aj.occurred_at >= aj.lapse_from) & (aj.occurred_at < aj.period_start)),
+        now=aj.count(where=aj.occurred_at >= aj.period_start))
+    j = pop.left_join(flags, [pop.customer_id == flags.customer_id, pop.period_start == flags.period_start]) \
+        .select(pop, flags.earlier, flags.lapsing, flags.now)
+    lapsed = j.at_start & (j.earlier.fill_null(0) > 0) & (j.lapsing.fill_null(0) == 0)
+    agg = j.group_by(_keys(ctx)).aggregate(back=j.count(where=lapsed & (j.now.fill_null(0) > 0)),
+                                           lapsed=j.count(where=lapsed))
+    return _ratio(agg, agg.back, agg.lapsed, ctx)
+
+
+@register("activation_to_expansion_rate")
+def activation_to_expansion_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
+    """Customers whose window of ``window_days`` after their first activation closes in the period, and
+    the share of them with an expansion inside that window."""
+    days = _int_param(params, "window_days", 180)
+    shift = dt.timedelta(days=days)
+    ps = ctx.period_list
+    periods = ibis.memtable(pa.table({
+        "period_start": pa.array([_ts(p.start) for p in ps], pa.timestamp("us")),
+        "cohort_from": pa.array([_ts(p.start) - shift for p in ps], pa.timestamp("us")),
+        "cohort_to": pa.array([_ts(p.end) - shift for p in ps], pa.timestamp("us")),
+    }))
+    act = _events(ctx, ["activation"])
+    first = act.group_by(["customer_id", *ctx.by]).aggregate(activated_at=act.occurred_at.min())
+    exp = ctx.events.filter(ctx.events.type == "expansion").select("customer_id", expanded_at="occurred_at")
+    hit = first.join(exp, [first.customer_id == exp.customer_id, exp.expanded_at >= first.activated_at,
+                           exp.expanded_at < first.activated_at + ibis.interval(days=days)])
+    expanded = hit.select(first.customer_id).distinct().mutate(expanded=ibis.literal(True))
+    cohort = first.left_join(expanded, first.customer_id == expanded.customer_id) \
+        .select(first, expanded.expanded)
+    cj = cohort.join(periods, [cohort.activated_at >= periods.cohort_from, cohort.activated_at < periods.cohort_to])
+    agg = cj.group_by(_keys(ctx)).aggregate(expanded=cj.count(where=cj.expanded.fill_null(False)),
+                                            cohort=cj.count())
+    return _ratio(agg, agg.expanded, agg.cohort, ctx)
+
+
+@register("request_fulfilment_days")
+def request_fulfilment_days(params: dict[str, Any], ctx: "Context") -> ir.Table:
+    """Mean days from a request_sent to the event that fulfilled it, over the fulfilments of the period.
+
+    ``kinds`` maps a request's properties.kind to the event type that fulfils it. A request is fulfilled by
+    the customer's first event of that type at or after the request, within ``max_days`` and before the
+    customer's next request of the same kind; so each fulfilment answers at most one request.
+    """
+    kinds: dict[str, str] = dict(params.get("kinds") or {"review": "review", "testimonial": "testimonial"})
+    max_days = _int_param(params, "max_days", 90)
+    req = _events(ctx, ["request_sent"])
+    req = req.select("event_id", "customer_id", *ctx.by, requested_at=req.occurred_at,
+                     kind=req.properties.cast("json")["kind"].str)
+    req = req.filter(req.kind.isin(list(kinds)))
+    req = req.mutate(wanted=req.kind.cases(*kinds.items()),
+                     next_at=req.requested_at.lead().over(ibis.window(group_by=["customer_id", "kind"],
+                                                                      order_by="requested_at")))
+    ful = ctx.events.filter(ctx.events.type.isin(sorted(set(kinds.values())))) \
+        .select(f_customer="customer_id", f_type="type", fulfilled_at="occurred_at")
+    j = req.join(ful, [req.customer_id == ful.f_customer, req.wanted == ful.f_type,
+                       ful.fulfilled_at >= req.requested_at,
+                       ful.fulfilled_at < req.requested_at + ibis.interval(days=max_days),
+                       req.next_at.isnull() | (ful.fulfilled_at < req.next_at)])
+    done = j.group_by(["event_id", "requested_at", *ctx.by]).aggregate(fulfilled_at=j.fulfilled_at.min())
+    days = (done.fulfilled_at.epoch_seconds().cast("float64")
+            - done.requested_at.epoch_seconds().cast("float64")) / 86400.0
+    done = done.mutate(days=days, period_start=done.fulfilled_at.truncate(ctx.trunc))
+    agg = done.group_by(_keys(ctx)).aggregate(total=done.days.sum(), sumsq=(done.days * done.days).sum(),
+                                              fulfilled=done.count())
+    return agg.select(*_keys(ctx), value=agg.total / agg.fulfilled, numerator=agg.total,
+                      denominator=agg.fulfilled.cast("float64"), n=agg.fulfilled.cast("int64"), sumsq=agg.sumsq)

@@ -10,7 +10,7 @@ POSITIVE: frozenset[str] = frozenset("""
 love loved loving great excellent fantastic amazing awesome brilliant helpful fast quick easy smooth
 reliable recommend recommended recommending happy pleased delighted impressed impressive intuitive
 valuable value best better improved improving useful friendly responsive outstanding superb wonderful
-perfect seamless efficient saves saving thanks thank good nice enjoy enjoyed partners shout-out
+perfect seamless efficient saves saving thanks thank good nice enjoy enjoyed partners shoutout
 """.split())
 
 NEGATIVE: frozenset[str] = frozenset("""
