@@ -123,6 +123,11 @@ def overall_status(kpi: KpiDefinition, row: Mapping[str, Any]) -> str:
     return result
 
 
+def history_start(first: Period, rolling: int = DEFAULT_ROLLING) -> dt.date:
+    """The first day of the history :func:`analyze` reads for periods from ``first`` on (a year back, or the window)."""
+    return first.shift(-max(PERIODS_PER_YEAR[first.grain], rolling - 1)).start
+
+
 def analyze(ws: "Workspace", kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
             start: str | dt.date | None = None, end: str | dt.date | None = None,
             filters: Mapping[str, str | None] | None = None, rolling: int | None = None) -> list[dict[str, Any]]:
@@ -147,10 +152,16 @@ def analyze(ws: "Workspace", kpis: Sequence[str] | str, *, period: str = "month"
     if not periods:
         return []
     grain = req.grain
-    back = max(PERIODS_PER_YEAR[grain], window - 1)
-    history = ws.compute(kpi_ids, period=grain, by=dims, start=periods[0].shift(-back).start,
-                         end=periods[-1].end, filters=filters)
-    frame = history.to_arrow().to_pandas()
+    # The history comes from Workspace.values (exactly compute().to_dicts(), served from the KPI cache),
+    # so a dashboard or an API client asking the same periods again does not recompute them.
+    history = ws.values(kpi_ids, period=grain, by=dims, start=history_start(periods[0], window),
+                        end=periods[-1].end, filters=filters)
+    if not history:
+        return []
+    frame = pd.DataFrame.from_records(history)
+    for column in (*_STATS, "ci_low", "ci_high", "margin_of_error", "passives"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
     keys = ["kpi", *dims]
     for d in dims:
         frame[d] = frame[d].astype(object).where(frame[d].notna(), _NULL)

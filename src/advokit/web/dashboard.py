@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from ..analysis.trend import history_start
 from ..catalogue import ADVOCACY_ACTION_TYPES, SURVEY_TYPES
 from ..engine.periods import Grain, Period
 from ..workspace import Workspace
@@ -58,7 +59,9 @@ class Dashboard:
         card = self.ws.scorecard(sel.period.label, filters=sel.filter_dict or None)
         first = sel.period.shift(-(SPARK_PERIODS[sel.grain] - 1))
         labels = [first.shift(i).label for i in range(SPARK_PERIODS[sel.grain])]
-        rows = self.ws.values(self.ws.catalogue.ids, period=sel.grain, start=first.start, end=sel.period.end,
+        # The same periods the scorecard's analysis just read, so the KPI cache answers them.
+        start = min(first.start, history_start(sel.period))
+        rows = self.ws.values(self.ws.catalogue.ids, period=sel.grain, start=start, end=sel.period.end,
                               filters=sel.filter_dict or None)
         spark: dict[str, dict[str, float | None]] = {}
         for r in rows:
@@ -95,23 +98,34 @@ class Dashboard:
             return self.ws.add_comment(kpi, period.label, body, author=author)
 
     # -- warm-up -----------------------------------------------------------------------------------
-    def warm(self, grains: Sequence[Grain] = ("month",)) -> threading.Thread:
-        """Compute the default scorecards in the background so the first visitor does not wait."""
+    def warm(self, grains: Sequence[Grain] = ("month", "quarter", "year"), *,
+             segment_dimension: str = "segment") -> threading.Thread:
+        """Compute, in the background, the scorecards people open first, so they do not wait for them.
+
+        In order: the latest month's scorecard (the landing page), then the latest quarter's and year's,
+        then the latest month's for each value of ``segment_dimension`` (the usual first filter).
+        """
 
         def run() -> None:
-            for grain in grains:
-                try:
-                    label = self.default_period(grain)
-                    if label is None:
-                        continue
-                    from ..engine.periods import parse_period_label
+            from ..engine.periods import parse_period_label
 
-                    self.scorecard(Selection(grain=grain, period=parse_period_label(label)))
-                    self.dimensions()
-                    self.attribute_values()
-                    self.bounds()
-                except Exception:  # a failed warm-up only means a slower first page
-                    log.warning("dashboard warm-up failed", exc_info=True)
+            views: list[Selection] = []
+            try:
+                for grain in grains:
+                    label = self.default_period(grain)
+                    if label is not None:
+                        views.append(Selection(grain=grain, period=parse_period_label(label)))
+                self.dimensions()
+                self.attribute_values()
+                self.bounds()
+                if views and segment_dimension in self.dimensions():
+                    for value in self.attribute_values().get(segment_dimension, []):
+                        views.append(Selection(grain=views[0].grain, period=views[0].period,
+                                               filters=((segment_dimension, value),)))
+                for sel in views:
+                    self.scorecard(sel)
+            except Exception:  # a failed warm-up only means a slower first page
+                log.warning("dashboard warm-up failed", exc_info=True)
 
         thread = threading.Thread(target=run, name="advokit-dashboard-warmup", daemon=True)
         thread.start()
