@@ -14,11 +14,12 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from ..catalogue.model import ADVOCACY_ACTION_TYPES, SURVEY_TYPES
+from ..catalogue.model import ADVOCACY_ACTION_TYPES, SURVEY_TYPES, PopulationMeasure
 from ..errors import CatalogueError
 from .custom import register
 from .lexicon import NEGATIVE, POSITIVE
 from .periods import add_months
+from .populations import population_table
 
 if TYPE_CHECKING:
     from .compiler import Context
@@ -57,13 +58,40 @@ def _ratio(t: ir.Table, num: ir.NumericValue, den: ir.NumericValue, ctx: "Contex
                     n=(den if n is None else n).cast("int64"))
 
 
-def _population(ctx: "Context", periods: ir.Table) -> ir.Table:
-    """Customers × periods for customers active in the period, with their population flags."""
+def _with_customer(ctx: "Context", keyed: ir.Table) -> ir.Table:
+    """Customer-period rows (``customer_id``, ``period_start``, ``period_end``, ...) of the request's customers,
+    with their dimension columns and whether each was active at the period's start and at its end.
+
+    Only customers with a qualifying event reach this join, so the cost follows the events, not
+    customers × periods.
+    """
     c = ctx.customers.select("customer_id", "signup_at", "churned_at", *ctx.by)
-    cp = c.join(periods, [c.signup_at < periods.period_end,
-                          c.churned_at.isnull() | (c.churned_at >= periods.period_start)])
-    return cp.mutate(at_start=cp.signup_at < cp.period_start,
-                     at_end=cp.churned_at.isnull() | (cp.churned_at >= cp.period_end))
+    j = keyed.join(c, "customer_id")
+    return j.mutate(
+        at_start=(j.signup_at < j.period_start) & (j.churned_at.isnull() | (j.churned_at >= j.period_start)),
+        at_end=(j.signup_at < j.period_end) & (j.churned_at.isnull() | (j.churned_at >= j.period_end)))
+
+
+def _on_population(ctx: "Context", parts: ir.Table, num: str, den: str | None = None, *,
+                   population: str | None = None) -> ir.Table:
+    """``parts`` (per period and dimensions) over the period's customer population.
+
+    The denominator is ``parts[den]`` or, with ``population``, that population's count (running signup and
+    churn counts, see :mod:`.populations`). A period or group with no active customer gets no numerator or
+    denominator (as if it were absent); one with active customers but no qualifying event gets 0.
+    """
+    measures = {"active": PopulationMeasure(population="active")}
+    if population is not None:
+        measures["base"] = PopulationMeasure(population=population)  # type: ignore[arg-type]
+    pop = population_table(ctx.customers, ctx.period_list, ctx.grain, ctx.by, measures)
+    preds = [pop.period_start == parts.period_start, *[pop[d].identical_to(parts[d]) for d in ctx.by]]
+    cols = [parts[num]] + ([parts[den]] if den is not None else [])
+    t = pop.left_join(parts, preds).select(pop, *cols)
+    some = t.active > 0
+    numerator = ibis.ifelse(some, t[num].fill_null(0), ibis.null("int64"))
+    base = t.base if population is not None else t[den].fill_null(0)
+    denominator = ibis.ifelse(some, base, ibis.null("int64"))
+    return _ratio(t, numerator, denominator, ctx)
 
 
 @register("expansion_revenue_growth_rate")
@@ -122,54 +150,48 @@ def _latest_nps(ctx: "Context", periods: ir.Table) -> ir.Table:
     """Each customer's latest NPS score in the 12 months before each period's end."""
     nps = ctx.events.filter(ctx.events.type == "nps_response").select("customer_id", "occurred_at", "score")
     j = nps.join(periods, [nps.occurred_at < periods.period_end, nps.occurred_at >= periods.end_back])
-    return j.group_by(["customer_id", "period_start"]).aggregate(last_score=j.score.argmax(j.occurred_at))
+    return j.group_by(["customer_id", "period_start", "period_end"]).aggregate(
+        last_score=j.score.argmax(j.occurred_at))
 
 
 @register("customer_loyalty")
 def customer_loyalty(params: dict[str, Any], ctx: "Context") -> ir.Table:
     periods = _periods(ctx)
-    pop = _population(ctx, periods)
     last = _latest_nps(ctx, periods)
-    j = pop.left_join(last, [pop.customer_id == last.customer_id, pop.period_start == last.period_start]) \
-        .select(pop, last.last_score)
-    loyal = j.at_start & j.at_end & (j.last_score.fill_null(-1) >= 9)
-    agg = j.group_by(_keys(ctx)).aggregate(loyal=j.count(where=loyal), base=j.count(where=j.at_start))
-    return _ratio(agg, agg.loyal, agg.base, ctx)
+    j = _with_customer(ctx, last.filter(last.last_score >= 9))
+    parts = j.group_by(_keys(ctx)).aggregate(loyal=j.count(where=j.at_start & j.at_end))
+    return _on_population(ctx, parts, "loyal", population="active_start")
 
 
 @register("referral_readiness_score")
 def referral_readiness_score(params: dict[str, Any], ctx: "Context") -> ir.Table:
     periods = _periods(ctx)
-    pop = _population(ctx, periods)
     last = _latest_nps(ctx, periods)
+    promoters = last.filter(last.last_score >= 9)
     signals = ctx.events.filter(
         ctx.events.type.isin(list(ADVOCACY_ACTION_TYPES))
         | ((ctx.events.type == "qbr")
            & ctx.events.properties.cast("json")["referral_intent"].bool.fill_null(False))
     ).select("customer_id", "occurred_at")
     sj = signals.join(periods, [signals.occurred_at < periods.period_end, signals.occurred_at >= periods.end_back])
-    engaged = sj.group_by(["customer_id", "period_start"]).aggregate(signals=sj.count())
-    j = pop.left_join(last, [pop.customer_id == last.customer_id, pop.period_start == last.period_start]) \
-        .select(pop, last.last_score)
-    j = j.left_join(engaged, [j.customer_id == engaged.customer_id, j.period_start == engaged.period_start]) \
-        .select(j, engaged.signals)
-    ready = j.at_end & (j.last_score.fill_null(-1) >= 9) & (j.signals.fill_null(0) > 0)
-    agg = j.group_by(_keys(ctx)).aggregate(ready=j.count(where=ready), base=j.count(where=j.at_end))
-    return _ratio(agg, agg.ready, agg.base, ctx)
+    engaged = sj.select("customer_id", "period_start").distinct()
+    ready = promoters.semi_join(engaged, [promoters.customer_id == engaged.customer_id,
+                                          promoters.period_start == engaged.period_start])
+    j = _with_customer(ctx, ready)
+    parts = j.group_by(_keys(ctx)).aggregate(ready=j.count(where=j.at_end))
+    return _on_population(ctx, parts, "ready", population="active_end")
 
 
 @register("feedback_retention_score")
 def feedback_retention_score(params: dict[str, Any], ctx: "Context") -> ir.Table:
     periods = _periods(ctx)
-    pop = _population(ctx, periods)
     surveys = ctx.events.filter(ctx.events.type.isin(list(SURVEY_TYPES))).select("customer_id", "occurred_at")
     sj = surveys.join(periods, [surveys.occurred_at < periods.period_start, surveys.occurred_at >= periods.start_back])
-    gave = sj.group_by(["customer_id", "period_start"]).aggregate(answers=sj.count())
-    j = pop.left_join(gave, [pop.customer_id == gave.customer_id, pop.period_start == gave.period_start]) \
-        .select(pop, gave.answers)
-    base = j.at_start & (j.answers.fill_null(0) > 0)
-    agg = j.group_by(_keys(ctx)).aggregate(kept=j.count(where=base & j.at_end), base=j.count(where=base))
-    return _ratio(agg, agg.kept, agg.base, ctx)
+    gave = sj.select("customer_id", "period_start", "period_end").distinct()
+    j = _with_customer(ctx, gave)
+    parts = j.group_by(_keys(ctx)).aggregate(kept=j.count(where=j.at_start & j.at_end),
+                                             base=j.count(where=j.at_start))
+    return _on_population(ctx, parts, "kept", "base")
 
 
 def _int_param(params: dict[str, Any], name: str, default: int, *, minimum: int = 1) -> int:
@@ -193,20 +215,17 @@ def advocate_reengagement_rate(params: dict[str, Any], ctx: "Context") -> ir.Tab
         "advocate_from": pa.array([_ts(add_months(p.start, -lookback)) for p in ps], pa.timestamp("us")),
         "lapse_from": pa.array([_ts(add_months(p.start, -lapse)) for p in ps], pa.timestamp("us")),
     }))
-    pop = _population(ctx, periods)
     acts = ctx.events.filter(ctx.events.type.isin(list(ADVOCACY_ACTION_TYPES)),
                              ctx.events.customer_id.notnull()).select("customer_id", "occurred_at")
     aj = acts.join(periods, [acts.occurred_at >= periods.advocate_from, acts.occurred_at < periods.period_end])
-    flags = aj.group_by(["customer_id", "period_start"]).aggregate(
+    flags = aj.group_by(["customer_id", "period_start", "period_end"]).aggregate(
         earlier=aj.count(where=aj.occurred_at < aj.lapse_from),
         lapsing=aj.count(where=(aj.occurred_at >= aj.lapse_from) & (aj.occurred_at < aj.period_start)),
         now=aj.count(where=aj.occurred_at >= aj.period_start))
-    j = pop.left_join(flags, [pop.customer_id == flags.customer_id, pop.period_start == flags.period_start]) \
-        .select(pop, flags.earlier, flags.lapsing, flags.now)
-    lapsed = j.at_start & (j.earlier.fill_null(0) > 0) & (j.lapsing.fill_null(0) == 0)
-    agg = j.group_by(_keys(ctx)).aggregate(back=j.count(where=lapsed & (j.now.fill_null(0) > 0)),
-                                           lapsed=j.count(where=lapsed))
-    return _ratio(agg, agg.back, agg.lapsed, ctx)
+    j = _with_customer(ctx, flags)
+    lapsed = j.at_start & (j.earlier > 0) & (j.lapsing == 0)
+    parts = j.group_by(_keys(ctx)).aggregate(back=j.count(where=lapsed & (j.now > 0)), lapsed=j.count(where=lapsed))
+    return _on_population(ctx, parts, "back", "lapsed")
 
 
 @register("activation_to_expansion_rate")
