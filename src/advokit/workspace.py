@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .directory import CustomerPage
     from .keys import KeyStore
     from .kpicache import KpiCache
+    from .reports.model import Report
     from .webhooks import WebhookStore
 
 _CACHE_LOCK = threading.Lock()
@@ -137,6 +138,15 @@ class Workspace:
         from .analysis.compare import compare_groups
 
         return compare_groups(self, kpis, period=period, by=by, a=a, b=b, filters=filters)
+
+    def compare_windows(self, kpis: Sequence[str] | str, *, start: str | dt.date, end: str | dt.date,
+                        baseline_start: str | dt.date | None = None, baseline_end: str | dt.date | None = None,
+                        filters: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+        """A campaign window of whole months against a baseline window (default: the months before), with significance."""
+        from .analysis.compare import compare_windows
+
+        return compare_windows(self, kpis, start=start, end=end, baseline_start=baseline_start,
+                               baseline_end=baseline_end, filters=filters)
 
     def cohorts(self, *, grain: str = "month", basis: str = "logo", start: str | dt.date | None = None,
                 end: str | dt.date | None = None, filters: Mapping[str, str | None] | None = None,
@@ -337,3 +347,21 @@ class Workspace:
         from .commentary import delete_comment
 
         delete_comment(self.db, comment_id)
+
+    # -- management reports (advokit.reports) ----------------------------------------------
+    def report(self, period: str | None = None, *, kind: str | None = None, by: str | None = None,
+               filters: Mapping[str, str | None] | None = None, start: str | dt.date | None = None,
+               end: str | dt.date | None = None, baseline_start: str | dt.date | None = None,
+               baseline_end: str | dt.date | None = None, title: str | None = None,
+               generated_at: dt.datetime | None = None) -> "Report":
+        """A management report (monthly, quarterly or campaign) with its six sections.
+
+        ``ws.report("2025-09").write("report.pdf")`` (or ``.html`` / ``.md``);
+        ``.render("html")`` gives the bytes. A campaign report takes ``start``/``end``
+        (and optionally ``baseline_start``/``baseline_end``) instead of ``period``.
+        """
+        from .reports import build
+
+        return build(self, kind=kind, period=period, by=by, filters=filters, start=start, end=end,
+                     baseline_start=baseline_start, baseline_end=baseline_end, title=title,
+                     generated_at=generated_at)

@@ -15,7 +15,8 @@ from fastapi import APIRouter, FastAPI
 
 from .. import __version__
 from ..workspace import Workspace
-from . import errors, routes_customers, routes_ingest, routes_keys, routes_kpis, routes_meta, routes_webhooks
+from . import (errors, routes_customers, routes_ingest, routes_keys, routes_kpis, routes_meta, routes_reports,
+               routes_webhooks)
 from .limits import BodyLimitMiddleware, RateLimiter
 from .settings import ApiSettings
 from .state import AppState
@@ -44,7 +45,8 @@ def create_app(workspace: Workspace, *, settings: ApiSettings | None = None,
                                  keys=workspace.api_keys(), webhooks=workspace.webhooks())
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    for module in (routes_meta, routes_ingest, routes_kpis, routes_customers, routes_webhooks, routes_keys):
+    for module in (routes_meta, routes_ingest, routes_kpis, routes_customers, routes_webhooks, routes_keys,
+                   routes_reports):
         app.include_router(module.router, prefix=API_PREFIX)
     for router in extra_routers:
         app.include_router(router)

@@ -53,6 +53,7 @@ def _register() -> None:
     from . import data_cmds, kpi_cmds  # noqa: F401
     from . import analysis_cmds, target_cmds  # noqa: F401
     from . import serve_cmds  # noqa: F401
+    from . import comment_cmds, report_cmds  # noqa: F401
 
 
 _register()

@@ -1,0 +1,74 @@
+"""``advokit report``: a management report (monthly, quarterly, campaign) as HTML, PDF or Markdown."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import InvalidArgumentError
+from ..reports import FORMATS, KINDS, format_of
+from .analysis_cmds import filter_option, parse_filters
+from .app import State, cli, pass_state
+
+
+def _default_name(period: str, kind: str, fmt: str) -> str:
+    label = period.replace("..", "-to-")
+    return f"report-{'campaign-' if kind == 'campaign' else ''}{label}.{fmt}"
+
+
+@cli.command("report")
+@click.option("--period", default=None, metavar="PERIOD",
+              help="YYYY-MM (monthly) or YYYY-Qn (quarterly). Default: the latest complete one.")
+@click.option("--kind", type=click.Choice(KINDS), default=None,
+              help="monthly, quarterly or campaign. Default: campaign with --from, quarterly for YYYY-Qn, else monthly.")
+@click.option("--by", default=None, metavar="DIM",
+              help="Attribute whose groups are tested against the rest (segments that outperform). Default: segment.")
+@filter_option
+@click.option("--from", "start", default=None, metavar="DATE", help="Campaign: first month (YYYY-MM or a date).")
+@click.option("--to", "end", default=None, metavar="DATE",
+              help="Campaign: last month (YYYY-MM, inclusive) or an exclusive end date.")
+@click.option("--baseline-from", "baseline_start", default=None, metavar="DATE",
+              help="Campaign: start of the baseline. Default: as many months right before --from.")
+@click.option("--baseline-to", "baseline_end", default=None, metavar="DATE",
+              help="Campaign: end of the baseline (YYYY-MM inclusive, or an exclusive date). Default: --from.")
+@click.option("--title", default=None, metavar="TEXT", help="A title instead of the default one.")
+@click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
+              help="html, pdf or md (repeatable with --out-dir). Default: from the suffix of --out, else html.")
+@click.option("--out", default=None, metavar="FILE",
+              help="Where to write it ('-' for standard output). Default: report-PERIOD.FORMAT in --out-dir.")
+@click.option("--out-dir", default=None, metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for report-PERIOD.FORMAT files (default: the current folder).")
+@pass_state
+def report(state: State, period: str | None, kind: str | None, by: str | None, filters: tuple[str, ...],
+           start: str | None, end: str | None, baseline_start: str | None, baseline_end: str | None,
+           title: str | None, formats: tuple[str, ...], out: str | None, out_dir: Path | None) -> None:
+    """Write a management report with six sections: Executive Summary; Key Metrics & Trends; Customer
+    Stories & Qualitative Insights; Wins & Opportunities; Risks & Action Plans; Next Steps & Requests for
+    Support.
+
+    \b
+    advokit report --period 2025-09 --format pdf --out report.pdf
+    advokit report --kind quarterly --period 2025-Q3 --out q3.html
+    advokit report --kind campaign --from 2025-09 --to 2025-10 --format md
+    advokit report --format html --format pdf --out-dir reports/
+    """
+    if out is not None and (len(formats) > 1 or out_dir is not None):
+        raise InvalidArgumentError("--out names one file", hint="give one --format with --out, or use --out-dir")
+    ws = state.workspace()
+    content = ws.report(period, kind=kind, by=by, filters=parse_filters(filters), start=start, end=end,
+                        baseline_start=baseline_start, baseline_end=baseline_end, title=title)
+    if out == "-":
+        sys.stdout.buffer.write(content.render(format_of(None, formats[0] if formats else None)))
+        sys.stdout.buffer.flush()
+        return
+    if out is not None:
+        targets = [(Path(out), format_of(out, formats[0] if formats else None))]
+    else:
+        folder = out_dir or Path(".")
+        targets = [(folder / _default_name(content.period, content.kind, f), f) for f in (formats or ("html",))]
+    for path, chosen in targets:
+        written = content.write(path, chosen)
+        click.echo(f"wrote {written} ({content.kind} report {content.period}, {chosen}: {len(content.wins)} win(s), "
+                   f"{len(content.risks)} risk(s), {content.stories.total} customer comment(s))")

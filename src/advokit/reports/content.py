@@ -1,0 +1,384 @@
+"""Build a :class:`~advokit.reports.model.Report` from a workspace (no formats here).
+
+Monthly and quarterly reports take every KPI of the catalogue through
+:meth:`Workspace.analyze` over the last 12 periods (value, 95 % interval,
+change against the previous period and its significance, band, target,
+status); a campaign report pools whole months of a campaign window and of a
+baseline window (:func:`advokit.analysis.compare.compare_windows`). Segments
+that outperform are each group of ``by`` tested against all other customers
+(:func:`advokit.analysis.compare.compare_to_rest`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..analysis.compare import compare_to_rest, compare_windows
+from ..analysis.targets import applicable, list_targets, parse_bound
+from ..analysis.targets import status as target_status
+from ..catalogue.model import FOCUS_AREAS, KpiDefinition
+from ..engine.periods import Period, parse_period_label, period_of
+from ..errors import InvalidArgumentError, UnknownDimensionError
+from . import format as fmt
+from . import narrative
+from .model import (GRAIN_OF, KINDS, Campaign, Comment, Finding, FocusArea, Kind, Metric, Point, Report,
+                    SegmentWin, Significance, Step)
+from .stories import collect
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+HISTORY = 12  # periods in every trend chart
+MAX_SEGMENT_WINS = 8
+ALPHA = 0.05
+_SEVERITY = {"worse": 4, "missed": 3, "poor": 2}
+
+
+def _texts(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _benchmarks(kpi: KpiDefinition) -> list[str]:
+    """Up to two benchmarks, value and industry (sources: ``advokit kpi show ID``)."""
+    return [fmt.number(b.value, kpi.unit) + f" ({b.industry or 'all industries'})" for b in kpi.benchmarks[:2]]
+
+
+def _significance(p: float | None, change: float | None) -> Significance:
+    if p is None or change is None or (p < ALPHA and change == 0):  # no direction to claim
+        return "untested"
+    if p < ALPHA:
+        return "up" if change > 0 else "down"
+    return "none"
+
+
+def resolve_kind(kind: str | None, period: str | None, start: Any) -> Kind:
+    if kind is None:
+        if start is not None:
+            return "campaign"
+        if period is not None and "-Q" in period.upper():
+            return "quarterly"
+        return "monthly"
+    if kind not in KINDS:
+        raise InvalidArgumentError(f"unknown report kind {kind!r}", hint="use one of: " + ", ".join(KINDS))
+    return kind
+
+
+def resolve_period(ws: "Workspace", kind: Kind, period: str | None, notes: list[str]) -> Period:
+    grain = GRAIN_OF[kind]
+    if period is None:
+        label = ws.latest_complete_period(grain)  # type: ignore[arg-type]
+        if label is None:
+            raise InvalidArgumentError("the workspace holds no data", hint="import customers and events first")
+        return parse_period_label(label)
+    p = parse_period_label(period)
+    if p.grain == grain:
+        return p
+    if grain == "quarter" and p.grain == "month":
+        q = period_of(p.start, "quarter")
+        notes.append(f"The period {p.label} was taken as its quarter, {q.label}.")
+        return q
+    want = "YYYY-MM (a month)" if grain == "month" else "YYYY-Qn (a quarter)"
+    raise InvalidArgumentError(f"a {kind} report needs a period like {want}, not {period!r}",
+                               hint="e.g. --period 2025-09 for monthly, --period 2025-Q3 for quarterly")
+
+
+def _comments(ws: "Workspace", labels: set[str]) -> tuple[dict[str, list[Comment]], dict[str, str]]:
+    """Comments of the report's periods by KPI, and each KPI's owner (latest named in them, else ever)."""
+    by_kpi: dict[str, list[Comment]] = {}
+    owners: dict[str, str] = {}
+    earlier: dict[str, str] = {}
+    # oldest first; comments entered within the same second by their text (ids are random)
+    ordered = sorted(ws.comments(), key=lambda c: (c["created_at"] or "", c["kind"], c["body"], c["owner"] or "",
+                                                   c["author"] or "", c["id"]))
+    for c in ordered:
+        if c["period"] in labels:
+            by_kpi.setdefault(c["kpi"], []).append(Comment(kpi=c["kpi"], period=c["period"], body=c["body"],
+                                                          kind=c["kind"], author=c["author"], owner=c["owner"],
+                                                          created_at=c["created_at"]))
+            if c["owner"]:
+                owners[c["kpi"]] = c["owner"]
+        elif c["owner"]:
+            earlier[c["kpi"]] = c["owner"]
+    return by_kpi, {**earlier, **owners}
+
+
+def _history(ws: "Workspace", ids: Sequence[str], last: Period,
+             filters: Mapping[str, str | None] | None) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
+    first = last.shift(-(HISTORY - 1))
+    rows = ws.analyze(list(ids), period=last.grain, start=first.start, end=last.end, filters=filters)
+    labels = [first.shift(i).label for i in range(HISTORY)]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["kpi"], []).append(r)
+    return labels, out
+
+
+def _needs_events(kpi: KpiDefinition) -> bool:
+    """False only for KPIs computed from the customers table alone (churn, retention)."""
+    from ..catalogue.model import CustomCompute, PopulationMeasure
+    from ..engine.measures import kpi_leaves
+
+    if isinstance(kpi.compute, CustomCompute):
+        return True
+    return not all(isinstance(leaf, PopulationMeasure) for leaf in kpi_leaves(kpi))
+
+
+def _first_event(ws: "Workspace") -> dt.date | None:
+    row = ws.db.cursor().execute("SELECT min(occurred_at) FROM events").fetchone()
+    return None if not row or row[0] is None else row[0].date()
+
+
+def _points(labels: Sequence[str], rows: Sequence[Mapping[str, Any]], *, since: dt.date | None) -> list[Point]:
+    """The trend of one KPI; periods that end before ``since`` (the first event) have no data, not zeros."""
+    by_label = {r["period"]: r for r in rows}
+    out = []
+    for label in labels:
+        r = by_label.get(label, {})
+        if since is not None and parse_period_label(label).end <= since:
+            r = {}
+        target = r.get("target") or {}
+        out.append(Point(label=label, value=r.get("value"), ci_low=r.get("ci_low"), ci_high=r.get("ci_high"),
+                         target=target.get("value")))
+    return out
+
+
+def _metric_from_row(kpi: KpiDefinition, row: Mapping[str, Any]) -> Metric:
+    band = row.get("band") or {}
+    target = row.get("target") or {}
+    return Metric(kpi=kpi.id, name=kpi.name, unit=kpi.unit, direction=kpi.direction, value=row.get("value"),
+                  reference=row.get("previous"), change=row.get("change"), change_pct=row.get("change_pct"),
+                  p_value=row.get("change_p_value"),
+                  significance=_significance(row.get("change_p_value"), row.get("change")),
+                  n=row.get("n"), small_sample=bool(row.get("small_sample")), ci_low=row.get("ci_low"),
+                  ci_high=row.get("ci_high"), band=band.get("label"), band_rating=band.get("rating"),
+                  target=target.get("value"), target_status=target.get("status"), benchmarks=_benchmarks(kpi),
+                  status=row.get("status") or "unknown")
+
+
+def _campaign_metric(ws: "Workspace", kpi: KpiDefinition, row: Mapping[str, Any], first_month: Period,
+                     filters: Mapping[str, str | None] | None) -> Metric:
+    from ..analysis.trend import overall_status
+
+    a, b = row["campaign"], row["baseline"]
+    value = a["value"]
+    band = kpi.band_for(value) if not a["per_month"] else None
+    found = applicable(list_targets(ws, [kpi.id]), first_month, dict(filters or {}))
+    goal = None if found is None or a["per_month"] else found.value
+    t_status = None if goal is None else target_status(kpi, value, goal)
+    sig = _significance(row["p_value"], row["difference"])
+    decorated = {"value": value, "ci_low": a["ci_low"], "ci_high": a["ci_high"], "change": row["difference"],
+                 "change_significant": sig in ("up", "down"),
+                 "band": None if band is None else {"label": band.label, "rating": band.rating},
+                 "target": None if goal is None else {"value": goal, "status": t_status}}
+    return Metric(kpi=kpi.id, name=kpi.name, unit=kpi.unit, direction=kpi.direction, value=value,
+                  reference=b["value"], change=row["difference"], change_pct=row["difference_pct"],
+                  p_value=row["p_value"], significance=sig, n=a["n"],
+                  small_sample=a["n"] is not None and a["n"] < 30 and kpi.small_sample_basis == "n",
+                  ci_low=a["ci_low"], ci_high=a["ci_high"], band=None if band is None else band.label,
+                  band_rating=None if band is None else band.rating, target=goal, target_status=t_status,
+                  benchmarks=_benchmarks(kpi), status=overall_status(kpi, decorated), per_month=a["per_month"])
+
+
+def _reasons_win(m: Metric, reference_name: str) -> list[str]:
+    out = []
+    if m.improved:
+        word = "rose" if m.significance == "up" else "fell"
+        out.append(f"{word} significantly from {fmt.number(m.reference, m.unit, per_month=m.per_month)} "
+                   f"({reference_name}) to {fmt.number(m.value, m.unit, per_month=m.per_month)} "
+                   f"({fmt.change(m.change, m.unit)}, {fmt.p_value(m.p_value)})")
+    if m.target_status == "met":
+        out.append(f"met its target of {fmt.number(m.target, m.unit)} "
+                   f"with {fmt.number(m.value, m.unit, per_month=m.per_month)}")
+    return out
+
+
+def _reasons_risk(m: Metric, reference_name: str) -> list[str]:
+    out = []
+    if m.worsened:
+        word = "rose" if m.significance == "up" else "fell"
+        out.append(f"{word} significantly from {fmt.number(m.reference, m.unit, per_month=m.per_month)} "
+                   f"({reference_name}) to {fmt.number(m.value, m.unit, per_month=m.per_month)} "
+                   f"({fmt.change(m.change, m.unit)}, {fmt.p_value(m.p_value)}), a change for the worse")
+    if m.target_status == "missed":
+        out.append(f"missed its target of {fmt.number(m.target, m.unit)} "
+                   f"with {fmt.number(m.value, m.unit, per_month=m.per_month)}")
+    if m.band_rating == "poor":
+        out.append(f"is in the {m.band} band ({fmt.number(m.value, m.unit, per_month=m.per_month)}), "
+                   "below the catalogue's acceptable range")
+    return out
+
+
+def _severity(m: Metric) -> int:
+    return (_SEVERITY["worse"] * m.worsened + _SEVERITY["poor"] * (m.band_rating == "poor")
+            + _SEVERITY["missed"] * (m.target_status == "missed"))
+
+
+def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None, by: str | None = None,
+          filters: Mapping[str, str | None] | None = None, start: str | dt.date | None = None,
+          end: str | dt.date | None = None, baseline_start: str | dt.date | None = None,
+          baseline_end: str | dt.date | None = None, title: str | None = None,
+          generated_at: dt.datetime | None = None) -> Report:
+    """The report's content. ``kind`` defaults from the arguments (campaign when ``start`` is given,
+    quarterly for a YYYY-Qn period, else monthly); ``period`` defaults to the latest complete one;
+    ``by`` (default: ``segment`` where customers have it) is the attribute whose groups are tested
+    against the rest for *segments that outperform*."""
+    report_kind = resolve_kind(kind, period, start)
+    notes: list[str] = []
+    filters = dict(filters or {})
+    dims = ws.dimensions()
+    for dim in [*([by] if by else []), *filters]:
+        if dim not in dims:
+            raise UnknownDimensionError(f"unknown dimension {dim!r}",
+                                        hint="valid dimensions: " + (", ".join(dims) or "(none: import customers)"))
+    segment_by = by or ("segment" if "segment" in dims else None)
+    ids = ws.catalogue.ids
+    kpis = {k.id: k for k in ws.catalogue}
+
+    bounds = ws.engine().data_range()
+    if bounds is None:
+        raise InvalidArgumentError("the workspace holds no data", hint="import customers and events first")
+
+    def check_covered(lo: dt.date, hi: dt.date, label: str) -> None:
+        if hi <= bounds[0] or lo > bounds[1]:
+            raise InvalidArgumentError(f"the workspace holds no data in {label}",
+                                       hint=f"the data covers {bounds[0].isoformat()} to {bounds[1].isoformat()}")
+
+    campaign: Campaign | None = None
+    if report_kind == "campaign":
+        if period is not None:
+            raise InvalidArgumentError("a campaign report takes --from/--to, not --period",
+                                       hint="e.g. --kind campaign --from 2025-09 --to 2025-10")
+        cmp = compare_windows(ws, ids, start=start, end=end, baseline_start=baseline_start,
+                              baseline_end=baseline_end, filters=filters)
+        w, b = cmp["window"], cmp["baseline"]
+        campaign = Campaign(start=w["start"], end=w["end"], months=w["months"], baseline_start=b["start"],
+                            baseline_end=b["end"], baseline_months=b["months"])
+        months = [parse_period_label(x) for x in w["months"]]
+        last, first_month = months[-1], months[0]
+        period_label = w["months"][0] if len(months) == 1 else f"{w['months'][0]}..{w['months'][-1]}"
+        check_covered(first_month.start, last.end, f"the campaign window {period_label}")
+        reference = b["months"][0] if len(b["months"]) == 1 else f"{b['months'][0]}..{b['months'][-1]}"
+        period_name = fmt.period_name(w["months"][0]) + (f" to {fmt.period_name(w['months'][-1])}"
+                                                          if len(months) > 1 else "")
+        reference_name = fmt.period_name(b["months"][0]) + (f" to {fmt.period_name(b['months'][-1])}"
+                                                            if len(b["months"]) > 1 else "")
+        labels, history = _history(ws, ids, last, filters)
+        metrics = {r["kpi"]: _campaign_metric(ws, kpis[r["kpi"]], r, first_month, filters) for r in cmp["rows"]}
+        window_start, window_end = first_month.start, last.end
+        comment_labels = set(w["months"])
+        notes.append("Campaign and baseline values pool their whole months: NPS from all answers, rates from "
+                     "summed numerators and denominators, means from all scores; money and count totals are "
+                     "shown per month (counts tested as Poisson counts), composite scores as the mean of their "
+                     "monthly values (untested). Customers answering in both windows make the tests approximate.")
+        asked = (parse_bound(start, name="--from", end=False), parse_bound(end, name="--to", end=True))
+        if asked != (first_month.start, last.end):
+            notes.append(f"The campaign window was widened to whole months ({period_label}).")
+    else:
+        current = resolve_period(ws, report_kind, period, notes)
+        check_covered(current.start, current.end, current.label)
+        last = current
+        period_label = current.label
+        reference = current.shift(-1).label
+        period_name, reference_name = fmt.period_name(period_label), fmt.period_name(reference)
+        labels, history = _history(ws, ids, current, filters)
+        metrics = {}
+        for kpi_id in ids:
+            row = next((r for r in history.get(kpi_id, []) if r["period"] == current.label), None)
+            metrics[kpi_id] = _metric_from_row(kpis[kpi_id], row or {})
+        window_start, window_end = current.start, current.end
+        comment_labels = {current.label}
+        if current.grain == "quarter":
+            comment_labels |= {Period(current.start, "month").shift(i).label for i in range(3)}
+        if bounds[1] < current.end - dt.timedelta(days=1):
+            notes.append(f"{period_label} is not complete: the data ends on {bounds[1].isoformat()}.")
+
+    comments, owners = _comments(ws, comment_labels)
+    first_event = _first_event(ws)
+    for kpi_id, m in metrics.items():
+        m.history = _points(labels, history.get(kpi_id, []),
+                            since=first_event if _needs_events(kpis[kpi_id]) else None)
+        m.comments = comments.get(kpi_id, [])
+        m.owner = owners.get(kpi_id)
+    shown = {k for k, m in metrics.items() if m.value is not None or any(p.value is not None for p in m.history)}
+    missing = [kpis[k].name for k in ids if k not in shown]
+    if missing:
+        notes.append(f"{len(missing)} KPI{'s' if len(missing) != 1 else ''} of the catalogue "
+                     f"{'have' if len(missing) != 1 else 'has'} no data in the last {HISTORY} periods and "
+                     f"{'are' if len(missing) != 1 else 'is'} left out: " + ", ".join(missing) + ".")
+    by_area = ws.catalogue.by_focus_area()
+    areas = [FocusArea(id=fid, name=name, metrics=[metrics[k.id] for k in by_area.get(fid, []) if k.id in shown])
+             for fid, name in FOCUS_AREAS.items()]
+    areas = [a for a in areas if a.metrics]
+    ordered = [metrics[k] for k in ids if k in shown]
+
+    wins = [Finding(kpi=m.kpi, name=m.name, reasons=_reasons_win(m, reference_name), metric=m, owner=m.owner,
+                    comments=m.comments)
+            for m in sorted((m for m in ordered if m.improved or m.target_status == "met"),
+                            key=lambda m: (not m.improved, m.p_value if m.p_value is not None else 1.0, m.name))]
+    risks = []
+    for m in sorted((m for m in ordered if _severity(m) > 0), key=lambda m: (-_severity(m), m.name)):
+        kpi = kpis[m.kpi]
+        risks.append(Finding(kpi=m.kpi, name=m.name, reasons=_reasons_risk(m, reference_name), metric=m,
+                             warnings=_texts(kpi.attributes.risk_warnings),
+                             tips=_texts(kpi.attributes.actionable_tips), owner=m.owner, comments=m.comments))
+
+    segment_wins: list[SegmentWin] = []
+    if segment_by:
+        testable = [k for k in ids if k in shown and metrics[k].value is not None]
+        if report_kind == "campaign":
+            rows = compare_to_rest(ws, testable, by=segment_by, start=window_start,
+                                   end=window_end - dt.timedelta(days=1), filters=filters)
+        else:
+            rows = compare_to_rest(ws, testable, by=segment_by, period=period_label, filters=filters)
+        good = [r for r in rows if r["significant"] and r["better"] and not r["small_sample"]]
+        good.sort(key=lambda r: (r["p_value"], r["kpi"], str(r["group"])))
+        for r in good[:MAX_SEGMENT_WINS]:
+            kpi = kpis[r["kpi"]]
+            segment_wins.append(SegmentWin(kpi=kpi.id, name=kpi.name, unit=kpi.unit, dimension=segment_by,
+                                           group="(empty)" if r["group"] is None else str(r["group"]),
+                                           value=r["value"], rest_value=r["rest_value"], difference=r["difference"],
+                                           p_value=r["p_value"], n=r["n"]))
+
+    next_steps: list[Step] = []
+    requests: list[Step] = []
+    for m in ordered:
+        for c in m.comments:
+            step = Step(text=c.body, kind=c.kind, kpi=m.kpi, kpi_name=m.name,  # type: ignore[arg-type]
+                        owner=c.owner or m.owner, period=c.period)
+            if c.kind == "action":
+                next_steps.append(step)
+            elif c.kind == "request":
+                requests.append(step)
+    planned = {s.kpi for s in next_steps}
+    for risk in risks:
+        if risk.kpi in planned:
+            continue
+        tip = risk.tips[0] if risk.tips else "Investigate the cause and agree an action."
+        next_steps.append(Step(text=tip, kind="risk", kpi=risk.kpi, kpi_name=risk.name, owner=risk.owner))
+
+    summary = narrative.write(ordered, period_name=period_name, reference_name=reference_name,
+                              campaign=report_kind == "campaign", wins=wins, risks=risks, segment_wins=segment_wins,
+                              segment_dimension=segment_by)
+    stories = collect(ws, window_start, window_end, filters=filters)
+    notes.insert(0, "Changes are tested two-sided at 95 % (NPS z-test, two-proportion z-test, Welch's t-test, "
+                    "Poisson rate test); 'not tested' means no test applies (money, composite scores) or a "
+                    "value is missing. * marks a value resting on fewer than 30 answers or customers.")
+    if report_kind == "campaign":
+        heading = title or "Campaign Report"
+        subtitle = f"{period_name} compared with the baseline {reference_name}"
+    else:
+        heading = title or f"Customer Advocacy Report: {period_name}"
+        subtitle = f"{report_kind.capitalize()} management report, compared with {reference_name}"
+    if filters:
+        subtitle += " · customers with " + ", ".join(f"{k} = {v if v is not None else '(empty)'}"
+                                                      for k, v in sorted(filters.items()))
+    when = (generated_at or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return Report(kind=report_kind, title=heading, subtitle=subtitle, period=period_label, period_label=period_name,
+                  grain=last.grain, reference_label=reference_name, generated_at=when, workspace=ws.path.name,
+                  areas=areas, summary=summary, stories=stories, wins=wins, segment_wins=segment_wins,
+                  segment_dimension=segment_by, risks=risks, next_steps=next_steps, requests=requests, notes=notes,
+                  filters=filters, campaign=campaign, chart_labels=labels)

@@ -1,0 +1,284 @@
+"""The content of a management report, knowing nothing of HTML, Markdown or PDF.
+
+:func:`advokit.reports.content.build` fills a :class:`Report` from a workspace;
+the renderers (``html``, ``markdown``, ``pdf``) only lay it out. Every number a
+renderer prints and every sentence of the narrative come from these objects,
+so the summary cannot say something the tables do not show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["monthly", "quarterly", "campaign"]
+KINDS: tuple[Kind, ...] = ("monthly", "quarterly", "campaign")
+GRAIN_OF: dict[Kind, str] = {"monthly": "month", "quarterly": "quarter", "campaign": "month"}
+
+#: The six sections, titled exactly and in this order in every format.
+SECTIONS: tuple[str, ...] = (
+    "Executive Summary",
+    "Key Metrics & Trends",
+    "Customer Stories & Qualitative Insights",
+    "Wins & Opportunities",
+    "Risks & Action Plans",
+    "Next Steps & Requests for Support",
+)
+SECTION_IDS: tuple[str, ...] = ("summary", "metrics", "stories", "wins", "risks", "next-steps")
+
+Significance = Literal["up", "down", "none", "untested"]
+
+
+@dataclass
+class Point:
+    """One period of a KPI's trend."""
+
+    label: str
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    target: float | None = None
+
+
+@dataclass
+class Comment:
+    """A team comment, action or request (from the commentary shared with the dashboard)."""
+
+    kpi: str
+    period: str
+    body: str
+    kind: str
+    author: str | None = None
+    owner: str | None = None
+    created_at: str | None = None
+
+
+@dataclass
+class Metric:
+    """One KPI in the report: its value, change and the evidence for judging it.
+
+    ``change`` is against ``reference`` (the previous period, or the campaign's
+    baseline); ``significance`` says whether that change is significant at 95 %
+    and which way (``up`` / ``down``), ``none`` (tested, p ≥ 0.05) or
+    ``untested`` (no test applies: money, custom scores, missing values).
+    """
+
+    kpi: str
+    name: str
+    unit: str
+    direction: str
+    value: float | None
+    reference: float | None
+    change: float | None
+    change_pct: float | None
+    p_value: float | None
+    significance: Significance
+    n: int | None = None
+    small_sample: bool = False
+    ci_low: float | None = None
+    ci_high: float | None = None
+    band: str | None = None
+    band_rating: str | None = None
+    target: float | None = None
+    target_status: str | None = None
+    benchmarks: list[str] = field(default_factory=list)
+    status: str = "unknown"
+    per_month: bool = False
+    history: list[Point] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    owner: str | None = None
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher_is_better"
+
+    @property
+    def significant(self) -> bool:
+        return self.significance in ("up", "down")
+
+    @property
+    def improved(self) -> bool:
+        """Changed significantly for the better."""
+        return (self.significance == "up") == self.higher_is_better and self.significant
+
+    @property
+    def worsened(self) -> bool:
+        """Changed significantly for the worse."""
+        return self.significant and not self.improved
+
+
+@dataclass
+class FocusArea:
+    id: str
+    name: str
+    metrics: list[Metric]
+
+
+@dataclass
+class Story:
+    """A customer's own words: a survey comment, review, testimonial or mention."""
+
+    event_id: str
+    type: str
+    type_label: str
+    occurred_at: str
+    text: str
+    score: float | None
+    score_label: str
+    voice: Literal["promoter", "passive", "detractor"]
+    who: str
+
+
+@dataclass
+class Theme:
+    name: str
+    promoters: int
+    detractors: int
+
+
+@dataclass
+class Stories:
+    promoters: list[Story]
+    detractors: list[Story]
+    highlights: list[Story]
+    themes: list[Theme]
+    total: int
+    promoter_count: int
+    detractor_count: int
+    passive_count: int
+
+
+@dataclass
+class Finding:
+    """A win or a risk about one KPI, with the reasons the numbers give."""
+
+    kpi: str
+    name: str
+    reasons: list[str]
+    metric: Metric
+    warnings: list[str] = field(default_factory=list)
+    tips: list[str] = field(default_factory=list)
+    owner: str | None = None
+    comments: list[Comment] = field(default_factory=list)
+
+
+@dataclass
+class SegmentWin:
+    """A group of customers that does significantly better than all others on a KPI."""
+
+    kpi: str
+    name: str
+    unit: str
+    dimension: str
+    group: str
+    value: float
+    rest_value: float
+    difference: float
+    p_value: float
+    n: int | None
+
+
+@dataclass
+class Step:
+    """A next step or request for support, from the team's commentary or from a risk."""
+
+    text: str
+    kind: Literal["action", "request", "risk"]
+    kpi: str | None = None
+    kpi_name: str | None = None
+    owner: str | None = None
+    period: str | None = None
+
+
+@dataclass
+class Claim:
+    """A statement the executive summary makes about one KPI, checkable against its Metric.
+
+    kinds: ``significant_rise``, ``significant_fall``, ``no_significant_change``,
+    ``target_met``, ``target_missed``, ``headline``.
+    """
+
+    kind: str
+    kpi: str
+
+
+@dataclass
+class Narrative:
+    paragraphs: list[str]
+    claims: list[Claim]
+
+
+@dataclass
+class Campaign:
+    """The windows of a campaign report."""
+
+    start: str
+    end: str
+    months: list[str]
+    baseline_start: str
+    baseline_end: str
+    baseline_months: list[str]
+
+
+@dataclass
+class Report:
+    kind: Kind
+    title: str
+    subtitle: str
+    period: str
+    period_label: str
+    grain: str
+    reference_label: str
+    generated_at: dt.datetime
+    workspace: str
+    areas: list[FocusArea]
+    summary: Narrative
+    stories: Stories
+    wins: list[Finding]
+    segment_wins: list[SegmentWin]
+    segment_dimension: str | None
+    risks: list[Finding]
+    next_steps: list[Step]
+    requests: list[Step]
+    notes: list[str]
+    filters: dict[str, str | None] = field(default_factory=dict)
+    campaign: Campaign | None = None
+    chart_labels: list[str] = field(default_factory=list)
+
+    @property
+    def metrics(self) -> list[Metric]:
+        """Every KPI once, in catalogue order (a KPI may sit in several focus areas)."""
+        seen: dict[str, Metric] = {}
+        for area in self.areas:
+            for m in area.metrics:
+                seen.setdefault(m.kpi, m)
+        return list(seen.values())
+
+    def metric(self, kpi: str) -> Metric:
+        for m in self.metrics:
+            if m.kpi == kpi:
+                return m
+        raise KeyError(kpi)
+
+    @property
+    def generated(self) -> str:
+        return self.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["generated_at"] = self.generated_at.isoformat()
+        out["sections"] = list(SECTIONS)
+        return out
+
+    def render(self, fmt: str) -> bytes:
+        """The report as ``html``, ``md`` or ``pdf`` bytes."""
+        from . import render
+
+        return render(self, fmt)
+
+    def write(self, path: str | Any, fmt: str | None = None) -> Any:
+        """Write the report to ``path`` (format from ``fmt`` or the file's suffix); return the path."""
+        from . import write
+
+        return write(self, path, fmt)
