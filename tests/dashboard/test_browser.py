@@ -165,6 +165,20 @@ def test_comment_shows_on_the_kpi_page_and_the_card(tab: Tab, demo: SimpleNamesp
     tab.shot("comment-on-card", full_page=False)
 
 
+def test_an_action_with_an_owner_shows_with_its_kind_and_owner(tab: Tab, demo: SimpleNamespace) -> None:
+    page = tab.page
+    page.goto(f"/kpis/nps?period={demo.month}")
+    page.fill("#comment-body", "Call every detractor of the month within five days.")
+    page.select_option("#comment-kind", "action")
+    page.fill("#comment-owner", "CS lead")
+    page.get_by_role("button", name="Add comment").click()
+    page.wait_for_url(re.compile(r"#comments$"))
+    text = page.locator("#comments").inner_text()
+    assert "Action: Call every detractor" in text and "owner CS lead" in text
+    page.goto(f"/?period={demo.month}")
+    assert "owner CS lead" in page.locator("article.card[data-kpi=nps]").first.inner_text()
+
+
 def test_a_script_in_a_comment_shows_as_text(tab: Tab, demo: SimpleNamespace) -> None:
     page = tab.page
     page.goto(f"/kpis/nps?period={demo.month}")

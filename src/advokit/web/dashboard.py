@@ -92,10 +92,11 @@ class Dashboard:
     def comments(self, *, kpi: str | None = None, period: str | None = None) -> list[dict[str, Any]]:
         return self.ws.comments(kpi=kpi, period=period)
 
-    def add_comment(self, *, kpi: str, period: Period, body: str, author: str | None) -> dict[str, Any]:
-        """Store a comment; a comment changes no number, so the view cache stays."""
+    def add_comment(self, *, kpi: str, period: Period, body: str, author: str | None, owner: str | None = None,
+                    kind: str = "comment") -> dict[str, Any]:
+        """Store a comment, action or request; it changes no number, so the view cache stays."""
         with self.cache.quiet():
-            return self.ws.add_comment(kpi, period.label, body, author=author)
+            return self.ws.add_comment(kpi, period.label, body, author=author, owner=owner, kind=kind)
 
     # -- warm-up -----------------------------------------------------------------------------------
     def warm(self, grains: Sequence[Grain] = ("month", "quarter", "year"), *,

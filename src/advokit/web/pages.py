@@ -134,7 +134,10 @@ class Pages:
             raise InvalidArgumentError(f"the comment is longer than {MAX_COMMENT} characters", hint="shorten it")
         sel = self.selection(None, form.get("period") or None, [])
         author = viewer.name if viewer.mode == "key" else (form.get("author", "").strip()[:80] or None)
-        await run_in_threadpool(self.d.add_comment, kpi=kpi_id, period=sel.period, body=body, author=author)
+        owner = form.get("owner", "").strip() or None
+        kind = form.get("kind", "").strip() or "comment"
+        await run_in_threadpool(self.d.add_comment, kpi=kpi_id, period=sel.period, body=body, author=author,
+                                owner=owner, kind=kind)
         back = safe_next(form.get("next"), f"/kpis/{quote(kpi_id)}?{sel.query()}")
         return redirect(back.split("#")[0] + "#comments")
 
