@@ -272,11 +272,16 @@ class Workspace:
 
         return ingest(self, kind, records, strict=strict, source_name=source_name)  # type: ignore[arg-type]
 
-    def customer(self, customer_id: str, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
-        """A customer's profile with its event timeline, newest first."""
+    def customer(self, customer_id: str, *, limit: int = 100, offset: int = 0,
+                 events_of: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+        """A customer's profile with its event timeline, newest first.
+
+        ``events_of`` adds, per name, the customer's events of those types, oldest first
+        (e.g. ``{"scores": SURVEY_TYPES}``), read in the same scan.
+        """
         from .customers import profile
 
-        return profile(self.db, customer_id, limit=limit, offset=offset)
+        return profile(self.db, customer_id, limit=limit, offset=offset, events_of=events_of)
 
     def export_customer(self, customer_id: str) -> dict[str, Any]:
         """Everything held about a customer (GDPR access request)."""

@@ -83,10 +83,9 @@ class Dashboard:
 
     # -- customers ----------------------------------------------------------------------------
     def customer_page(self, customer_id: str, *, limit: int, offset: int) -> dict[str, Any]:
-        profile = self.ws.customer(customer_id, limit=limit, offset=offset)
-        return {"profile": profile,
-                "scores": self.ws.customer_events(customer_id, types=SURVEY_TYPES),
-                "actions": self.ws.customer_events(customer_id, types=ADVOCACY_ACTION_TYPES)}
+        profile = self.ws.customer(customer_id, limit=limit, offset=offset,
+                                   events_of={"scores": SURVEY_TYPES, "actions": ADVOCACY_ACTION_TYPES})
+        return {"profile": profile, "scores": profile.pop("scores"), "actions": profile.pop("actions")}
 
     # -- commentary -----------------------------------------------------------------------------
     def comments(self, *, kpi: str | None = None, period: str | None = None) -> list[dict[str, Any]]:
