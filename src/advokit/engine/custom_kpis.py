@@ -146,19 +146,32 @@ def net_sentiment(params: dict[str, Any], ctx: "Context") -> ir.Table:
     return _ratio(agg, agg.pos - agg.neg, agg.texts, ctx)
 
 
-def _latest_nps(ctx: "Context", periods: ir.Table) -> ir.Table:
-    """Each customer's latest NPS score in the 12 months before each period's end."""
-    nps = ctx.events.filter(ctx.events.type == "nps_response").select("customer_id", "occurred_at", "score")
-    j = nps.join(periods, [nps.occurred_at < periods.period_end, nps.occurred_at >= periods.end_back])
-    return j.group_by(["customer_id", "period_start", "period_end"]).aggregate(
-        last_score=j.score.argmax(j.occurred_at))
+def _latest_before(events: ir.Table, periods: ir.Table, *, before: str, since: str) -> ir.Table:
+    """Per customer and period, the customer's last event strictly before ``periods[before]``, when it is at
+    or after ``periods[since]``: at most one row per customer and period, with the period's columns.
+
+    Each event carries the time of the same customer's next event (``next_at``; ties ordered by event_id),
+    so an event is the last one before a boundary exactly when the boundary lies in (occurred_at, next_at].
+    That joins each event only to the periods it is the latest for: no events × periods blow-up, no grouping.
+    """
+    e = events.filter(events.customer_id.notnull())
+    w = ibis.window(group_by=e.customer_id, order_by=[e.occurred_at, e.event_id])
+    e = e.mutate(next_at=e.occurred_at.lead().over(w))
+    at, back = periods[before], periods[since]
+    return e.join(periods, [e.occurred_at < at, e.occurred_at >= back, e.next_at.isnull() | (e.next_at >= at)])
+
+
+def _promoters(ctx: "Context", periods: ir.Table) -> ir.Table:
+    """Customer-periods whose latest nps_response in the 12 months before the period end scored 9–10."""
+    nps = ctx.events.filter(ctx.events.type == "nps_response").select("customer_id", "occurred_at", "event_id",
+                                                                      "score")
+    last = _latest_before(nps, periods, before="period_end", since="end_back")
+    return last.filter(last.score >= 9).select("customer_id", "period_start", "period_end")
 
 
 @register("customer_loyalty")
 def customer_loyalty(params: dict[str, Any], ctx: "Context") -> ir.Table:
-    periods = _periods(ctx)
-    last = _latest_nps(ctx, periods)
-    j = _with_customer(ctx, last.filter(last.last_score >= 9))
+    j = _with_customer(ctx, _promoters(ctx, _periods(ctx)))
     parts = j.group_by(_keys(ctx)).aggregate(loyal=j.count(where=j.at_start & j.at_end))
     return _on_population(ctx, parts, "loyal", population="active_start")
 
@@ -166,15 +179,13 @@ def customer_loyalty(params: dict[str, Any], ctx: "Context") -> ir.Table:
 @register("referral_readiness_score")
 def referral_readiness_score(params: dict[str, Any], ctx: "Context") -> ir.Table:
     periods = _periods(ctx)
-    last = _latest_nps(ctx, periods)
-    promoters = last.filter(last.last_score >= 9)
+    promoters = _promoters(ctx, periods)
     signals = ctx.events.filter(
         ctx.events.type.isin(list(ADVOCACY_ACTION_TYPES))
         | ((ctx.events.type == "qbr")
            & ctx.events.properties.cast("json")["referral_intent"].bool.fill_null(False))
-    ).select("customer_id", "occurred_at")
-    sj = signals.join(periods, [signals.occurred_at < periods.period_end, signals.occurred_at >= periods.end_back])
-    engaged = sj.select("customer_id", "period_start").distinct()
+    ).select("customer_id", "occurred_at", "event_id")
+    engaged = _latest_before(signals, periods, before="period_end", since="end_back")
     ready = promoters.semi_join(engaged, [promoters.customer_id == engaged.customer_id,
                                           promoters.period_start == engaged.period_start])
     j = _with_customer(ctx, ready)
@@ -185,9 +196,10 @@ def referral_readiness_score(params: dict[str, Any], ctx: "Context") -> ir.Table
 @register("feedback_retention_score")
 def feedback_retention_score(params: dict[str, Any], ctx: "Context") -> ir.Table:
     periods = _periods(ctx)
-    surveys = ctx.events.filter(ctx.events.type.isin(list(SURVEY_TYPES))).select("customer_id", "occurred_at")
-    sj = surveys.join(periods, [surveys.occurred_at < periods.period_start, surveys.occurred_at >= periods.start_back])
-    gave = sj.select("customer_id", "period_start", "period_end").distinct()
+    surveys = ctx.events.filter(ctx.events.type.isin(list(SURVEY_TYPES))).select("customer_id", "occurred_at",
+                                                                                  "event_id")
+    gave = _latest_before(surveys, periods, before="period_start", since="start_back") \
+        .select("customer_id", "period_start", "period_end")
     j = _with_customer(ctx, gave)
     parts = j.group_by(_keys(ctx)).aggregate(kept=j.count(where=j.at_start & j.at_end),
                                              base=j.count(where=j.at_start))
@@ -215,16 +227,17 @@ def advocate_reengagement_rate(params: dict[str, Any], ctx: "Context") -> ir.Tab
         "advocate_from": pa.array([_ts(add_months(p.start, -lookback)) for p in ps], pa.timestamp("us")),
         "lapse_from": pa.array([_ts(add_months(p.start, -lapse)) for p in ps], pa.timestamp("us")),
     }))
-    acts = ctx.events.filter(ctx.events.type.isin(list(ADVOCACY_ACTION_TYPES)),
-                             ctx.events.customer_id.notnull()).select("customer_id", "occurred_at")
-    aj = acts.join(periods, [acts.occurred_at >= periods.advocate_from, acts.occurred_at < periods.period_end])
-    flags = aj.group_by(["customer_id", "period_start", "period_end"]).aggregate(
-        earlier=aj.count(where=aj.occurred_at < aj.lapse_from),
-        lapsing=aj.count(where=(aj.occurred_at >= aj.lapse_from) & (aj.occurred_at < aj.period_start)),
-        now=aj.count(where=aj.occurred_at >= aj.period_start))
+    acts = ctx.events.filter(ctx.events.type.isin(list(ADVOCACY_ACTION_TYPES))) \
+        .select("customer_id", "occurred_at", "event_id")
+    # The last action before the period start lies in [start − lookback, start − lapse): an advocate who
+    # lapsed (no action since); the next action (the first at or after the start) says whether they came back.
+    last = _latest_before(acts, periods, before="period_start", since="advocate_from")
+    lapsed = last.filter(last.occurred_at < last.lapse_from)
+    flags = lapsed.select("customer_id", "period_start", "period_end",
+                          came_back=lapsed.next_at.notnull() & (lapsed.next_at < lapsed.period_end))
     j = _with_customer(ctx, flags)
-    lapsed = j.at_start & (j.earlier > 0) & (j.lapsing == 0)
-    parts = j.group_by(_keys(ctx)).aggregate(back=j.count(where=lapsed & (j.now > 0)), lapsed=j.count(where=lapsed))
+    parts = j.group_by(_keys(ctx)).aggregate(back=j.count(where=j.at_start & j.came_back),
+                                             lapsed=j.count(where=j.at_start))
     return _on_population(ctx, parts, "back", "lapsed")
 
 
