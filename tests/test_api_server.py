@@ -412,6 +412,48 @@ def test_rate_limit_429_and_body_limit_413(tmp_path: Path) -> None:
                    413, "payload_too_large")
 
 
+# -- dates at the ends of the calendar ---------------------------------------------------------
+def test_dates_outside_1900_to_2100_are_rejected_per_item_and_no_query_fails(tmp_path: Path) -> None:
+    db = worked_workspace(tmp_path / "dates.duckdb")
+    keys = new_keys(db, "write", "read")
+    ev = {"customer_id": "A", "type": "review"}
+    events = [{**ev, "event_id": "y1", "occurred_at": "2101-01-01"},
+              {**ev, "event_id": "y2", "occurred_at": "2100-12-31T23:30:00-01:00"},  # 2101 in UTC
+              {**ev, "event_id": "y3", "occurred_at": "1900-01-01T00:30:00+01:00"},  # 1899 in UTC
+              {**ev, "event_id": "y4", "occurred_at": "2999-12-31"},
+              {**ev, "event_id": "y5", "occurred_at": "2100-12-31T23:59:59Z"},
+              {**ev, "event_id": "y6", "occurred_at": "1900-01-01"}]
+    with Server(db, rate=0) as server:
+        with server.client(keys["write"]) as c:
+            r = c.post("/v1/events", json={"events": events})
+            assert r.status_code == 207, r.text
+            items = r.json()["items"]
+            assert [i["status"] for i in items] == ["rejected"] * 4 + ["accepted"] * 2
+            for item in items[:4]:
+                (err,) = item["errors"]
+                assert err["field"] == "occurred_at" and "year from 1900 to 2100 (UTC)" in err["reason"], err
+            customers = [{"customer_id": "Y1", "signup_at": "2500-01-01"},
+                         {"customer_id": "Y2", "signup_at": "2024-01-01", "churned_at": "2999-01-01"}]
+            items = c.post("/v1/customers", json={"customers": customers}).json()["items"]
+            assert [(i["status"], i["errors"][0]["field"]) for i in items] == [("rejected", "signup_at"),
+                                                                               ("rejected", "churned_at")]
+            for bad in ("infinity", "-infinity", "0001-01-01", "9999-12-31", "epoch", "1899-12-31T23:00:00Z",
+                        "2050-01-01T10:00:00+99:99"):
+                r = c.post("/v1/events", json={"events": [{**ev, "occurred_at": bad}]})
+                assert _error(r, 422, "invalid_request")["details"][0]["field"] == "occurred_at"
+        with server.client(keys["read"]) as c:
+            for kpi, params in (("nps", {"period": "month", "by": "segment"}),
+                                ("customer_churn_rate", {"period": "year", "from": "1900", "to": "2999-12-31"}),
+                                ("active_advocates_rate", {"period": "quarter", "from": "2999-10-01", "to": "2999-12-31"})):
+                r = c.get(f"/v1/kpis/{kpi}/values", params=params)
+                assert r.status_code == 200, (kpi, params, r.text)
+            rows = c.get("/v1/kpis/advocacy_actions_per_customer/values", params={"period": "year"}).json()
+            assert {"1900", "2100"} <= {row["period"] for row in rows}
+            for period in ("1900", "2999-Q4"):
+                assert c.get("/v1/scorecard", params={"period": period}).status_code == 200, period
+            assert c.get("/v1/workspace").status_code == 200
+
+
 # -- crash safety -----------------------------------------------------------------------------------
 def test_sigkill_in_the_middle_of_batches_then_restart_and_replay(tmp_path: Path) -> None:
     db = worked_workspace(tmp_path / "kill.duckdb")

@@ -57,6 +57,15 @@ BAD_EVENTS = [
     ({"occurred_at": "2025-03-41"}, "occurred_at", "not an ISO 8601"),
     ({"occurred_at": "yesterday"}, "occurred_at", "not an ISO 8601"),
     ({"occurred_at": ""}, "occurred_at", "required"),
+    ({"occurred_at": "infinity"}, "occurred_at", "out of range: dates must be finite"),
+    ({"occurred_at": "-infinity"}, "occurred_at", "out of range: dates must be finite"),
+    ({"occurred_at": "epoch"}, "occurred_at", "not an ISO 8601"),
+    ({"occurred_at": "0001-01-01"}, "occurred_at", "out of range: dates must be finite, with a year from 1900 to 2100"),
+    ({"occurred_at": "9999-12-31"}, "occurred_at", "year from 1900 to 2100"),
+    ({"occurred_at": "2101-01-01"}, "occurred_at", "year from 1900 to 2100"),
+    ({"occurred_at": "1899-12-31T23:59:59Z"}, "occurred_at", "year from 1900 to 2100"),
+    ({"occurred_at": "1900-01-01T00:30:00+01:00"}, "occurred_at", "year from 1900 to 2100"),  # 1899 in UTC
+    ({"occurred_at": "2024-01-01 (BC)"}, "occurred_at", "year from 1900 to 2100"),
     ({"type": "referral_converted", "amount": "-5"}, "amount", "must not be negative"),
     ({"type": "expansion", "amount": ""}, "amount", "required for expansion"),
     ({"type": "contraction", "amount": "0"}, "amount", "greater than 0"),
@@ -88,6 +97,25 @@ def test_each_rule_rejects_with_its_reason(db, tmp_path, overrides, column, need
     (row, problems), = reasons(rep).items()
     assert row == 2
     assert any(col == column and needle in reason for col, reason in problems), problems
+
+
+def test_the_ends_of_the_date_range_are_accepted_and_kpis_still_compute(tmp_path):
+    from advokit import Workspace
+
+    with Workspace(tmp_path / "r.duckdb") as ws:
+        ws.import_customers(write_csv(tmp_path / "c.csv", "customer_id,signup_at,churned_at\n"
+                                      "A,1900-01-01,2100-12-31T23:59:59Z\nB,1899-12-31,\nC,2024-01-01,infinity\n"))
+        rep = ws.import_events(write_csv(tmp_path / "e.csv", "event_id,customer_id,type,occurred_at,score\n"
+                                         "r1,A,nps_response,1900-01-01T00:00:00Z,10\n"
+                                         "r2,A,nps_response,2100-12-31T23:59:59.999999Z,0\n"
+                                         "r3,A,nps_response,infinity,5\nr4,A,nps_response,0001-01-01,5\n"
+                                         "r5,A,nps_response,9999-12-31,5\n"), rejects_path=tmp_path / "rej.csv")
+        assert (rep.imported, rep.rejected) == (2, 3)
+        assert {(e.row, e.column) for e in rep.errors} == {(3, "occurred_at"), (4, "occurred_at"), (5, "occurred_at")}
+        assert "infinity" in (tmp_path / "rej.csv").read_text()
+        assert ws.counts()["customers"] == 1
+        rows = ws.compute(["nps", "customer_churn_rate"], period="year").to_dicts()
+        assert rows and {r["period"] for r in rows} >= {"1900", "2100"}
 
 
 def test_valid_edge_values_are_accepted(db):
@@ -186,6 +214,11 @@ def test_customers_upsert_last_write_wins_and_extra_attributes(tmp_path):
     ("customer_id,signup_at\nA,\n", "signup_at", "required"),
     ("customer_id,signup_at\nA,soon\n", "signup_at", "ISO 8601"),
     ("customer_id,signup_at,churned_at\nA,2024-05-01,2024-04-01\n", "churned_at", "precedes signup_at"),
+    ("customer_id,signup_at\nA,infinity\n", "signup_at", "must be finite"),
+    ("customer_id,signup_at\nA,epoch\n", "signup_at", "ISO 8601"),
+    ("customer_id,signup_at\nA,0001-01-01\n", "signup_at", "year from 1900 to 2100"),
+    ("customer_id,signup_at,churned_at\nA,2024-05-01,9999-12-31\n", "churned_at", "year from 1900 to 2100"),
+    ("customer_id,signup_at,churned_at\nA,2024-05-01,-infinity\n", "churned_at", "must be finite"),
     ("customer_id,signup_at,arr\nA,2024-05-01,-3\n", "arr", "negative"),
     ("customer_id,signup_at,arr\nA,2024-05-01,much\n", "arr", "number"),
 ])

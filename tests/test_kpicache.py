@@ -140,14 +140,14 @@ def test_concurrent_identical_misses_compute_once(ws, monkeypatch: pytest.Monkey
     from advokit.engine import Engine
 
     calls = []
-    real = Engine.compute
+    real = Engine.run  # the cache runs prepared (compiled once) requests
 
-    def slow(self, req):  # type: ignore[no-untyped-def]
-        calls.append(req)
+    def slow(self, prepared):  # type: ignore[no-untyped-def]
+        calls.append(prepared)
         time.sleep(0.3)
-        return real(self, req)
+        return real(self, prepared)
 
-    monkeypatch.setattr(Engine, "compute", slow)
+    monkeypatch.setattr(Engine, "run", slow)
     want = ws.compute(["nps"], period="month").to_dicts()
     calls.clear()
     out: list = []
@@ -157,3 +157,25 @@ def test_concurrent_identical_misses_compute_once(ws, monkeypatch: pytest.Monkey
     for t in threads:
         t.join()
     assert len(calls) == 1 and out == [want] * 4
+
+
+def test_a_recomputed_range_reuses_its_compiled_query(ws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from advokit.engine import Engine
+
+    prepared: list = []
+    real = Engine.prepare
+
+    def counting(self, req):  # type: ignore[no-untyped-def]
+        prepared.append(req)
+        return real(self, req)
+
+    monkeypatch.setattr(Engine, "prepare", counting)
+    _same(ws, kpis=["nps", "csat"], period="month", by=["segment"])
+    first = len(prepared)
+    for i in range(3):  # each append bumps January: recomputed, never recompiled
+        _append(ws, [("A", "nps_response", dt.datetime(2025, 1, 20 + i, 9), 0.0, None)], f"rc{i}")
+        _same(ws, kpis=["nps", "csat"], period="month", by=["segment"])
+    assert len(prepared) == first + 1  # January's one-month request, compiled once
+    ws.import_customers([{"customer_id": "Q", "signup_at": "2024-06-01", "segment": "SMB"}])
+    _same(ws, kpis=["nps", "csat"], period="month", by=["segment"])  # any other write compiles anew
+    assert len(prepared) > first + 1

@@ -10,14 +10,24 @@ nothing, so a client that timed out can always retry.
 
 Batches are serialised with the workspace's write lock (DuckDB has one writer
 per process), which also makes the duplicate check and the insert one step.
-Appended events tell the KPI cache which months they touched.
+Event batches that queue up behind the lock are imported together, as one
+transaction (group commit: most of an import's cost is per statement, not
+per row), each still answered with its own items. Event imports keep the
+importer's in-memory id index (``advokit.ingest.idindex``), so a batch never
+scans the whole events or customers table. Appended events tell the KPI cache
+which months they touched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import weakref
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
@@ -105,13 +115,17 @@ def _value(value: Any) -> Any:
 
 
 def _item(obj: Any) -> ItemResult:
-    d = _plain(obj)
-    return ItemResult(int(d["row"]) - 1, str(d["status"]), d.get("id"), [_error(e) for e in d.get("errors") or []])
+    if isinstance(obj, dict):
+        d = obj
+        return ItemResult(int(d["row"]) - 1, str(d["status"]), d.get("id"), [_error(e) for e in d.get("errors") or []])
+    return ItemResult(obj.row - 1, obj.status, obj.id, [_error(e) for e in obj.errors] if obj.errors else [])
 
 
 def _items(report: Any, n: int) -> list[ItemResult]:
     """The importer's per-row results (rows of a list are numbered from 1) by request index."""
-    out = sorted((_item(i) for i in (report.items or [])), key=lambda i: i.index)
+    out = [_item(i) for i in (report.items or [])]
+    if any(item.index != k for k, item in enumerate(out)):  # the importer gives them in row order
+        out.sort(key=lambda i: i.index)
     if [i.index for i in out] != list(range(n)):
         raise RuntimeError(f"importer returned results for rows {[i.index for i in out][:5]}... of {n} items")
     return out
@@ -130,10 +144,23 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _table(records: list[dict[str, Any]]) -> pa.Table:
-    """Records as an Arrow table of text columns: columnar, so the importer skips its per-row reader."""
-    names = list(dict.fromkeys(k for r in records for k in r))
-    return pa.table({n: pa.array([_text(r.get(n)) for r in records], pa.string()) for n in names})
+def _column(values: list[Any]) -> pa.Array:
+    if set(map(type, values)) <= {str, type(None)}:
+        return pa.array(values, pa.string())
+    return pa.array([_text(v) for v in values], pa.string())
+
+
+def _table(records: list[dict[str, Any]], *, keep: Sequence[str] | None = None) -> pa.Table:
+    """Records as an Arrow table of text columns: columnar, so the importer skips its per-row reader.
+
+    With ``keep``, columns null in every record are left out (an absent column reads
+    as null), except those named; without, every column stays (a customer attribute
+    column is made even when all its values are null).
+    """
+    names = list(dict.fromkeys(chain.from_iterable(records)))
+    columns = {n: [r.get(n) for r in records] for n in names}
+    return pa.table({n: _column(v) for n, v in columns.items()
+                     if keep is None or n in keep or any(x is not None for x in v)})
 
 
 def ingest(ws: "Workspace", kind: Kind, records: list[dict[str, Any]], *, strict: bool = False,
@@ -142,12 +169,21 @@ def ingest(ws: "Workspace", kind: Kind, records: list[dict[str, Any]], *, strict
 
     With ``strict``, nothing lands when any item is rejected and
     ``RejectedRowsError`` carries the item results as ``details``.
+
+    Event batches that arrive while another is being imported wait for the
+    write lock together and are then imported as one transaction (group
+    commit, up to ``GROUP_ROWS`` rows): each gets exactly the per-item results
+    it would have got alone, in arrival order (an id sent by an earlier batch
+    of the group is a ``duplicate`` in a later one), and none is acknowledged
+    before the shared COMMIT.
     """
     if not records:
         return BatchResult(kind, [])
+    if kind == "events" and not strict:
+        return _grouped(ws, _Job(records, source_name))
     options: dict[str, Any] = {"strict": strict, "write_rejects": False, "item_results": True,
                                "source_name": source_name}
-    table = _table(records)
+    table = _table(records, keep=None if kind == "customers" else _EVENT_KEEP)
     with ws.db.write_lock:
         if kind == "customers":
             try:
@@ -155,15 +191,124 @@ def ingest(ws: "Workspace", kind: Kind, records: list[dict[str, Any]], *, strict
             except RejectedRowsError as exc:
                 raise _strict_error(exc, kind, len(records)) from None
             return BatchResult(kind, _items(report, len(records)))
-        with ws.cache.appending() as scope:
-            try:
-                report = ws.import_events(table, **options)
-            except RejectedRowsError as exc:
-                raise _strict_error(exc, kind, len(records)) from None
-            items = _items(report, len(records))
+        try:
+            return BatchResult(kind, _append_events(ws, table, records, options))
+        except RejectedRowsError as exc:
+            raise _strict_error(exc, kind, len(records)) from None
+
+
+_EVENT_KEEP = ("customer_id", "type", "occurred_at")
+#: The most rows imported as one group of event batches.
+GROUP_ROWS = 20_000
+
+
+def _append_events(ws: "Workspace", table: pa.Table, records: list[dict[str, Any]],
+                   options: dict[str, Any]) -> list[ItemResult]:
+    """One events import (under the write lock) that tells the KPI cache which months it touched."""
+    with ws.cache.appending() as scope:
+        # keep_index: in-memory id sets instead of two table scans a batch (advokit.ingest.idindex)
+        report = ws.import_events(table, keep_index=True, **options)
+        items = _items(report, len(records))
+        times: list[Any] | None = report.landed_times
+        if times is None:
             times = [utc_time(records[i.index].get("occurred_at")) for i in items if i.status == "accepted"]
-            scope.landed(None if any(t is None for t in times) else times)  # type: ignore[arg-type]
-    return BatchResult(kind, items)
+        scope.landed(None if any(t is None for t in times) else times)
+    return items
+
+
+@dataclass
+class _Job:
+    records: list[dict[str, Any]]
+    source_name: str
+    items: list[ItemResult] | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class _Queue:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.jobs: deque[_Job] = deque()
+
+
+_QUEUES: "weakref.WeakKeyDictionary[Any, _Queue]" = weakref.WeakKeyDictionary()
+_QUEUES_LOCK = threading.Lock()
+
+
+def _queue_of(ws: "Workspace") -> _Queue:
+    with _QUEUES_LOCK:
+        queue = _QUEUES.get(ws.db)
+        if queue is None:
+            queue = _QUEUES[ws.db] = _Queue()
+        return queue
+
+
+def _grouped(ws: "Workspace", job: _Job) -> BatchResult:
+    """Queue the batch; whoever holds the write lock next imports every queued batch at once."""
+    queue = _queue_of(ws)
+    with queue.lock:
+        queue.jobs.append(job)
+    while not job.done:
+        with ws.db.write_lock:
+            if job.done:
+                break
+            with queue.lock:  # the oldest batches first, up to GROUP_ROWS rows (at least one batch)
+                group: list[_Job] = []
+                rows = 0
+                while queue.jobs and (not group or rows + len(queue.jobs[0].records) <= GROUP_ROWS):
+                    group.append(queue.jobs.popleft())
+                    rows += len(group[-1].records)
+            _run_group(ws, group)
+    if job.error is not None:
+        raise job.error
+    assert job.items is not None
+    return BatchResult("events", job.items)
+
+
+def _run_group(ws: "Workspace", group: list[_Job]) -> None:
+    """Import a group as one transaction, else (a failure: whose?) each batch alone."""
+    try:
+        if len(group) > 1:
+            try:
+                _import_group(ws, group)
+                return
+            except Exception:  # noqa: BLE001 - retried batch by batch below, each keeps its own error
+                pass
+        for job in group:
+            try:
+                job.items = _append_events(ws, _table(job.records, keep=_EVENT_KEEP), job.records,
+                                           _options(job.source_name))
+            except Exception as exc:  # noqa: BLE001 - handed to the batch's own request
+                job.error = exc
+    except BaseException as exc:
+        for job in group:
+            if job.items is None and job.error is None:
+                job.error = exc
+        raise
+    finally:
+        for job in group:
+            if job.items is None and job.error is None:
+                job.error = RuntimeError("the batch was not imported")
+            job.done = True
+
+
+def _options(source_name: str) -> dict[str, Any]:
+    return {"strict": False, "write_rejects": False, "item_results": True, "source_name": source_name}
+
+
+def _import_group(ws: "Workspace", group: list[_Job]) -> None:
+    records = [r for job in group for r in job.records]
+    names = list(dict.fromkeys(job.source_name for job in group))
+    name = names[0] if len(names) == 1 else "api events"
+    items = _append_events(ws, _table(records, keep=_EVENT_KEEP), records,
+                           _options(f"{name} ({len(group)} batches)"))
+    start = 0
+    for job in group:
+        part = items[start:start + len(job.records)]
+        for item in part:
+            item.index -= start
+        job.items = part
+        start += len(job.records)
 
 
 def _strict_error(exc: RejectedRowsError, kind: Kind, n: int) -> RejectedRowsError:

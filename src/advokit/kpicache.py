@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalogue.model import CustomCompute, EventMeasure
 from .engine import Engine, KpiRequest, KpiResult, Period, measures, periods_between, uncertainty
+from .engine.compiler import Prepared
 from .storage import Database
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class KpiCache:
         self._bounds: tuple[int, Bounds] | None = None
         self._dims: tuple[int, list[str]] | None = None
         self._inflight: dict[tuple[Any, ...], Future[list[dict[str, Any]]]] = {}
+        self._prepared: OrderedDict[tuple[Any, ...], tuple[int, Prepared]] = OrderedDict()
+        self._max_prepared = 256
         self.hits = 0
         self.misses = 0
         db.on_change(self._on_change)
@@ -101,6 +104,7 @@ class KpiCache:
         with self._lock:
             self._global += 1
             self._entries.clear()
+            self._prepared.clear()
             self._bounds = self._dims = None
 
     @contextmanager
@@ -171,12 +175,17 @@ class KpiCache:
             sub = KpiRequest(kpis=req.kpis, grain=req.grain, by=req.by, start=run[0].start, end=run[-1].end,
                              filters=req.filters)
             key = (shape, run[0].start, run[-1].end, tuple(stamps[p] for p in run))
-            part = self._once(key, partial(_compute, engine, sub))
+            part = self._once(key, partial(self._compute, engine, sub, (shape, run[0].start, run[-1].end), version))
+            by_label: dict[str, list[dict[str, Any]]] = {}
+            for r in part:  # one pass (a long run has thousands of periods)
+                by_label.setdefault(r["period"], []).append(r)
             for p in run:
-                got[p] = [r for r in part if r["period"] == p.label]
+                got[p] = by_label.get(p.label, [])
             with self._lock:
                 for p in run:
                     self._put((shape, p.start), stamps[p], got[p])
+        if len(ids) == 1:
+            return [dict(r) for p in periods for r in got[p]]
         return [dict(r) for kpi in ids for p in periods for r in got[p] if r["kpi"] == kpi]
 
     def _once(self, key: tuple[Any, ...], compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -199,6 +208,26 @@ class KpiCache:
         finally:
             with self._lock:
                 self._inflight.pop(key, None)
+
+    def _compute(self, engine: Engine, req: KpiRequest, key: tuple[Any, ...], version: int) -> list[dict[str, Any]]:
+        """The rows of ``req``, reusing its compiled query when the same range was computed before.
+
+        While events stream into one month, the same one-month request is recomputed
+        again and again: only its SQL runs again, Ibis builds and compiles it once.
+        Any write other than an append (a new attribute, customers...) compiles anew.
+        """
+        with self._lock:
+            entry = self._prepared.get(key)
+            prepared = entry[1] if entry is not None and entry[0] == version else None
+        if prepared is None:
+            prepared = engine.prepare(req)
+            with self._lock:
+                if self._global == version:
+                    self._prepared[key] = (version, prepared)
+                    self._prepared.move_to_end(key)
+                    while len(self._prepared) > self._max_prepared:
+                        self._prepared.popitem(last=False)
+        return KpiResult(engine.run(prepared), by=req.by).to_dicts()
 
     def _whole(self, engine: Engine, req: KpiRequest, shape: tuple[Any, ...],
                periods: list[Period]) -> list[dict[str, Any]]:
@@ -244,10 +273,6 @@ class KpiCache:
         start = req.start or bounds[0]
         end = req.end or bounds[1] + dt.timedelta(days=1)
         return periods_between(start, end, req.grain)
-
-
-def _compute(engine: Engine, req: KpiRequest) -> list[dict[str, Any]]:
-    return KpiResult(engine.compute(req), by=req.by).to_dicts()
 
 
 def _runs(periods: list[Period]) -> list[list[Period]]:

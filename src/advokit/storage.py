@@ -139,6 +139,8 @@ class Database:
         self.con.execute("SET TimeZone = 'UTC'")
         self._local = threading.local()
         self.write_lock = threading.RLock()
+        #: committed write transactions so far (bumped under the write lock): in-memory indexes compare it
+        self.writes = 0
         if not read_only:
             self._migrate()
         else:
@@ -199,6 +201,7 @@ class Database:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+            self.writes += 1
         self.notify("write")
 
     def customer_columns(self) -> list[str]:

@@ -18,8 +18,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from ..catalogue import EVENT_TYPES
 
 _ATTRIBUTE = r"^[a-z_][a-z0-9_]{0,62}$"
-#: ISO 8601 date or datetime (optional zone), years 1900-2999 (periods around them must exist).
-ISO_TIME = r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+#: ISO 8601 date or datetime (optional zone), years 1900-2999: the shape. The importer then rejects,
+#: item by item, a time outside years 1900-2100 in UTC (the data contract's range).
+ISO_TIME = r"^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?)?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$"
 _RESERVED = {"updated_at", "import_id"}
 
 
@@ -47,7 +48,8 @@ Text = Annotated[str, AfterValidator(_utf8)]
 Id = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_utf8)]
 Short = Annotated[str, Field(max_length=256), AfterValidator(_utf8)]
 When = Annotated[str, Field(pattern=ISO_TIME, max_length=64,
-                             description="ISO 8601 date or datetime, years 1900-2999; no zone = UTC")]
+                             description="ISO 8601 date or datetime; no zone = UTC. An item whose time "
+                                         "(in UTC) is outside years 1900-2100 is rejected")]
 Properties = Annotated[dict[str, Any], AfterValidator(_clean)]
 
 

@@ -199,6 +199,38 @@ class Engine:
         wide = self.expression(req, kpis, periods).to_pyarrow()
         return _to_long(wide, kpis, list(req.by))
 
+    def prepare(self, req: KpiRequest) -> "Prepared":
+        """The request built and compiled once, to :meth:`run` again (the KPI cache reruns them)."""
+        kpis = self.check(req)
+        periods = self.periods(req)
+        if not periods:
+            return Prepared(kpis, list(req.by), None, None)
+        expr = self.expression(req, kpis, periods)
+        return Prepared(kpis, list(req.by), expr, str(self.backend.compile(expr)))
+
+    def run(self, prepared: "Prepared") -> pa.Table:
+        """Exactly ``compute`` of the prepared request, on this engine's connection, without Ibis
+        building or compiling anything (that is 15-50 ms of a one-month KPI query)."""
+        if prepared.expr is None:
+            return empty_result(prepared.by)
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        backend = self.backend
+        backend._run_pre_execute_hooks(prepared.expr)  # registers its in-memory tables on this connection
+        table = backend.con.sql(prepared.sql).to_arrow_table()
+        wide = prepared.expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+        return _to_long(wide, prepared.kpis, prepared.by)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A compiled request: its KPIs, dimensions, Ibis expression and SQL (None: no periods)."""
+
+    kpis: list[KpiDefinition]
+    by: list[str]
+    expr: ir.Table | None
+    sql: str | None
+
 
 def _left_join(left: ir.Table, right: ir.Table, by: list[str]) -> ir.Table:
     preds = [left.period_start == right.period_start]

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from ..errors import DataError, RejectedRowsError
 from ..storage import CUSTOMER_COLUMNS, Database, check_identifier
-from . import rules
+from . import idindex, rules
 from .readers import Source, open_source
-from .report import ImportReport, ItemResult, RowError
+from .report import ImportReport, ItemResult, RowError, Status
 
 Progress = Callable[[int, int | None], None]
 MAX_ERRORS = 1000
@@ -33,39 +34,67 @@ _REQUIRED = {"customers": ("customer_id", "signup_at"), "events": ("customer_id"
 def import_customers(db: Database, source: Any, *, strict: bool = False,
                      rejects_path: str | os.PathLike[str] | None = None, write_rejects: bool = True,
                      progress: Progress | None = None, item_results: bool = False,
-                     source_name: str | None = None) -> ImportReport:
+                     source_name: str | None = None, keep_index: bool = False) -> ImportReport:
     """Upsert customers (last write wins) from a file, DataFrame, Arrow table or list of dicts."""
     return _run(db, "customers", source, strict=strict, rejects_path=rejects_path, write_rejects=write_rejects,
-                progress=progress, item_results=item_results, source_name=source_name)
+                progress=progress, item_results=item_results, source_name=source_name, keep_index=keep_index)
 
 
 def import_events(db: Database, source: Any, *, strict: bool = False,
                   rejects_path: str | os.PathLike[str] | None = None, write_rejects: bool = True,
                   progress: Progress | None = None, item_results: bool = False,
-                  source_name: str | None = None) -> ImportReport:
-    """Append events, deduplicated by ``event_id``, from a file, DataFrame, Arrow table or list of dicts."""
+                  source_name: str | None = None, keep_index: bool = False) -> ImportReport:
+    """Append events, deduplicated by ``event_id``, from a file, DataFrame, Arrow table or list of dicts.
+
+    ``keep_index``: keep in-memory sets of the stored event and customer ids for the
+    next imports of this process (``advokit.ingest.idindex``; the API server's batches),
+    so a small batch does not read the whole events and customers tables.
+    """
     return _run(db, "events", source, strict=strict, rejects_path=rejects_path, write_rejects=write_rejects,
-                progress=progress, item_results=item_results, source_name=source_name)
+                progress=progress, item_results=item_results, source_name=source_name, keep_index=keep_index)
 
 
 def _run(db: Database, kind: str, source: Any, *, strict: bool, rejects_path: Any, write_rejects: bool,
-         progress: Progress | None, item_results: bool, source_name: str | None) -> ImportReport:
+         progress: Progress | None, item_results: bool, source_name: str | None,
+         keep_index: bool = False) -> ImportReport:
     opened = open_source(source, name=source_name)
     missing = [c for c in _REQUIRED[kind] if c not in opened.columns]
     if missing and not (opened.total_rows == 0 and not opened.columns):
         raise DataError(f"{opened.name}: missing required column(s) {', '.join(missing)}",
                         hint=f"{kind} need the columns {', '.join(_REQUIRED[kind])} (see docs/data-contract.md)")
     report = ImportReport(kind=kind, source=opened.name)  # type: ignore[arg-type]
+    index = idindex.index_of(db, create=keep_index)
+    pending = idindex.Pending()
+    with db.write_lock:  # held past COMMIT: the id index learns what landed before the next writer runs
+        if index is not None:
+            index.sync()
+        _transaction(db, kind, opened, source, report, strict=strict, rejects_path=rejects_path,
+                     write_rejects=write_rejects, progress=progress, item_results=item_results,
+                     index=index, pending=pending)
+        if index is not None:
+            try:
+                index.committed(pending)
+            except BaseException:
+                idindex.drop(db)  # never keep an index that may miss what just landed
+                raise
+    return report
+
+
+def _transaction(db: Database, kind: str, opened: Source, source: Any, report: ImportReport, *, strict: bool,
+                 rejects_path: Any, write_rejects: bool, progress: Progress | None, item_results: bool,
+                 index: idindex.IdIndex | None, pending: idindex.Pending) -> None:
     import_id = uuid.uuid4().hex
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     with db.transaction() as cur:
         try:
-            types = _stage(cur, opened, progress)
+            types, rows = _stage(cur, opened, progress)
+            use = index if index is not None and rows <= idindex.MAX_INDEXED_ROWS else None
             if kind == "events":
-                _events(cur, types, report, import_id, item_results)
+                all_errors = _events(cur, types, report, import_id, item_results, use, index, pending)
             else:
-                _customers(db, cur, types, report, item_results)
-            report.errors = _errors(cur, MAX_ERRORS)
+                _customers(db, cur, types, report, item_results, index, pending)
+                all_errors = None
+            report.errors = _errors(cur, MAX_ERRORS) if all_errors is None else all_errors[:MAX_ERRORS]
             if strict and report.rejected:
                 raise RejectedRowsError(
                     f"{opened.name}: {report.rejected:,} of {report.rows:,} rows rejected; with --strict nothing was imported",
@@ -75,18 +104,17 @@ def _run(db: Database, kind: str, source: Any, *, strict: bool, rejects_path: An
                         [import_id, kind, opened.name, started, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
                          report.imported, report.rejected, report.duplicates])
         except RejectedRowsError:
-            _maybe_write_rejects(cur, report, source, rejects_path, write_rejects)
+            _maybe_write_rejects(cur, report, source, rejects_path, write_rejects, all_errors)
             raise  # the transaction rolls back, temporary tables included
         except duckdb.Error as exc:
             raise DataError(f"{opened.name}: cannot be imported: {str(exc).splitlines()[0]}") from exc
-        _maybe_write_rejects(cur, report, source, rejects_path, write_rejects)
+        _maybe_write_rejects(cur, report, source, rejects_path, write_rejects, all_errors)
         _drop(cur)
-    return report
 
 
 # -- staging -----------------------------------------------------------------------
-def _stage(cur: duckdb.DuckDBPyConnection, source: Source, progress: Progress | None) -> dict[str, str]:
-    """Stream every batch into TEMP table ``_stage``; return its column types."""
+def _stage(cur: duckdb.DuckDBPyConnection, source: Source, progress: Progress | None) -> tuple[dict[str, str], int]:
+    """Stream every batch into TEMP table ``_stage``; return its column types and its rows."""
     cur.execute("DROP TABLE IF EXISTS _stage")
     created = False
     columns: set[str] = set()
@@ -113,7 +141,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, source: Source, progress: Progress | 
         names = [*source.columns, "_row"]
         cols = ", ".join(f"{rules.q(n)} {'BIGINT' if n == '_row' else 'VARCHAR'}" for n in names)
         cur.execute(f"CREATE TEMP TABLE _stage ({cols})")
-    return _types(cur)
+    return _types(cur), done
 
 
 def _types(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -129,7 +157,11 @@ def _drop(cur: duckdb.DuckDBPyConnection) -> None:
 
 # -- events ------------------------------------------------------------------------------
 def _events(cur: duckdb.DuckDBPyConnection, types: dict[str, str], report: ImportReport, import_id: str,
-            item_results: bool) -> None:
+            item_results: bool, use: idindex.IdIndex | None, index: idindex.IdIndex | None,
+            pending: idindex.Pending) -> list[RowError] | None:
+    """Validate, deduplicate and append; every problem when known here (else read from ``_checked``)."""
+    if use is not None:
+        return _events_indexed(cur, types, report, import_id, item_results, use, pending)
     cur.execute(f"""
         CREATE TEMP TABLE _checked AS
         WITH n0 AS (SELECT {rules.event_normalise_sql(types)} FROM _stage),
@@ -143,24 +175,130 @@ def _events(cur: duckdb.DuckDBPyConnection, types: dict[str, str], report: Impor
         WHERE len(c.errors) = 0
           AND c._row IN (SELECT min(_row) FROM _checked WHERE len(errors) = 0 GROUP BY event_id)
           AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = c.event_id)""")
-    cur.execute("""
-        INSERT INTO events (event_id, customer_id, type, occurred_at, score, amount, text, channel, ref,
-                            properties, import_id)
-        SELECT event_id, customer_id, type, occurred_at, score, amount, text, channel, ref, properties, ?
-        FROM _new""", [import_id])
+    cur.execute(_INSERT_EVENTS.format(source="_new"), [import_id])
     rows, rejected = cur.execute("SELECT count(*), count(*) FILTER (WHERE len(errors) > 0) FROM _checked").fetchone()  # type: ignore[misc]
     imported = cur.execute("SELECT count(*) FROM _new").fetchone()[0]  # type: ignore[index]
     report.rows, report.rejected, report.imported = rows, rejected, imported
     report.duplicates = rows - rejected - imported
+    if index is not None and index.events is not None and imported:
+        hashes = cur.execute("SELECT hash(event_id) AS h FROM _new").fetchnumpy()["h"]
+        pending.event_hashes.append(np.asarray(hashes, dtype=np.uint64))
     if item_results:
         report.items = _items(cur, "event_id", """
             CASE WHEN len(c.errors) > 0 THEN 'rejected'
                  WHEN c._row IN (SELECT _row FROM _new) THEN 'accepted' ELSE 'duplicate' END""")
+    return None
+
+
+_INSERT_EVENTS = """
+    INSERT INTO events (event_id, customer_id, type, occurred_at, score, amount, text, channel, ref,
+                        properties, import_id)
+    SELECT event_id, customer_id, type, occurred_at, score, amount, text, channel, ref, properties, ?
+    FROM {source}"""
+
+
+def _events_indexed(cur: duckdb.DuckDBPyConnection, types: dict[str, str], report: ImportReport, import_id: str,
+                    item_results: bool, use: idindex.IdIndex, pending: idindex.Pending) -> list[RowError]:
+    """The same import for a batch, with the in-memory id sets instead of the joins against whole tables.
+
+    Validation is the same SQL; the known-customer flag comes from the customer set,
+    and the duplicate check runs here on the batch's (ordered) ids: an item is
+    ``duplicate`` when its id is stored (a hash hit, confirmed in the table) or
+    appeared on a valid row earlier in the batch, exactly as the SQL path decides.
+    """
+    cur.register("_known", _known_customers(cur, use, types))
+    try:
+        cur.execute(f"""
+            CREATE TEMP TABLE _checked AS
+            WITH n0 AS (SELECT {rules.event_normalise_sql(types)} FROM _stage),
+            n AS (SELECT n0.*, (n0.customer_id IN (SELECT customer_id FROM _known)) AS known FROM n0)
+            SELECT n.*, {rules.event_id_sql()} AS event_id, {rules.event_ok_sql()} AS _ok FROM n""")
+    finally:
+        cur.unregister("_known")
+    cols = cur.execute("SELECT _row, event_id, hash(event_id) AS h, occurred_at, _ok AS ok "
+                       "FROM _checked ORDER BY _row").fetchnumpy()
+    ok = np.asarray(cols["ok"], dtype=bool)
+    oks = ok.tolist()
+    ids = cols["event_id"].tolist()
+    hashes = np.asarray(cols["h"], dtype=np.uint64)
+    seen = _stored(cur, use, [i for i, good in zip(ids, oks) if good], hashes[ok])  # stored ids count as seen
+    status: list[Status] = []
+    for event_id, good in zip(ids, oks):
+        if not good:
+            status.append("rejected")
+        elif event_id in seen:
+            status.append("duplicate")
+        else:
+            seen.add(event_id)
+            status.append("accepted")
+    accepted = np.array([s == "accepted" for s in status], dtype=bool)
+    row_numbers = np.asarray(cols["_row"])
+    if accepted.any():
+        cur.register("_keep", pa.table({"_row": pa.array(row_numbers[accepted])}))
+        try:
+            cur.execute(_INSERT_EVENTS.format(source="_checked WHERE _row IN (SELECT _row FROM _keep)"), [import_id])
+        finally:
+            cur.unregister("_keep")
+        pending.event_hashes.append(hashes[accepted])
+    problems: dict[int, list[RowError]] = {}
+    if not ok.all():
+        sql = f"SELECT _row, {rules.event_errors_sql()} AS errors FROM _checked n WHERE NOT _ok ORDER BY _row"
+        for row, errs in cur.execute(sql).fetchall():  # the problem lists of the bad rows only
+            problems[row] = [RowError(row=row, column=e["column"], value=e["value"], reason=e["reason"]) for e in errs]
+    report.rows, report.rejected = len(status), int((~ok).sum())
+    report.imported = int(accepted.sum())
+    report.duplicates = report.rows - report.rejected - report.imported
+    if item_results:
+        report.items = [ItemResult(row, s, event_id, tuple(problems.get(row, ())))
+                        for row, event_id, s in zip(row_numbers.tolist(), ids, status)]
+        times = cols["occurred_at"][accepted]
+        if len(times):  # the earliest, the latest and one time in each month that got events
+            lo, hi = times.min(), times.max()
+            months = np.unique(times.astype("datetime64[M]")).astype("datetime64[us]")
+            report.landed_times = [_utc(t) for t in (lo, hi, *np.maximum(months, lo))]
+        else:
+            report.landed_times = []
+    return [e for errs in problems.values() for e in errs]
+
+
+def _utc(t: np.datetime64) -> dt.datetime:
+    return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=int(t.astype("datetime64[us]").astype(np.int64)))
+
+
+def _known_customers(cur: duckdb.DuckDBPyConnection, use: idindex.IdIndex, types: dict[str, str]) -> pa.Table:
+    """The batch's customer ids that are stored customers (exact), from the in-memory set."""
+    col = rules.text_col("customer_id", set(types))
+    ids = cur.sql(f"SELECT DISTINCT c AS customer_id, hash(c) AS h FROM (SELECT {col} AS c FROM _stage) "
+                  "WHERE c IS NOT NULL").to_arrow_table()
+    customer_id = ids.column("customer_id").combine_chunks()
+    if not len(customer_id):
+        return pa.table({"customer_id": pa.array([], pa.string())})
+    known = use.customer_set(cur).known(ids.column("h").to_numpy(), customer_id)
+    return pa.table({"customer_id": customer_id.filter(pa.array(known))})
+
+
+def _stored(cur: duckdb.DuckDBPyConnection, use: idindex.IdIndex, ids: list[str], hashes: np.ndarray) -> set[str]:
+    """The ids among ``ids`` that the workspace holds already.
+
+    Only ids whose hash is in the event-id set are looked up in the table (a real
+    duplicate, a hash collision or an erased event): usually none.
+    """
+    hit = use.event_set(cur).contains(hashes)
+    if not hit.any():
+        return set()
+    candidates = sorted({i for i, h in zip(ids, hit.tolist()) if h})
+    cur.register("_candidates", pa.table({"event_id": pa.array(candidates, pa.string())}))
+    try:
+        rows = cur.execute("SELECT DISTINCT event_id FROM events "
+                           "WHERE event_id IN (SELECT event_id FROM _candidates)").fetchall()
+    finally:
+        cur.unregister("_candidates")
+    return {r[0] for r in rows}
 
 
 # -- customers ----------------------------------------------------------------------------
 def _customers(db: Database, cur: duckdb.DuckDBPyConnection, types: dict[str, str], report: ImportReport,
-               item_results: bool) -> None:
+               item_results: bool, index: idindex.IdIndex | None, pending: idindex.Pending) -> None:
     extras = [c for c in types if c not in rules.CUSTOMER_FIELDS and c not in ("_row", "_bad")]
     for name in extras:
         try:
@@ -200,6 +338,9 @@ def _customers(db: Database, cur: duckdb.DuckDBPyConnection, types: dict[str, st
     report.updated, report.unchanged = counts.get("updated", 0), counts.get("unchanged", 0)
     report.imported = counts.get("accepted", 0) + report.updated
     report.duplicates = rows - rejected - sum(counts.values())
+    if index is not None and index.customers is not None and counts.get("accepted"):
+        pending.customers.extend(r[0] for r in cur.execute(
+            "SELECT customer_id FROM _new WHERE _status = 'accepted'").fetchall())
     if item_results:
         report.items = _items(cur, "customer_id", """
             CASE WHEN len(c.errors) > 0 THEN 'rejected'
@@ -208,26 +349,32 @@ def _customers(db: Database, cur: duckdb.DuckDBPyConnection, types: dict[str, st
 
 # -- reporting --------------------------------------------------------------------------------
 def _errors(cur: duckdb.DuckDBPyConnection, limit: int | None) -> list[RowError]:
-    sql = ("SELECT _row, e.column, e.value, e.reason FROM (SELECT _row, unnest(errors) AS e FROM _checked "
-           "WHERE len(errors) > 0) ORDER BY _row")
+    sql = ("SELECT _row, e.column, e.value, e.reason FROM (SELECT _row, unnest(errors) AS e, "
+           "generate_subscripts(errors, 1) AS i FROM _checked WHERE len(errors) > 0) ORDER BY _row, i")
     rows = cur.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
     return [RowError(row=r[0], column=r[1], value=r[2], reason=r[3]) for r in rows]
 
 
 def _items(cur: duckdb.DuckDBPyConnection, id_col: str, status_sql: str) -> list[ItemResult]:
-    rows = cur.execute(f"SELECT c._row, c.{id_col}, {status_sql}, c.errors FROM _checked c ORDER BY c._row").fetchall()
-    return [ItemResult(row=r[0], status=r[2], id=r[1],
-                       errors=tuple(RowError(row=r[0], column=e["column"], value=e["value"], reason=e["reason"])
-                                    for e in r[3]))
-            for r in rows]
+    cols = cur.execute(f"SELECT c._row, c.{id_col}, {status_sql} FROM _checked c ORDER BY c._row").fetchnumpy()
+    problems = dict(cur.execute("SELECT _row, errors FROM _checked WHERE len(errors) > 0").fetchall())
+    out = []
+    for row, id_, status in zip(cols["_row"].tolist(), cols[id_col].tolist(), cols[list(cols)[2]].tolist()):
+        errs = problems.get(row)
+        out.append(ItemResult(row=row, status=status, id=id_, errors=() if not errs else tuple(
+            RowError(row=row, column=e["column"], value=e["value"], reason=e["reason"]) for e in errs)))
+    return out
 
 
 def _maybe_write_rejects(cur: duckdb.DuckDBPyConnection, report: ImportReport, source: Any, rejects_path: Any,
-                         write_rejects: bool) -> None:
+                         write_rejects: bool, all_errors: list[RowError] | None) -> None:
     if not report.rejected or not write_rejects or not isinstance(source, (str, os.PathLike)):
         return
     path = Path(rejects_path) if rejects_path else Path(str(source) + ".rejects.csv")
-    errors = report.errors if len(report.errors) < MAX_ERRORS else _errors(cur, None)
+    if all_errors is not None:
+        errors = all_errors
+    else:
+        errors = report.errors if len(report.errors) < MAX_ERRORS else _errors(cur, None)
     try:
         with open(path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -51,6 +52,9 @@ class ImportReport:
     rejects_path: str | None = None
     items: list[ItemResult] | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    #: events with per-item results: UTC times standing for what landed (the earliest, the
+    #: latest, one in every month that got events), for the KPI cache; not in ``to_dict``
+    landed_times: list[dt.datetime] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -2,8 +2,10 @@
 
 The SQL text here is built only from this module's constants and column
 names of the data contract: never from input values, which stay in tables.
-Each rule yields a ``{column, value, reason}`` struct or NULL; a row's
-problems are the non-null ones.
+Each rule yields one ``{column, value, reason}`` struct, its reason that of
+its first failed check or NULL; a row's problems are the structs with a
+reason. (One struct a rule rather than one a check keeps the SQL short:
+parsing and binding it is most of the cost of validating a small batch.)
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ EVENT_FIELDS = ("event_id", "customer_id", "type", "occurred_at", "score", "amou
                 "properties")
 CUSTOMER_FIELDS = ("customer_id", "name", "email", "segment", "industry", "region", "plan", "signup_at",
                    "churned_at", "arr", "referred_by")
+#: Timestamps (occurred_at, signup_at, churned_at) must be finite, with a year in this range (UTC):
+#: periods, the KPI calendar and the API's date parameters exist only there.
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 def q(name: str) -> str:
@@ -54,9 +59,37 @@ def timestamp_expr(raw: str, duck_type: str | None) -> str:
     if t.startswith("TIMESTAMP WITH TIME ZONE"):
         return f"timezone('UTC', {raw})"
     if t.startswith("TIMESTAMP") or t == "DATE":
-        return f"CAST({raw} AS TIMESTAMP)"
-    # text: ISO 8601 date or datetime; a value without a zone is UTC (the session zone)
+        return f"TRY_CAST({raw} AS TIMESTAMP)"
+    # text: ISO 8601 date or datetime; a value without a zone is UTC (the session zone). DuckDB's
+    # parser also reads words ('infinity', 'epoch'): ``time_whens`` rejects those rows
     return f"timezone('UTC', TRY_CAST(NULLIF(trim(CAST({raw} AS VARCHAR)), '') AS TIMESTAMPTZ))"
+
+
+def out_of_range(ts: str) -> str:
+    """SQL: a parsed timestamp outside the accepted range (the infinities included)."""
+    return f"({ts} < TIMESTAMP '{MIN_YEAR}-01-01' OR {ts} >= TIMESTAMP '{MAX_YEAR + 1}-01-01')"
+
+
+def time_whens(column: str, raw: str, ts: str, *, required: bool) -> list[tuple[str, str]]:
+    """The checks of one timestamp field: present (if required), readable, within the range."""
+    quoted = "'''' || " + raw + " || '''"
+    whens = [(f"{raw} IS NULL", lit(column + " is required"))] if required else []
+    unreadable = quoted + " is not an ISO 8601 date or datetime'"
+    whens.append((f"{ts} IS NULL AND {raw} IS NOT NULL", unreadable))
+    whens.append((out_of_range(ts), quoted + " is out of range: dates must be finite, "
+                                            f"with a year from {MIN_YEAR} to {MAX_YEAR} (UTC)'"))
+    # a word DuckDB reads as a time ('epoch'...): ISO 8601 starts with the year's digits
+    whens.append((f"ascii({raw}) NOT BETWEEN 48 AND 57", unreadable))
+    return whens
+
+
+def rule(column: str, value_sql: str, whens: list[tuple[str, str]]) -> str:
+    """One rule: a problem struct whose reason is the first failed check's (NULL: the rule passes).
+
+    The value shown is the field's input in every case (NULL when a required field is missing).
+    """
+    case = "CASE " + " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in whens) + " END"
+    return err(column, value_sql, case)
 
 
 def number_expr(raw: str, duck_type: str | None) -> str:
@@ -102,47 +135,58 @@ def event_normalise_sql(types: dict[str, str]) -> str:
     return ",\n  ".join(parts)
 
 
-def event_errors_sql() -> str:
-    """The list of problems of a normalised event row (table alias ``n``, ``known`` flag)."""
+Rule = tuple[str, str, list[tuple[str, str]]]  # column, value shown, (check, reason) in order
+
+
+def event_rules() -> list[Rule]:
+    """The rules of a normalised event row (table alias ``n``, ``known`` flag)."""
     type_list = ", ".join(lit(t) for t in EVENT_TYPES)
-    rules = [
-        f"""CASE WHEN n.type IS NULL THEN {err('type', 'NULL', lit('type is required'))}
-             WHEN n.type NOT IN ({type_list}) THEN {err('type', 'n.type',
-                 lit('unknown event type ') + " || '''' || n.type || '''' || " + lit(' (see the data contract for the event types)'))}
-        END""",
-        f"""CASE WHEN n.customer_id IS NULL AND coalesce(n.type, '') <> 'mention'
-                 THEN {err('customer_id', 'NULL', lit('customer_id is required (except for mention events)'))}
-             WHEN n.customer_id IS NOT NULL AND NOT n.known
-                 THEN {err('customer_id', 'n.customer_id',
-                     lit('unknown customer ') + " || '''' || n.customer_id || '''' || " + lit(' (import the customer first)'))}
-        END""",
-        f"""CASE WHEN n.occurred_raw IS NULL THEN {err('occurred_at', 'NULL', lit('occurred_at is required'))}
-             WHEN n.occurred_at IS NULL THEN {err('occurred_at', 'n.occurred_raw',
-                 "'''' || n.occurred_raw || ''' is not an ISO 8601 date or datetime'")}
-        END""",
+    rules: list[Rule] = [
+        ("type", "n.type", [
+            ("n.type IS NULL", lit("type is required")),
+            (f"n.type NOT IN ({type_list})", lit("unknown event type ") + " || '''' || n.type || '''' || "
+             + lit(" (see the data contract for the event types)"))]),
+        ("customer_id", "n.customer_id", [
+            ("n.customer_id IS NULL AND coalesce(n.type, '') <> 'mention'",
+             lit("customer_id is required (except for mention events)")),
+            ("n.customer_id IS NOT NULL AND NOT n.known",
+             lit("unknown customer ") + " || '''' || n.customer_id || '''' || " + lit(" (import the customer first)"))]),
+        ("occurred_at", "n.occurred_raw",
+         time_whens("occurred_at", "n.occurred_raw", "n.occurred_at", required=True)),
     ]
-    score_cases = [f"WHEN {bad_number('n.score_raw', 'n.score')} THEN "
-                   f"{err('score', 'n.score_raw', lit('score must be a number'))}"]
+    score = [(bad_number("n.score_raw", "n.score"), lit("score must be a number"))]
     for t, (lo, hi, required) in SCORE_RULES.items():
         if required:
-            score_cases.append(f"WHEN n.type = {lit(t)} AND n.score_raw IS NULL THEN "
-                               f"{err('score', 'NULL', lit(f'score is required for {t}'))}")
-        score_cases.append(f"WHEN n.type = {lit(t)} AND n.score <> floor(n.score) THEN "
-                           f"{err('score', 'n.score_raw', lit(f'score must be a whole number for {t}'))}")
-        score_cases.append(f"WHEN n.type = {lit(t)} AND (n.score < {lo} OR n.score > {hi}) THEN "
-                           f"{err('score', 'n.score_raw', lit('score ') + ' || n.score_raw || ' + lit(f' is out of range {lo}–{hi} for {t}'))}")
-    rules.append("CASE " + "\n ".join(score_cases) + " END")
+            score.append((f"n.type = {lit(t)} AND n.score_raw IS NULL", lit(f"score is required for {t}")))
+        score.append((f"n.type = {lit(t)} AND n.score <> floor(n.score)", lit(f"score must be a whole number for {t}")))
+        score.append((f"n.type = {lit(t)} AND (n.score < {lo} OR n.score > {hi})",
+                      lit("score ") + " || n.score_raw || " + lit(f" is out of range {lo}–{hi} for {t}")))
+    rules.append(("score", "n.score_raw", score))
     positive = ", ".join(lit(t) for t in POSITIVE_AMOUNT_TYPES)
-    rules.append(f"""CASE WHEN {bad_number('n.amount_raw', 'n.amount')} THEN {err('amount', 'n.amount_raw', lit('amount must be a number'))}
-             WHEN n.amount < 0 THEN {err('amount', 'n.amount_raw', lit('amount must not be negative'))}
-             WHEN n.type IN ({positive}) AND n.amount IS NULL THEN {err('amount', 'NULL', "'amount is required for ' || n.type")}
-             WHEN n.type IN ({positive}) AND n.amount = 0 THEN {err('amount', 'n.amount_raw', "'amount must be greater than 0 for ' || n.type")}
-        END""")
-    rules.append(f"""CASE WHEN n.properties_raw IS NOT NULL AND (n.properties IS NULL OR json_type(CAST(n.properties AS JSON)) <> 'OBJECT')
-                 THEN {err('properties', 'n.properties_raw', lit('properties must be a JSON object'))} END""")
-    rules.append(f"""CASE WHEN n.type = 'follow_up' AND n.ref IS NULL
-                 THEN {err('ref', 'NULL', lit('ref is required for follow_up (the event_id of the answer followed up)'))} END""")
-    return _problems(rules)
+    rules.append(("amount", "n.amount_raw", [
+        (bad_number("n.amount_raw", "n.amount"), lit("amount must be a number")),
+        ("n.amount < 0", lit("amount must not be negative")),
+        (f"n.type IN ({positive}) AND n.amount IS NULL", "'amount is required for ' || n.type"),
+        (f"n.type IN ({positive}) AND n.amount = 0", "'amount must be greater than 0 for ' || n.type")]))
+    rules.append(("properties", "n.properties_raw", [
+        ("n.properties_raw IS NOT NULL AND (n.properties IS NULL OR json_type(CAST(n.properties AS JSON)) <> 'OBJECT')",
+         lit("properties must be a JSON object"))]))
+    rules.append(("ref", "n.ref", [
+        ("n.type = 'follow_up' AND n.ref IS NULL",
+         lit("ref is required for follow_up (the event_id of the answer followed up)"))]))
+    return rules
+
+
+def event_errors_sql() -> str:
+    """The list of problems of a normalised event row (table alias ``n``, ``known`` flag)."""
+    return _problems([rule(*r) for r in event_rules()])
+
+
+def event_ok_sql() -> str:
+    """Whether a normalised event row has no problem: exactly ``len(event_errors_sql()) = 0``,
+    and cheaper to plan and run (no problem structs), so a batch builds those only for bad rows."""
+    checks = " OR ".join(f"coalesce({cond}, FALSE)" for _, _, whens in event_rules() for cond, _ in whens)
+    return f"(n._bad IS NULL AND NOT ({checks}))"
 
 
 def event_id_sql() -> str:
@@ -173,22 +217,19 @@ def customer_normalise_sql(types: dict[str, str], extras: list[str]) -> str:
 
 def customer_errors_sql() -> str:
     rules = [
-        f"CASE WHEN n.customer_id IS NULL THEN {err('customer_id', 'NULL', lit('customer_id is required'))} END",
-        f"""CASE WHEN n.signup_at_raw IS NULL THEN {err('signup_at', 'NULL', lit('signup_at is required'))}
-             WHEN n.signup_at IS NULL THEN {err('signup_at', 'n.signup_at_raw', "'''' || n.signup_at_raw || ''' is not an ISO 8601 date or datetime'")}
-        END""",
-        f"""CASE WHEN n.churned_at_raw IS NOT NULL AND n.churned_at IS NULL
-                 THEN {err('churned_at', 'n.churned_at_raw', "'''' || n.churned_at_raw || ''' is not an ISO 8601 date or datetime'")}
-             WHEN n.churned_at < n.signup_at THEN {err('churned_at', 'n.churned_at_raw', lit('churned_at precedes signup_at'))}
-        END""",
-        f"""CASE WHEN {bad_number('n.arr_raw', 'n.arr')} THEN {err('arr', 'n.arr_raw', lit('arr must be a number'))}
-             WHEN n.arr < 0 THEN {err('arr', 'n.arr_raw', lit('arr must not be negative'))}
-        END""",
+        rule("customer_id", "n.customer_id", [("n.customer_id IS NULL", lit("customer_id is required"))]),
+        rule("signup_at", "n.signup_at_raw",
+             time_whens("signup_at", "n.signup_at_raw", "n.signup_at", required=True)),
+        rule("churned_at", "n.churned_at_raw", [
+            *time_whens("churned_at", "n.churned_at_raw", "n.churned_at", required=False),
+            ("n.churned_at < n.signup_at", lit("churned_at precedes signup_at"))]),
+        rule("arr", "n.arr_raw", [(bad_number("n.arr_raw", "n.arr"), lit("arr must be a number")),
+                                  ("n.arr < 0", lit("arr must not be negative"))]),
     ]
     return _problems(rules)
 
 
 def _problems(rules: list[str]) -> str:
     """A row's problems: why it could not be read at all, else every failed rule."""
-    checks = "list_filter([\n  " + ",\n  ".join(rules) + "\n], lambda x: x IS NOT NULL)"
+    checks = "list_filter([\n  " + ",\n  ".join(rules) + "\n], lambda x: x.reason IS NOT NULL)"
     return f"CASE WHEN n._bad IS NOT NULL THEN [{err(None, 'NULL', 'n._bad')}] ELSE {checks} END"
