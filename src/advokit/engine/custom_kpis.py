@@ -180,11 +180,12 @@ def customer_loyalty(params: dict[str, Any], ctx: "Context") -> ir.Table:
 def referral_readiness_score(params: dict[str, Any], ctx: "Context") -> ir.Table:
     periods = _periods(ctx)
     promoters = _promoters(ctx, periods)
-    signals = ctx.events.filter(
-        ctx.events.type.isin(list(ADVOCACY_ACTION_TYPES))
-        | ((ctx.events.type == "qbr")
-           & ctx.events.properties.cast("json")["referral_intent"].bool.fill_null(False))
-    ).select("customer_id", "occurred_at", "event_id")
+    ev = ctx.events
+    actions = ev.filter(ev.type.isin(list(ADVOCACY_ACTION_TYPES))).select("customer_id", "occurred_at", "event_id")
+    qbrs = ev.filter(ev.type == "qbr")  # JSON is parsed for QBRs only
+    intents = qbrs.filter(qbrs.properties.cast("json")["referral_intent"].bool.fill_null(False)) \
+        .select("customer_id", "occurred_at", "event_id")
+    signals = actions.union(intents)
     engaged = _latest_before(signals, periods, before="period_end", since="end_back")
     ready = promoters.semi_join(engaged, [promoters.customer_id == engaged.customer_id,
                                           promoters.period_start == engaged.period_start])
