@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from advokit.reports import SECTIONS
 
 from ..conftest import shared_path
 from .test_narrative import check_claims
-from .test_render import in_order
+from .test_render import in_order, rendered_text
 
 GENERATED = dt.datetime(2026, 1, 5, 9, 30)
 
@@ -63,12 +61,9 @@ def test_every_kind_and_format_on_imported_data(imported: Workspace, tmp_path: P
     assert report.stories.total > 0 and report.stories.detractors
     for fmt in ("html", "md", "pdf"):
         path = report.write(tmp_path / f"r.{fmt}")
-        if fmt == "pdf":
-            if not shutil.which("pdftotext"):
-                continue
-            text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        else:
-            text = path.read_text(encoding="utf-8").replace("&amp;", "&")
+        text = rendered_text(path)
+        if text is None:
+            continue
         assert in_order(text, SECTIONS), fmt
 
 

@@ -29,6 +29,15 @@ def in_order(text: str, parts: tuple[str, ...] | list[str]) -> bool:
     return all(i >= 0 for i in found) and found == sorted(found)
 
 
+def rendered_text(path: Path) -> str | None:
+    """A written report's text (a PDF through pdftotext; None when that tool is missing)."""
+    if path.suffix == ".pdf":
+        if not shutil.which("pdftotext"):
+            return None
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return path.read_text(encoding="utf-8").replace("&amp;", "&")
+
+
 def normalise(text: str) -> str:
     """Generated dates and the version vary; nothing else may."""
     text = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<GENERATED>", text)
@@ -213,11 +222,8 @@ def test_every_kind_in_every_format_on_the_demo(demo: Workspace, tmp_path: Path,
     report = demo.report(**args, generated_at=GENERATED)
     for fmt in ("html", "md", "pdf"):
         path = report.write(tmp_path / f"r.{fmt}")
-        if fmt == "pdf":
-            if not shutil.which("pdftotext"):
-                continue
-            text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-        else:
-            text = path.read_text(encoding="utf-8").replace("&amp;", "&")
+        text = rendered_text(path)
+        if text is None:
+            continue
         assert in_order(text, SECTIONS), fmt
         assert report.period in text, fmt

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import ipaddress
 from typing import Any
 
@@ -35,13 +34,10 @@ def _loopback(host: str) -> bool:
 
 
 def _extra_routers(ws: Any) -> list[Any]:
-    """The dashboard's routers, when the dashboard package is installed (mounted at /)."""
-    if importlib.util.find_spec("advokit.web") is None:
-        return []
-    import advokit.web as web
+    """The dashboard's routers, mounted at / next to the API."""
+    from ..web import routers
 
-    factory = getattr(web, "routers", None)
-    return list(factory(ws)) if factory else []
+    return list(routers(ws))
 
 
 @cli.command()
@@ -68,8 +64,7 @@ def serve(state: State, host: str, port: int, access_log: bool, **limits: Any) -
     extra = _extra_routers(ws)
     app = create_app(ws, settings=settings, extra_routers=extra)
     click.echo(f"advokit API on http://{host}:{port}/v1 (OpenAPI: /openapi.json); workspace {ws.path}", err=True)
-    if extra:
-        click.echo(f"advokit dashboard on http://{host}:{port}/", err=True)
+    click.echo(f"advokit dashboard on http://{host}:{port}/", err=True)
     uvicorn.run(app, host=host, port=port, workers=1, log_level="warning", access_log=access_log,
                 timeout_graceful_shutdown=10)
 

@@ -181,13 +181,18 @@ def _campaign_metric(ws: "Workspace", kpi: KpiDefinition, row: Mapping[str, Any]
                   benchmarks=_benchmarks(kpi), status=overall_status(kpi, decorated), per_month=a["per_month"])
 
 
+def _significant_move(m: Metric, reference_name: str) -> str:
+    """'rose significantly from A (reference) to B (change, p)': the sentence wins and risks share."""
+    word = "rose" if m.significance == "up" else "fell"
+    return (f"{word} significantly from {fmt.number(m.reference, m.unit, per_month=m.per_month)} "
+            f"({reference_name}) to {fmt.number(m.value, m.unit, per_month=m.per_month)} "
+            f"({fmt.change(m.change, m.unit)}, {fmt.p_value(m.p_value)})")
+
+
 def _reasons_win(m: Metric, reference_name: str) -> list[str]:
     out = []
     if m.improved:
-        word = "rose" if m.significance == "up" else "fell"
-        out.append(f"{word} significantly from {fmt.number(m.reference, m.unit, per_month=m.per_month)} "
-                   f"({reference_name}) to {fmt.number(m.value, m.unit, per_month=m.per_month)} "
-                   f"({fmt.change(m.change, m.unit)}, {fmt.p_value(m.p_value)})")
+        out.append(_significant_move(m, reference_name))
     if m.target_status == "met":
         out.append(f"met its target of {fmt.number(m.target, m.unit)} "
                    f"with {fmt.number(m.value, m.unit, per_month=m.per_month)}")
@@ -197,10 +202,7 @@ def _reasons_win(m: Metric, reference_name: str) -> list[str]:
 def _reasons_risk(m: Metric, reference_name: str) -> list[str]:
     out = []
     if m.worsened:
-        word = "rose" if m.significance == "up" else "fell"
-        out.append(f"{word} significantly from {fmt.number(m.reference, m.unit, per_month=m.per_month)} "
-                   f"({reference_name}) to {fmt.number(m.value, m.unit, per_month=m.per_month)} "
-                   f"({fmt.change(m.change, m.unit)}, {fmt.p_value(m.p_value)}), a change for the worse")
+        out.append(_significant_move(m, reference_name) + ", a change for the worse")
     if m.target_status == "missed":
         out.append(f"missed its target of {fmt.number(m.target, m.unit)} "
                    f"with {fmt.number(m.value, m.unit, per_month=m.per_month)}")
