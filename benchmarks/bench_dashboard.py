@@ -1,10 +1,11 @@
 """Page speed of the dashboard on loopback (not a test).
 
     .venv/bin/python benchmarks/bench_dashboard.py [--customers 1000000] [--months 24] [--seed 1]
-                                                  [--repeat 20] [--markdown]
+                                                  [--repeat 20] [--markdown] [--db PATH]
 
 1. Builds (or reuses) ``benchmarks/out/dashboard-N-M.duckdb`` with ``advokit demo``
-   (the default, 1M customers over 24 months, is the ~10M-event demo).
+   (the default, 1M customers over 24 months, is the ~10M-event demo); ``--db`` serves
+   an existing workspace instead (e.g. a copy of one built elsewhere).
 2. Starts ``advokit serve`` on 127.0.0.1 (open local mode, as ``scripts/demo.sh`` does).
 3. For each page, in order: the *first* request (cold: nothing of that view
    is cached yet, except what the server's start-up warm-up computed for the
@@ -106,12 +107,19 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--db", type=Path, default=None,
+                    help="an existing workspace to serve (default: build or reuse benchmarks/out/dashboard-N-M.duckdb)")
     args = ap.parse_args()
 
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    db = out / f"dashboard-{args.customers}-{args.months}.duckdb"
-    built_s = build(db, args.customers, args.months, args.seed)
+    if args.db is not None:
+        if not args.db.exists():
+            raise SystemExit(f"{args.db} does not exist")
+        db, built_s = args.db, None
+    else:
+        db = out / f"dashboard-{args.customers}-{args.months}.duckdb"
+        built_s = build(db, args.customers, args.months, args.seed)
     info = facts(db)
     result: dict[str, Any] = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "built_s": built_s,
                               **{k: v for k, v in info.items() if k != "busiest_customer"}, "pages": []}

@@ -168,3 +168,30 @@ def test_samples_without_variance():
     assert float(stats.nps_difference_test(1, 0, 1, 1, 0, 1)) == 1.0
     assert math.isnan(float(stats.welch_test(5.0, 0.0, 3, 4.0, 0.0, 3)))
     assert not stats.is_significant(np.nan)
+
+
+@pytest.mark.parametrize("a", [500.0, 900.0, 2500.0])
+def test_large_shape_gammainc_matches_the_series(a, monkeypatch):
+    """From TEMME_FROM on P(a, x) comes from the uniform expansion; it agrees with the series/fraction."""
+    x = a + np.linspace(-4.0, 4.0, 17) * np.sqrt(a)
+    fast = sp.gammainc(a, x)
+    monkeypatch.setattr(sp, "TEMME_FROM", float("inf"))
+    slow = sp.gammainc(a, x, max_iterations=400_000)
+    assert np.max(np.abs(fast - slow)) < 1e-9
+
+
+def test_poisson_interval_of_a_large_count():
+    lo, hi = stats.poisson_interval(100_000)
+    # about ±1.96·√x around x (+1 on the upper side), and the exact tail equations hold
+    assert float(lo) == pytest.approx(100_000 - 1.96 * 316.23, rel=1e-4)
+    assert float(hi) == pytest.approx(100_001 + 1.96 * 316.23, rel=1e-4)
+    assert float(sp.gammainc(100_001, hi)) == pytest.approx(0.975, abs=1e-9)
+    assert float(sp.gammainc(100_000, lo)) == pytest.approx(0.025, abs=1e-9)
+
+
+def test_t_quantile_for_large_df_solves_the_cdf():
+    for df in (1_000.0, 5_000.0, 50_000.0):
+        t = sp.t_ppf(0.975, df)
+        assert float(sp.t_cdf(t, df)) == pytest.approx(0.975, abs=1e-11)
+    z = 1.959963984540054  # huge df: the normal quantile plus the first Cornish-Fisher term
+    assert float(sp.t_ppf(0.975, 5e6)) == pytest.approx(z + (z**3 + z) / 4 / 5e6, abs=1e-12)

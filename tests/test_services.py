@@ -181,7 +181,7 @@ def test_erasure_is_one_transaction(ws, monkeypatch: pytest.MonkeyPatch) -> None
     assert cur.execute("SELECT count(*) FROM events WHERE customer_id = 'C'").fetchone()[0] == 2
 
 
-def test_a_version_1_workspace_is_migrated_to_version_2(tmp_path: Path) -> None:
+def test_a_version_1_workspace_is_migrated_to_the_current_version(tmp_path: Path) -> None:
     path = tmp_path / "v1.duckdb"
     con = duckdb.connect(str(path))
     for statement in storage.MIGRATIONS[0]:
@@ -191,8 +191,41 @@ def test_a_version_1_workspace_is_migrated_to_version_2(tmp_path: Path) -> None:
     con.close()
     db = storage.Database(path)
     try:
-        assert db.schema_version() == storage.SCHEMA_VERSION == 2
+        assert db.schema_version() == storage.SCHEMA_VERSION == 3
         assert db.cursor().execute("SELECT count(*) FROM webhook_sources").fetchone()[0] == 0
         assert db.cursor().execute("SELECT count(*) FROM api_keys").fetchone()[0] == 1
+        assert db.cursor().execute("SELECT index_name FROM duckdb_indexes()").fetchall() == [("events_customer_id",)]
     finally:
         db.close()
+
+
+def test_a_version_2_workspace_gets_the_event_index_and_keeps_its_events(tmp_path: Path) -> None:
+    path = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(path))
+    for statement in storage.MIGRATIONS[0] + storage.MIGRATIONS[1]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    con.execute("INSERT INTO events (event_id, customer_id, type, occurred_at) VALUES "
+                "('e1', 'A', 'activation', '2025-01-01'), ('e2', 'B', 'activation', '2025-01-02'), "
+                "('e3', NULL, 'activation', '2025-01-03')")
+    con.close()
+    db = storage.Database(path)
+    try:
+        assert db.schema_version() == 3
+        cur = db.cursor()
+        assert cur.execute("SELECT index_name FROM duckdb_indexes()").fetchall() == [("events_customer_id",)]
+        assert cur.execute("SELECT event_id FROM events WHERE customer_id = ?", ["B"]).fetchall() == [("e2",)]
+        assert cur.execute("SELECT count(*) FROM events WHERE customer_id IS NULL").fetchone()[0] == 1
+    finally:
+        db.close()
+
+
+def test_a_profile_reads_the_same_with_and_without_the_event_index(ws) -> None:  # type: ignore[no-untyped-def]
+    from advokit.catalogue import ADVOCACY_ACTION_TYPES, SURVEY_TYPES
+
+    ids = [r[0] for r in ws.db.cursor().execute("SELECT customer_id FROM customers ORDER BY customer_id").fetchall()]
+    kinds = {"scores": SURVEY_TYPES, "actions": ADVOCACY_ACTION_TYPES}
+    with_index = [ws.customer(c, limit=3, offset=1, events_of=kinds) for c in ids]
+    ws.db.cursor().execute("DROP INDEX events_customer_id")
+    assert [ws.customer(c, limit=3, offset=1, events_of=kinds) for c in ids] == with_index
+    assert any(p["timeline_total"] > 3 for p in with_index)

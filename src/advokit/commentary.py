@@ -62,7 +62,7 @@ def add_comment(db: Database, *, kpi: str, period: str, body: str, author: str |
     row = (secrets.token_hex(8), kpi, period, text, _clean(author, field="author", limit=MAX_NAME),
            _clean(owner, field="owner", limit=MAX_NAME), check_kind(kind),
            dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
-    with db.transaction() as cur:
+    with db.transaction(data=False) as cur:
         cur.execute(f"INSERT INTO comments ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(row))
     return _row(row)
 
@@ -84,7 +84,7 @@ def list_comments(db: Database, *, kpi: str | None = None, period: str | None = 
 
 
 def delete_comment(db: Database, comment_id: str) -> None:
-    with db.transaction() as cur:
+    with db.transaction(data=False) as cur:
         found = cur.execute("SELECT count(*) FROM comments WHERE comment_id = ?", [comment_id]).fetchone()
         if not found or not found[0]:
             raise NotFoundError(f"no comment with id {comment_id!r}", hint="list them with `advokit comment list`")

@@ -119,7 +119,7 @@ class KeyStore:
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-        with self.db.transaction() as cur:
+        with self.db.transaction(data=False) as cur:
             cur.execute("INSERT INTO api_keys (key_id, name, scope, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                         [key_id, name, scope, hash_secret(secret), now])
         return NewKey(f"{_PREFIX}{key_id}_{secret}", ApiKey(key_id, name, scope, _iso(now), None))
@@ -140,7 +140,7 @@ class KeyStore:
     def revoke(self, key_id: str) -> ApiKey:
         key = self.get(key_id)
         if key.revoked_at is None:
-            with self.db.transaction() as cur:
+            with self.db.transaction(data=False) as cur:
                 cur.execute("UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
                             [dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0), key_id])
             key = self.get(key_id)

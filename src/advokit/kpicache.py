@@ -27,7 +27,10 @@ recomputes one month, with the event scan narrowed to that month.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -38,13 +41,25 @@ from typing import TYPE_CHECKING, Any
 
 from .catalogue.model import CustomCompute, EventMeasure
 from .engine import Engine, KpiRequest, KpiResult, Period, measures, periods_between, uncertainty
+from .engine.periods import Grain
 from .engine.compiler import Prepared
+from .engine.rollup import FAMILIES, Family, Part, Rollups, choose_dimensions, compute_part, family, replace_periods
 from .storage import Database
 
 if TYPE_CHECKING:
     from .workspace import Workspace
 
+log = logging.getLogger(__name__)
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
+#: Below this many events, KPIs are computed from the events in well under a second: no rollups by default.
+ROLLUP_MIN_EVENTS = 100_000
+
+
+def rollup_min_events() -> int:
+    """``ADVOKIT_ROLLUP_MIN_EVENTS`` (a whole number) or :data:`ROLLUP_MIN_EVENTS`."""
+    text = os.environ.get("ADVOKIT_ROLLUP_MIN_EVENTS", "")
+    return int(text) if text.strip().isdigit() else ROLLUP_MIN_EVENTS
 Bounds = tuple[dt.date, dt.date] | None
 
 
@@ -89,10 +104,22 @@ class KpiCache:
         self._max_prepared = 256
         self.hits = 0
         self.misses = 0
+        self.rollup_hits = 0
+        self._db = db
+        #: (global version, rollups) — per period fresh while its stamp matches (see ``_stamp``)
+        self._rollups: tuple[int, Rollups] | None = None
+        self._rollups_loaded = False
+        self._last_write = 0.0
+        self._wake = threading.Event()
+        self._maintainer: threading.Thread | None = None
+        self._stop = False
+        self._refresh_lock = threading.Lock()
         db.on_change(self._on_change)
 
     # -- invalidation --------------------------------------------------------------
     def _on_change(self, what: str) -> None:
+        if what == "meta":  # comments, keys, targets: no KPI value changes
+            return
         scope: AppendScope | None = getattr(self._local, "scope", None)
         if scope is not None:
             scope.writes += 1
@@ -106,6 +133,13 @@ class KpiCache:
             self._entries.clear()
             self._prepared.clear()
             self._bounds = self._dims = None
+            self._rollups = None
+            self._rollups_loaded = True  # what is saved predates this write
+        self._wrote()
+
+    def _wrote(self) -> None:
+        self._last_write = time.monotonic()
+        self._wake.set()
 
     @contextmanager
     def appending(self) -> Iterator[AppendScope]:
@@ -126,6 +160,7 @@ class KpiCache:
                     self.invalidate()
 
     def _appended(self, times: list[dt.datetime]) -> None:
+        self._wrote()
         with self._lock:
             self._appends += 1
             for m in {_month_index(t.date()) for t in times}:
@@ -156,8 +191,9 @@ class KpiCache:
             return []
         ids = [k.id for k in defs]
         shape = (tuple(ids), req.grain, req.by, req.filters)
+        self._load_rollups(ws)
         if any(isinstance(k.compute, CustomCompute) for k in defs):
-            return self._whole(engine, req, shape, periods)
+            return self._whole(engine, req, shape, periods, defs)
         uses_events = any(isinstance(leaf, EventMeasure) for k in defs
                           for leaf in (*measures.kpi_leaves(k), *uncertainty.extra_leaves(k)))
         with self._lock:  # population-only KPIs (churn, retention...) do not care about appended events
@@ -175,7 +211,10 @@ class KpiCache:
             sub = KpiRequest(kpis=req.kpis, grain=req.grain, by=req.by, start=run[0].start, end=run[-1].end,
                              filters=req.filters)
             key = (shape, run[0].start, run[-1].end, tuple(stamps[p] for p in run))
-            part = self._once(key, partial(self._compute, engine, sub, (shape, run[0].start, run[-1].end), version))
+            part = self._from_rollups(defs, sub, run)
+            if part is None:
+                part = self._once(key, partial(self._compute, engine, sub, (shape, run[0].start, run[-1].end),
+                                               version))
             by_label: dict[str, list[dict[str, Any]]] = {}
             for r in part:  # one pass (a long run has thousands of periods)
                 by_label.setdefault(r["period"], []).append(r)
@@ -230,7 +269,7 @@ class KpiCache:
         return KpiResult(engine.run(prepared), by=req.by).to_dicts()
 
     def _whole(self, engine: Engine, req: KpiRequest, shape: tuple[Any, ...],
-               periods: list[Period]) -> list[dict[str, Any]]:
+               periods: list[Period], defs: list[Any]) -> list[dict[str, Any]]:
         key = (shape, "whole", periods[0].start, periods[-1].end)
         with self._lock:
             stamp = (self._global, self._appends)
@@ -241,10 +280,190 @@ class KpiCache:
             self.misses += 1
         sub = KpiRequest(kpis=req.kpis, grain=req.grain, by=req.by, start=periods[0].start,
                          end=periods[-1].end, filters=req.filters)
-        rows = KpiResult(engine.compute(sub), by=req.by).to_dicts()
+        rows = self._from_rollups(defs, sub, periods)
+        if rows is None:
+            rows = KpiResult(engine.compute(sub), by=req.by).to_dicts()
         with self._lock:
             self._put(key, stamp, rows)
         return [dict(r) for r in rows]
+
+    # -- rollups ---------------------------------------------------------------------------
+    def _stamp(self, p: Period, fam: Family) -> tuple[Any, ...]:
+        """What a rollup period's values depend on (call with the lock held).
+
+        A declared KPI's period depends on the months it spans; a custom KPI (look-back windows,
+        first-time events, request-to-fulfilment) on every event before the period's end.
+        """
+        if fam == "declared":
+            return (self._global, tuple(self._months.get(m, 0) for m in _months_of(p)))
+        last = _months_of(p)[-1]
+        return (self._global, sum(v for m, v in self._months.items() if m <= last))
+
+    def _from_rollups(self, defs: Sequence[Any], req: KpiRequest,
+                      periods: Sequence[Period]) -> list[dict[str, Any]] | None:
+        """The request's rows from the rollups, when they cover it and are fresh for all its periods."""
+        with self._lock:
+            held = self._rollups
+            if held is None or held[0] != self._global:
+                return None
+            rollups = held[1]
+            if not rollups.covers(defs, req.by, req.filters):
+                return None
+            for fam in {family(k) for k in defs}:
+                part = rollups.parts.get((req.grain, fam))
+                if part is None or any(part.stamps.get(p.start) != self._stamp(p, fam) for p in periods):
+                    return None
+        table = rollups.rows(req.grain, defs, req.by, req.filters, periods)
+        if table is None:
+            return None
+        with self._lock:
+            self.rollup_hits += 1
+        return KpiResult(table, by=req.by).to_dicts()
+
+    def _load_rollups(self, ws: "Workspace") -> None:
+        """Take up the rollups saved in the workspace (once, before anything was written)."""
+        if self._rollups_loaded:
+            return
+        with self._lock:
+            if self._rollups_loaded:
+                return
+            self._rollups_loaded = True
+            version = self._global
+        from . import rollupstore
+
+        rollups = rollupstore.load(self._db, ws.catalogue)
+        if rollups is None:
+            return
+        with self._lock:
+            if self._global != version:
+                return
+            for (grain, fam), part in rollups.parts.items():
+                starts = sorted({d for d in part.cells["period_start"].to_pylist()}
+                                | {d for d in part.total["period_start"].to_pylist()})
+                part.stamps = {d.date(): self._stamp(Period(start=d.date(), grain=grain), fam) for d in starts}
+            self._rollups = (version, rollups)
+
+    def rollups(self) -> Rollups | None:
+        """The current rollups (None: not built, or dropped by a write)."""
+        with self._lock:
+            held = self._rollups
+            return held[1] if held is not None and held[0] == self._global else None
+
+    def refresh_rollups(self, ws: "Workspace", *, save: bool = True) -> bool:
+        """Compute what the rollups lack or hold stale (every period of the data, month, quarter and year),
+        then save them in the workspace when no write landed meanwhile. True when they are up to date."""
+        with self._refresh_lock:
+            self._load_rollups(ws)
+            writes = self._db.writes
+            with self._lock:
+                version = self._global
+                held = self._rollups if self._rollups is not None and self._rollups[0] == version else None
+            dims = ws.dimensions()
+            engine = Engine(ws.backend(), ws.catalogue, dimensions=dims)
+            rollups = held[1] if held is not None else Rollups(choose_dimensions(engine.backend, dims),
+                                                              list(ws.catalogue))
+            bounds = engine.data_range()
+            if bounds is None:
+                return False
+            changed = held is None
+            for grain in _GRAINS:
+                periods = periods_between(bounds[0], bounds[1] + dt.timedelta(days=1), grain)
+                stale: dict[Family, tuple[Period, ...]] = {}
+                stamps: dict[Family, dict[dt.date, tuple[Any, ...]]] = {}
+                for fam in FAMILIES:
+                    if not rollups.kpis_of(fam):
+                        continue
+                    with self._lock:
+                        if self._global != version:
+                            return False
+                        stamps[fam] = {p.start: self._stamp(p, fam) for p in periods}
+                    old = rollups.parts.get((grain, fam))
+                    todo = tuple(p for p in periods if old is None or old.stamps.get(p.start) != stamps[fam][p.start])
+                    if todo:
+                        stale[fam] = todo
+                # Families with the same stale periods (the usual case) are computed by one query.
+                groups: dict[tuple[Period, ...], list[Family]] = {}
+                for fam, todo in stale.items():
+                    groups.setdefault(todo, []).append(fam)
+                for todo, fams in groups.items():
+                    kpis = [k for fam in fams for k in rollups.kpis_of(fam)]
+                    computed = [(run, *compute_part(engine, kpis, grain, run, rollups.dims))
+                                for run in _runs(list(todo))]
+                    for fam in fams:
+                        old = rollups.parts.get((grain, fam))
+                        part = Part(cells=old.cells, total=old.total, stamps=dict(old.stamps)) if old else None
+                        for run, cells, total in computed:
+                            cells, total = rollups.columns_of(fam, cells), rollups.columns_of(fam, total)
+                            if part is None:
+                                part = Part(cells=cells, total=total)
+                            else:
+                                starts = [p.start for p in run]
+                                part.cells = replace_periods(part.cells, cells, starts)
+                                part.total = replace_periods(part.total, total, starts)
+                            part.stamps.update({p.start: stamps[fam][p.start] for p in run})
+                        assert part is not None
+                        rollups.parts[(grain, fam)] = part  # readers see the old or the new
+                        changed = True
+            rollups.prepare_common()  # compiled once per Rollups object
+            with self._lock:
+                if self._global != version:
+                    return False
+                self._rollups = (version, rollups)
+        if save and changed and not self._db.read_only:
+            from . import rollupstore
+
+            rollupstore.save(self._db, rollups, ws.catalogue, lambda: self._db.writes == writes)
+        return True
+
+    def rollup_status(self) -> dict[str, Any]:
+        """Whether rollups are built, their dimensions, and how many of their periods wait for a refresh."""
+        with self._lock:
+            held = self._rollups
+            if held is None or held[0] != self._global:
+                return {"built": False, "dims": [], "stale_periods": 0}
+            rollups = held[1]
+            stale = sum(1 for (grain, fam), part in rollups.parts.items() for start, stamp in part.stamps.items()
+                        if stamp != self._stamp(Period(start=start, grain=grain), fam))
+            return {"built": True, "dims": list(rollups.dims), "stale_periods": stale}
+
+    def wants_rollups(self, ws: "Workspace") -> bool:
+        """Whether rollups pay off here: they exist already, or the workspace is big enough."""
+        return self.rollups() is not None or ws.counts()["events"] >= rollup_min_events()
+
+    def ensure_rollups(self, ws: "Workspace") -> bool:
+        """Refresh the rollups when they pay off (see :meth:`wants_rollups`); True when they are up to date."""
+        self._load_rollups(ws)
+        return self.wants_rollups(ws) and self.refresh_rollups(ws)
+
+    def maintain(self, ws: "Workspace", *, quiet_seconds: float = 1.0) -> threading.Thread:
+        """Keep the rollups up to date in a background thread: at start, and after writes once the
+        workspace has been quiet for ``quiet_seconds`` (so a stream of writes is not slowed by it)."""
+        with self._lock:
+            if self._maintainer is not None and self._maintainer.is_alive():
+                return self._maintainer
+
+            def run() -> None:
+                while not self._stop:
+                    self._wake.wait()
+                    self._wake.clear()
+                    while not self._stop and (idle := time.monotonic() - self._last_write) < quiet_seconds:
+                        time.sleep(quiet_seconds - idle)
+                    if self._stop:
+                        return
+                    try:
+                        self.ensure_rollups(ws)
+                    except Exception:  # the rollups only speed things up: KPIs are computed without them
+                        log.warning("rollup refresh failed", exc_info=True)
+
+            self._wake.set()
+            self._maintainer = threading.Thread(target=run, name="advokit-rollups", daemon=True)
+            self._maintainer.start()
+            return self._maintainer
+
+    def stop(self) -> None:
+        """Stop the background maintenance (it ends after the refresh under way, if any)."""
+        self._stop = True
+        self._wake.set()
 
     def _put(self, key: tuple[Any, ...], stamp: tuple[Any, ...], rows: list[dict[str, Any]]) -> None:
         if stamp[0] != self._global:

@@ -100,7 +100,8 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
         cur.execute("DELETE FROM events WHERE customer_id = ?", [customer_id])
         cur.execute("DELETE FROM customers WHERE customer_id = ?", [customer_id])
         referrals = first(cur.execute("SELECT count(*) FROM customers WHERE referred_by = ?", [customer_id]))
-        cur.execute("UPDATE customers SET referred_by = NULL WHERE referred_by = ?", [customer_id])
+        # updated_at moves with every change to a customer row (the customer directory's fingerprint)
+        cur.execute("UPDATE customers SET referred_by = NULL, updated_at = now() WHERE referred_by = ?", [customer_id])
         named = _referencing_events(cur, customer_id)
         for event_id, props in named:
             props.pop("new_customer_id", None)

@@ -16,6 +16,13 @@ Schema version 2 adds:
 
 * ``webhook_sources``  per-source shared secrets (and payload shape) of signed webhooks.
 
+Schema version 3 adds:
+
+* ``events_customer_id``  an index (DuckDB ART) on ``events(customer_id)``, so that one
+  customer's events (a profile, an export, an erasure) are a lookup, not a scan of every
+  event. Migrating a big workspace builds it once (about 7 s for 13M events on 2 cores);
+  imports then keep it up to date (about 8 % slower bulk imports, see docs/benchmarks.md).
+
 All timestamps are stored as naive UTC ``TIMESTAMP``.
 """
 
@@ -32,7 +39,7 @@ import duckdb
 
 from .errors import InvalidArgumentError, WorkspaceError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Columns of the customers table defined by the data contract, in order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -88,8 +95,12 @@ _V2 = [
         previous_secret VARCHAR, rotated_at TIMESTAMP, created_at TIMESTAMP)""",
 ]
 
+_V3 = [
+    "CREATE INDEX IF NOT EXISTS events_customer_id ON events (customer_id)",
+]
+
 #: Ordered migrations: index i upgrades a workspace from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
 
 
 def default_db_path() -> Path:
@@ -145,6 +156,7 @@ class Database:
             self._migrate()
         else:
             self._check_version()
+        self._derived = self._has_derived()
         self._listeners: list[Callable[[str], None]] = []
 
     # -- schema -------------------------------------------------------------
@@ -154,6 +166,13 @@ class Database:
         except duckdb.CatalogException:
             return 0
         return int(row[0]) if row else 0
+
+    def _has_derived(self) -> bool:
+        try:
+            row = self.con.execute("SELECT count(*) FROM meta WHERE key LIKE 'derived:%'").fetchone()
+        except duckdb.CatalogException:
+            return False
+        return bool(row and row[0])
 
     def _check_version(self) -> None:
         version = self.schema_version()
@@ -167,6 +186,7 @@ class Database:
         version = self.schema_version()
         if version == SCHEMA_VERSION:
             return
+        self.con.execute("SET enable_progress_bar = false")  # (building an index on a big workspace takes seconds)
         self.con.execute("BEGIN TRANSACTION")
         try:
             for step in MIGRATIONS[version:]:
@@ -190,19 +210,40 @@ class Database:
         return cur
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Run a block in one transaction on this thread's cursor; roll back on any error."""
+    def transaction(self, *, data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction on this thread's cursor; roll back on any error.
+
+        ``data=False`` for writes that cannot change a KPI value (comments, keys, targets, webhook
+        sources): listeners hear ``"meta"`` instead of ``"write"`` and derived data stays valid.
+        The first data write drops the ``derived:*`` markers (persisted rollups) in the same
+        transaction, so derived data never outlives the data it was computed from.
+        """
         with self.write_lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
+                if data and self._derived:
+                    cur.execute("DELETE FROM meta WHERE key LIKE 'derived:%'")
                 yield cur
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+            if data:
+                self._derived = False
             self.writes += 1
-        self.notify("write")
+        self.notify("write" if data else "meta")
+
+    def derived_marker(self, name: str) -> str | None:
+        """The value of the ``derived:NAME`` marker (None: absent, i.e. stale or never written)."""
+        row = self.cursor().execute("SELECT value FROM meta WHERE key = ?", ["derived:" + name]).fetchall()
+        return row[0][0] if row else None
+
+    def set_derived_marker(self, cur: duckdb.DuckDBPyConnection, name: str, value: str) -> None:
+        """Record derived data as valid for the data as it stands (call inside the writing transaction)."""
+        cur.execute("DELETE FROM meta WHERE key = ?", ["derived:" + name])
+        cur.execute("INSERT INTO meta VALUES (?, ?)", ["derived:" + name, value])
+        self._derived = True
 
     def customer_columns(self) -> list[str]:
         rows = self.cursor().execute(

@@ -93,7 +93,7 @@ class WebhookStore:
             raise InvalidArgumentError(f"unknown payload kind {kind!r}", hint="valid kinds: " + ", ".join(KINDS))
         secret = "whsec_" + secrets.token_urlsafe(32)
         now = _now()
-        with self.db.transaction() as cur:
+        with self.db.transaction(data=False) as cur:
             row = first(cur.execute("SELECT kind, secret FROM webhook_sources WHERE source = ?", [source]))
             if row is None:
                 cur.execute("INSERT INTO webhook_sources (source, kind, secret, created_at) VALUES (?, ?, ?, ?)",
@@ -114,7 +114,7 @@ class WebhookStore:
 
     def delete(self, source: str) -> WebhookSource:
         found = self.get(source)
-        with self.db.transaction() as cur:
+        with self.db.transaction(data=False) as cur:
             cur.execute("DELETE FROM webhook_sources WHERE source = ?", [source])
         return found
 

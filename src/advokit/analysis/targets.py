@@ -116,7 +116,7 @@ def set_target(ws: "Workspace", kpi: str, value: float | int | str, *, dimension
     target = Target(uuid.uuid4().hex[:10], definition.id, number, dimension,
                     None if dimension is None else str(dimension_value), start, stop,
                     dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0))
-    with ws.db.transaction() as cur:
+    with ws.db.transaction(data=False) as cur:
         cur.execute("INSERT INTO targets (target_id, kpi, value, dimension, dimension_value, valid_from, "
                     "valid_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [target.target_id, target.kpi, target.value, target.dimension, target.dimension_value,
@@ -138,7 +138,7 @@ def delete_target(ws: "Workspace", target_id: str) -> Target:
     found = [t for t in list_targets(ws) if t.target_id == target_id]
     if not found:
         raise NotFoundError(f"no target with id {target_id!r}", hint="see `advokit target list`")
-    with ws.db.transaction() as cur:
+    with ws.db.transaction(data=False) as cur:
         cur.execute("DELETE FROM targets WHERE target_id = ?", [target_id])
     return found[0]
 

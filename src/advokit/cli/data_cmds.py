@@ -108,6 +108,9 @@ def demo(state: State, customers: int, months: int, seed: int, end_month: str | 
     with _progress("building demo", True) as progress:
         info = build_demo(ws, customers=customers, months=months, seed=seed, end_month=end, replace=replace,
                           progress=progress)
+    if ws.cache.wants_rollups(ws):  # a big demo: roll the KPIs up by customer group now, once
+        click.echo("rolling up the KPIs by customer group (saved in the workspace)...", err=True)
+        ws.cache.refresh_rollups(ws)
     summary = ws.summary(period=info["latest_complete_month"])
     if fmt == "json":
         emit({**info, "summary": summary}, "json")

@@ -129,6 +129,16 @@ class Engine:
 
     # -- compilation ----------------------------------------------------------
     def expression(self, req: KpiRequest, kpis: list[KpiDefinition], periods: list[Period]) -> ir.Table:
+        """The request as one Ibis expression: keys, ``period`` and each KPI's output columns."""
+        return kpi_table(self.leaf_table(req, kpis, periods), kpis, ["period_start", *req.by])
+
+    def leaf_table(self, req: KpiRequest, kpis: list[KpiDefinition], periods: list[Period]) -> ir.Table:
+        """One row per period (× dimension values): ``period_start``, the dimensions, ``period``, one column
+        per leaf measure (:func:`measures.key_of`) and the ``<kpi>__*`` columns of each custom KPI.
+
+        :func:`kpi_table` turns it into KPI values; the rollups (``advokit.rollup``) keep it by customer
+        group and add it up.
+        """
         by = list(req.by)
         customers = self.backend.table("customers")
         for dim, value in req.filters:
@@ -171,11 +181,7 @@ class Engine:
                 part = part.rename({f"{kpi.id}__{c}": c for c in part.columns if c not in keys})
                 wide = _left_join(wide, part, by)
 
-        cols: dict[str, ir.Value] = {}
-        for kpi in kpis:
-            cols.update(_kpi_columns(kpi, wide))
-            cols.update(uncertainty.extra_columns(kpi, wide))
-        return wide.select(*keys, "period", **cols)
+        return wide
 
     def sql(self, req: KpiRequest, *, dialect: str = "duckdb") -> str:
         """The SQL the request compiles to, in ``dialect`` (duckdb, postgres, pyspark, ...)."""
@@ -197,7 +203,7 @@ class Engine:
         if not periods:
             return empty_result(req.by)
         wide = self.expression(req, kpis, periods).to_pyarrow()
-        return _to_long(wide, kpis, list(req.by))
+        return to_long(wide, kpis, list(req.by))
 
     def prepare(self, req: KpiRequest) -> "Prepared":
         """The request built and compiled once, to :meth:`run` again (the KPI cache reruns them)."""
@@ -219,7 +225,7 @@ class Engine:
         backend._run_pre_execute_hooks(prepared.expr)  # registers its in-memory tables on this connection
         table = backend.con.sql(prepared.sql).to_arrow_table()
         wide = prepared.expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
-        return _to_long(wide, prepared.kpis, prepared.by)
+        return to_long(wide, prepared.kpis, prepared.by)
 
 
 @dataclass(frozen=True)
@@ -230,6 +236,15 @@ class Prepared:
     by: list[str]
     expr: ir.Table | None
     sql: str | None
+
+
+def kpi_table(wide: ir.Table, kpis: Sequence[KpiDefinition], keys: Sequence[str]) -> ir.Table:
+    """Each KPI's value, numerator, denominator, ``n`` (and extras) from a table of leaf measures."""
+    cols: dict[str, ir.Value] = {}
+    for kpi in kpis:
+        cols.update(_kpi_columns(kpi, wide))
+        cols.update(uncertainty.extra_columns(kpi, wide))
+    return wide.select(*keys, "period", **cols)
 
 
 def _left_join(left: ir.Table, right: ir.Table, by: list[str]) -> ir.Table:
@@ -292,7 +307,7 @@ def empty_result(by: Sequence[str]) -> pa.Table:
     return result_schema(by).empty_table()
 
 
-def _to_long(wide: pa.Table, kpis: list[KpiDefinition], by: list[str]) -> pa.Table:
+def to_long(wide: pa.Table, kpis: list[KpiDefinition], by: list[str]) -> pa.Table:
     import pyarrow.compute as pc
 
     schema = result_schema(by)

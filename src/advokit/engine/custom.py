@@ -23,11 +23,31 @@ CustomFn = Callable[[dict[str, Any], "Context"], ir.Table]
 _REGISTRY: dict[str, CustomFn] = {}
 
 
-def register(name: str) -> Callable[[CustomFn], CustomFn]:
+_ADDITIVE: dict[str, float] = {}
+
+
+def register(name: str, *, additive_scale: float | None = None) -> Callable[[CustomFn], CustomFn]:
+    """Register a custom computation.
+
+    ``additive_scale``: declare that the computation's ``numerator``, ``denominator``, ``n`` (and any
+    extra column) add up over disjoint groups of customers and that ``value`` is
+    ``numerator × additive_scale / denominator`` (None when the denominator is 0). Such a KPI can be
+    answered from the per-customer-group rollups (``advokit.rollup``); others are always computed.
+    """
     def deco(fn: CustomFn) -> CustomFn:
         _REGISTRY[name] = fn
+        if additive_scale is not None:
+            _ADDITIVE[name] = additive_scale
+        else:
+            _ADDITIVE.pop(name, None)
         return fn
     return deco
+
+
+def additive_scale(spec: "CustomCompute") -> float | None:
+    """The declared ``additive_scale`` of a custom computation (None: not additive)."""
+    _load()
+    return _ADDITIVE.get(spec.function)
 
 
 def names() -> list[str]:

@@ -94,7 +94,7 @@ def _on_population(ctx: "Context", parts: ir.Table, num: str, den: str | None = 
     return _ratio(t, numerator, denominator, ctx)
 
 
-@register("expansion_revenue_growth_rate")
+@register("expansion_revenue_growth_rate", additive_scale=100.0)
 def expansion_revenue_growth_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
     e = _events(ctx, ["expansion"])
     e = e.mutate(period_start=e.occurred_at.truncate(ctx.trunc))
@@ -113,7 +113,7 @@ def expansion_revenue_growth_rate(params: dict[str, Any], ctx: "Context") -> ir.
     return _ratio(j, cur - prev, prev, ctx, n=j.now_events.fill_null(0))
 
 
-@register("community_growth_rate")
+@register("community_growth_rate", additive_scale=100.0)
 def community_growth_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
     e = _events(ctx, ["community_joined"])
     first = e.group_by(["customer_id", *ctx.by]).aggregate(joined_at=e.occurred_at.min())
@@ -124,7 +124,7 @@ def community_growth_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
     return _ratio(agg, agg.joined, agg.members, ctx)
 
 
-@register("net_sentiment")
+@register("net_sentiment", additive_scale=100.0)
 def net_sentiment(params: dict[str, Any], ctx: "Context") -> ir.Table:
     types = ["nps_response", "csat_response", "review", "testimonial", "mention", "community_post"]
     e = ctx.events.filter(ctx.events.type.isin(types), ctx.events.text.notnull())
@@ -169,14 +169,14 @@ def _promoters(ctx: "Context", periods: ir.Table) -> ir.Table:
     return last.filter(last.score >= 9).select("customer_id", "period_start", "period_end")
 
 
-@register("customer_loyalty")
+@register("customer_loyalty", additive_scale=100.0)
 def customer_loyalty(params: dict[str, Any], ctx: "Context") -> ir.Table:
     j = _with_customer(ctx, _promoters(ctx, _periods(ctx)))
     parts = j.group_by(_keys(ctx)).aggregate(loyal=j.count(where=j.at_start & j.at_end))
     return _on_population(ctx, parts, "loyal", population="active_start")
 
 
-@register("referral_readiness_score")
+@register("referral_readiness_score", additive_scale=100.0)
 def referral_readiness_score(params: dict[str, Any], ctx: "Context") -> ir.Table:
     periods = _periods(ctx)
     promoters = _promoters(ctx, periods)
@@ -194,7 +194,7 @@ def referral_readiness_score(params: dict[str, Any], ctx: "Context") -> ir.Table
     return _on_population(ctx, parts, "ready", population="active_end")
 
 
-@register("feedback_retention_score")
+@register("feedback_retention_score", additive_scale=100.0)
 def feedback_retention_score(params: dict[str, Any], ctx: "Context") -> ir.Table:
     periods = _periods(ctx)
     surveys = ctx.events.filter(ctx.events.type.isin(list(SURVEY_TYPES))).select("customer_id", "occurred_at",
@@ -214,7 +214,7 @@ def _int_param(params: dict[str, Any], name: str, default: int, *, minimum: int 
     return value
 
 
-@register("advocate_reengagement_rate")
+@register("advocate_reengagement_rate", additive_scale=100.0)
 def advocate_reengagement_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
     """Lapsed advocates (action in the look-back, none in the lapse window) who act again in the period."""
     lookback = _int_param(params, "lookback_months", 12)
@@ -242,7 +242,7 @@ def advocate_reengagement_rate(params: dict[str, Any], ctx: "Context") -> ir.Tab
     return _on_population(ctx, parts, "back", "lapsed")
 
 
-@register("activation_to_expansion_rate")
+@register("activation_to_expansion_rate", additive_scale=100.0)
 def activation_to_expansion_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
     """Customers whose window of ``window_days`` after their first activation closes in the period, and
     the share of them with an expansion inside that window."""
@@ -268,7 +268,7 @@ def activation_to_expansion_rate(params: dict[str, Any], ctx: "Context") -> ir.T
     return _ratio(agg, agg.expanded, agg.cohort, ctx)
 
 
-@register("request_fulfilment_days")
+@register("request_fulfilment_days", additive_scale=1.0)
 def request_fulfilment_days(params: dict[str, Any], ctx: "Context") -> ir.Table:
     """Mean days from a request_sent to the event that fulfilled it, over the fulfilments of the period.
 

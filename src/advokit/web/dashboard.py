@@ -104,6 +104,7 @@ class Dashboard:
 
         In order: the latest month's scorecard (the landing page), then the latest quarter's and year's,
         then the latest month's for each value of ``segment_dimension`` (the usual first filter).
+        Beside it, in a thread of its own, the customer directory (``Workspace.directory``).
         """
 
         def run() -> None:
@@ -111,6 +112,7 @@ class Dashboard:
 
             views: list[Selection] = []
             try:
+                self.ws.cache.ensure_rollups(self.ws)  # shared with the background maintenance: done once
                 for grain in grains:
                     label = self.default_period(grain)
                     if label is not None:
@@ -127,6 +129,13 @@ class Dashboard:
             except Exception:  # a failed warm-up only means a slower first page
                 log.warning("dashboard warm-up failed", exc_info=True)
 
+        def directory() -> None:
+            try:
+                self.ws.customer_list()  # the customer directory in memory, in the default order
+            except Exception:
+                log.warning("customer directory warm-up failed", exc_info=True)
+
+        threading.Thread(target=directory, name="advokit-directory-warmup", daemon=True).start()
         thread = threading.Thread(target=run, name="advokit-dashboard-warmup", daemon=True)
         thread.start()
         return thread
