@@ -181,3 +181,96 @@ def test_maintenance_refreshes_after_writes_pause(ws: Workspace) -> None:
     assert hit
     assert_same_rows(rows, ws.compute(["referral_invitation_rate"], period="month", start="2025-02-01",
                                       end="2025-03-01", by=["segment"]).to_dicts())
+
+
+def _landed_table(events: list[dict[str, Any]]) -> "pa.Table":
+    import pyarrow as pa
+
+    def ts(text: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    return pa.table({
+        "customer_id": pa.array([e.get("customer_id") for e in events], pa.string()),
+        "type": pa.array([e["type"] for e in events], pa.string()),
+        "occurred_at": pa.array([ts(e["occurred_at"]) for e in events], pa.timestamp("us")),
+        "score": pa.array([e.get("score") for e in events], pa.float64()),
+        "amount": pa.array([e.get("amount") for e in events], pa.float64()),
+        "properties": pa.array([None for _ in events], pa.string()),
+    })
+
+
+def test_appended_events_bring_the_declared_rollups_forward(ws: Workspace) -> None:
+    """A writer that hands over the landed events keeps the declared KPIs' rollups fresh: answers come from
+    them at once and equal the engine's, batch after batch, also for distinct customers and sums."""
+    assert ws.cache.refresh_rollups(ws, save=False)  # also readies the live part
+    bounds = ws.engine().data_range()
+    assert bounds is not None
+    last = bounds[1]
+    cur = ws.db.cursor()
+    customers = [r[0] for r in cur.execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 40")
+                 .fetchall()]
+    kinds = [("nps_response", {"score": 10}), ("nps_response", {"score": 3}), ("referral_sent", {}),
+             ("review", {"score": 4}), ("expansion", {"amount": 1234.5}), ("csat_response", {"score": 5}),
+             ("renewal", {}), ("social_share", {})]
+    declared = [k.id for k in ws.catalogue if k.compute.kind != "custom"]
+    serial = 0
+    for batch, month in enumerate([(last.year, last.month), (last.year, last.month), (2025, 2)]):
+        events = []
+        for i, customer in enumerate(customers):
+            kind, extra = kinds[(i + batch) % len(kinds)]
+            serial += 1
+            day = min(28, 1 + i % 27)
+            events.append({"event_id": f"live-{serial}", "customer_id": customer, "type": kind,
+                           "occurred_at": f"{month[0]:04d}-{month[1]:02d}-{day:02d}T08:00:00Z", **extra})
+        events.append({"event_id": f"live-m{batch}", "type": "mention",
+                       "occurred_at": f"{month[0]:04d}-{month[1]:02d}-03T08:00:00Z"})  # no customer
+        with ws.cache.appending() as scope:
+            ws.import_events(events)
+            scope.landed([dt.datetime.fromisoformat(e["occurred_at"][:19]) for e in events],
+                         rows=_landed_table(events))
+        for grain in ("month", "quarter", "year"):
+            for by, filters in (((), None), (("segment",), None), ((), {"region": "EMEA"})):
+                rows, hit = _from_rollups(ws, declared, period=grain, by=by, filters=filters)
+                assert hit, (batch, grain, by, filters, ws.cache.rollup_status())
+                assert_same_rows(rows, ws.compute(declared, period=grain, by=by, filters=filters).to_dicts())
+    # the custom KPIs' periods went stale: computed, still exact
+    rows, hit = _from_rollups(ws, ["customer_loyalty"], period="month", start="2025-01-01")
+    assert not hit
+
+
+def test_an_append_without_its_events_leaves_periods_stale(ws: Workspace) -> None:
+    assert ws.cache.refresh_rollups(ws, save=False)
+    customer = a_customer(ws)["customer_id"]
+    with ws.cache.appending() as scope:
+        ws.import_events([{"event_id": "blind-1", "customer_id": customer, "type": "referral_sent",
+                           "occurred_at": "2025-03-05T10:00:00Z"}])
+        scope.landed([dt.datetime(2025, 3, 5, 10)])  # no rows given
+    rows, hit = _from_rollups(ws, ["referral_participation_rate"], period="month", by=["plan"],
+                              start="2025-03-01", end="2025-04-01")
+    assert not hit
+    assert_same_rows(rows, ws.compute(["referral_participation_rate"], period="month", by=["plan"],
+                                      start="2025-03-01", end="2025-04-01").to_dicts())
+
+
+def test_api_batches_keep_the_declared_rollups_fresh(ws: Workspace) -> None:
+    """``ingest_batch`` (the REST API's path) hands the landed events over: no stale period, no rescan."""
+    assert ws.cache.refresh_rollups(ws, save=False)
+    bounds = ws.engine().data_range()
+    assert bounds is not None
+    last = bounds[1]
+    cur = ws.db.cursor()
+    customers = [r[0] for r in cur.execute("SELECT customer_id FROM customers ORDER BY customer_id DESC LIMIT 30")
+                 .fetchall()]
+    stamp = f"{last.year:04d}-{last.month:02d}-{min(last.day, 25):02d}T09:30:00+02:00"
+    events = [{"event_id": f"api-live-{i}", "customer_id": c, "occurred_at": stamp,
+               **({"type": "nps_response", "score": i % 11} if i % 3 else {"type": "referral_sent"})}
+              for i, c in enumerate(customers)]
+    result = ws.ingest_batch("events", events)
+    assert result.count("accepted") == len(events)
+    again = ws.ingest_batch("events", events)  # a replay lands nothing and changes nothing
+    assert again.count("duplicate") == len(events)
+    declared = ["nps", "referral_participation_rate", "active_advocates_rate", "referral_invitation_rate"]
+    for grain in ("month", "quarter", "year"):
+        rows, hit = _from_rollups(ws, declared, period=grain, by=["segment"])
+        assert hit
+        assert_same_rows(rows, ws.compute(declared, period=grain, by=["segment"]).to_dicts())

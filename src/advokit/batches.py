@@ -24,9 +24,9 @@ import datetime as dt
 import json
 import threading
 import weakref
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from .customers import jsonable
 from .errors import RejectedRowsError
+from .ingest import importer, rules
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -41,18 +42,17 @@ if TYPE_CHECKING:
 Kind = Literal["customers", "events"]
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemResult:
     index: int
     status: str
     id: str | None
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors: Sequence[dict[str, Any]] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": self.index, "status": self.status, "id": self.id}
-        if self.errors:
-            out["errors"] = self.errors
-        return out
+        if not self.errors:
+            return {"index": self.index, "status": self.status, "id": self.id}
+        return {"index": self.index, "status": self.status, "id": self.id, "errors": list(self.errors)}
 
 
 @dataclass
@@ -68,10 +68,11 @@ class BatchResult:
         return self.count("rejected")
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "received": len(self.items), "accepted": self.count("accepted"),
-                               "duplicates": self.count("duplicate"), "rejected": self.rejected}
+        counts = Counter(i.status for i in self.items)
+        out: dict[str, Any] = {"kind": self.kind, "received": len(self.items), "accepted": counts["accepted"],
+                               "duplicates": counts["duplicate"], "rejected": counts["rejected"]}
         if self.kind == "customers":
-            out.update(updated=self.count("updated"), unchanged=self.count("unchanged"))
+            out.update(updated=counts["updated"], unchanged=counts["unchanged"])
         out["items"] = [i.to_dict() for i in self.items]
         return out
 
@@ -183,16 +184,15 @@ def ingest(ws: "Workspace", kind: Kind, records: list[dict[str, Any]], *, strict
         return _grouped(ws, _Job(records, source_name))
     options: dict[str, Any] = {"strict": strict, "write_rejects": False, "item_results": True,
                                "source_name": source_name}
-    table = _table(records, keep=None if kind == "customers" else _EVENT_KEEP)
     with ws.db.write_lock:
         if kind == "customers":
             try:
-                report = ws.import_customers(table, **options)
+                report = ws.import_customers(_table(records), **options)
             except RejectedRowsError as exc:
                 raise _strict_error(exc, kind, len(records)) from None
             return BatchResult(kind, _items(report, len(records)))
         try:
-            return BatchResult(kind, _append_events(ws, table, records, options))
+            return BatchResult(kind, _append_events(ws, None, records, options))
         except RejectedRowsError as exc:
             raise _strict_error(exc, kind, len(records)) from None
 
@@ -202,11 +202,26 @@ _EVENT_KEEP = ("customer_id", "type", "occurred_at")
 GROUP_ROWS = 20_000
 
 
-def _append_events(ws: "Workspace", table: pa.Table, records: list[dict[str, Any]],
+def _append_events(ws: "Workspace", table: pa.Table | None, records: list[dict[str, Any]],
                    options: dict[str, Any]) -> list[ItemResult]:
-    """One events import (under the write lock) that tells the KPI cache which months it touched."""
+    """One events import (under the write lock) that tells the KPI cache which months it touched.
+
+    A batch that ``rules.fast_events`` finds valid as it stands (the usual case) is
+    appended without the validation SQL (``importer.append_fast_events``); any other
+    batch, or one naming a customer that is not stored, goes through the full import
+    (``table``: the records as text columns, made here when None).
+    """
     with ws.cache.appending() as scope:
+        fast = rules.fast_events(records)
+        done = importer.append_fast_events(ws.db, fast, source_name=options["source_name"]) if fast else None
+        if done is not None:
+            assert fast is not None
+            scope.landed(done.report.landed_times, rows=_landed_rows(fast, done.status))
+            return [ItemResult(i, status, event_id) for i, (status, event_id)
+                    in enumerate(zip(done.status, fast.event_id))]
         # keep_index: in-memory id sets instead of two table scans a batch (advokit.ingest.idindex)
+        if table is None:
+            table = _table(records, keep=_EVENT_KEEP)
         report = ws.import_events(table, keep_index=True, **options)
         items = _items(report, len(records))
         times: list[Any] | None = report.landed_times
@@ -214,6 +229,21 @@ def _append_events(ws: "Workspace", table: pa.Table, records: list[dict[str, Any
             times = [utc_time(records[i.index].get("occurred_at")) for i in items if i.status == "accepted"]
         scope.landed(None if any(t is None for t in times) else times)
     return items
+
+
+def _landed_rows(fast: rules.FastEvents, status: Sequence[str]) -> pa.Table:
+    """The events of a fast batch that landed, as the columns the rollups read (no properties on this path)."""
+    keep = [i for i, st in enumerate(status) if st == "accepted"]
+    when = [fast.occurred_at[i] for i in keep]
+    return pa.table({
+        "customer_id": pa.array([fast.customer_id[i] for i in keep], pa.string()),
+        "type": pa.array([fast.type[i] for i in keep], pa.string()),
+        "occurred_at": pa.array([t.astimezone(dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
+                                 for t in when], pa.timestamp("us")),
+        "score": pa.array([fast.score[i] for i in keep], pa.float64()),
+        "amount": pa.array([fast.amount[i] for i in keep], pa.float64()),
+        "properties": pa.nulls(len(keep), pa.string()),
+    })
 
 
 @dataclass
@@ -276,8 +306,7 @@ def _run_group(ws: "Workspace", group: list[_Job]) -> None:
                 pass
         for job in group:
             try:
-                job.items = _append_events(ws, _table(job.records, keep=_EVENT_KEEP), job.records,
-                                           _options(job.source_name))
+                job.items = _append_events(ws, None, job.records, _options(job.source_name))
             except Exception as exc:  # noqa: BLE001 - handed to the batch's own request
                 job.error = exc
     except BaseException as exc:
@@ -300,8 +329,7 @@ def _import_group(ws: "Workspace", group: list[_Job]) -> None:
     records = [r for job in group for r in job.records]
     names = list(dict.fromkeys(job.source_name for job in group))
     name = names[0] if len(names) == 1 else "api events"
-    items = _append_events(ws, _table(records, keep=_EVENT_KEEP), records,
-                           _options(f"{name} ({len(group)} batches)"))
+    items = _append_events(ws, None, records, _options(f"{name} ({len(group)} batches)"))
     start = 0
     for job in group:
         part = items[start:start + len(job.records)]

@@ -39,10 +39,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from .catalogue.model import CustomCompute, EventMeasure
 from .engine import Engine, KpiRequest, KpiResult, Period, measures, periods_between, uncertainty
-from .engine.periods import Grain
+from .engine.periods import Grain, period_of
 from .engine.compiler import Prepared
+from .engine.rollup_delta import LiveRollups
 from .engine.rollup import FAMILIES, Family, Part, Rollups, choose_dimensions, compute_part, family, replace_periods
 from .storage import Database
 
@@ -74,16 +77,26 @@ def _months_of(p: Period) -> range:
 
 @dataclass
 class AppendScope:
-    """What an append wrote: the UTC times of the events that landed (None: unknown)."""
+    """What an append wrote: the UTC times of the events that landed (None: unknown), and the landed
+    events themselves when the writer has them as columns (None: not given; their rollup periods then
+    go stale instead of being brought forward)."""
 
     writes: int = 0
     times: list[dt.datetime] | None = field(default_factory=list)
+    rows: list[pa.Table] | None = field(default_factory=list)
 
-    def landed(self, times: Iterable[dt.datetime] | None) -> None:
+    def landed(self, times: Iterable[dt.datetime] | None, rows: pa.Table | None = None) -> None:
         if times is None or self.times is None:
             self.times = None
         else:
+            times = list(times)
             self.times.extend(times)
+            if not times:
+                return
+        if rows is None:
+            self.rows = None
+        elif self.rows is not None:
+            self.rows.append(rows)
 
 
 class KpiCache:
@@ -114,6 +127,8 @@ class KpiCache:
         self._maintainer: threading.Thread | None = None
         self._stop = False
         self._refresh_lock = threading.Lock()
+        self._live: LiveRollups | None = None
+        self._ws: "Workspace | None" = None
         db.on_change(self._on_change)
 
     # -- invalidation --------------------------------------------------------------
@@ -134,6 +149,7 @@ class KpiCache:
             self._prepared.clear()
             self._bounds = self._dims = None
             self._rollups = None
+            self._live = None
             self._rollups_loaded = True  # what is saved predates this write
         self._wrote()
 
@@ -155,20 +171,73 @@ class KpiCache:
             self._local.scope = outer
             if scope.writes:
                 if ok and scope.times is not None:
-                    self._appended(scope.times)
+                    self._appended(scope.times, scope.rows)
                 else:
                     self.invalidate()
 
-    def _appended(self, times: list[dt.datetime]) -> None:
+    def _appended(self, times: list[dt.datetime], rows: list[pa.Table] | None = None) -> None:
+        """Bump the months the events fell in; bring the declared KPIs' rollups forward with the events
+        (``advokit.engine.rollup_delta``) when they were fresh before, else let those periods go stale."""
         self._wrote()
+        months = sorted({_month_index(t.date()) for t in times})
+        live, before = self._live_parts(months) if rows else (None, None)
+        new_parts = None
+        if live is not None and before is not None and rows:
+            try:
+                new_parts = live.apply(self._backend(), pa.concat_tables(rows), {g: p for g, (p, _) in before.items()})
+            except Exception:  # the rollups only speed things up: those periods go stale instead
+                log.warning("appended events not applied to the rollups", exc_info=True)
+        applied = False
+        with self._lock:  # the new parts and the new stamps together: readers see before or after
+            held = self._rollups
+            applied = (new_parts is not None and before is not None and held is not None
+                       and held[0] == self._global
+                       and all(held[1].parts.get((g, "declared")) is p for g, (p, _) in before.items()))
+            self._bump_locked(times)
+            if applied and new_parts is not None and before is not None and held is not None:
+                for grain, part in new_parts.items():
+                    for p in before[grain][1]:
+                        part.stamps[p.start] = self._stamp(p, "declared")
+                    held[1].parts[(grain, "declared")] = part
+        if not applied and self._live is not None:
+            self._live.forget(months)
+
+    def _live_parts(self, months: Sequence[int]) -> tuple[LiveRollups | None,
+                                                           dict[Grain, tuple[Part, list[Period]]] | None]:
+        """The live rollups and, per grain, the declared part and the periods the months fall in, when
+        every one of those periods is fresh (else None: nothing to bring forward)."""
         with self._lock:
-            self._appends += 1
-            for m in {_month_index(t.date()) for t in times}:
-                self._months[m] = self._months.get(m, 0) + 1
-            if times and self._bounds is not None and self._bounds[0] == self._global:
-                lo, hi = min(times).date(), max(times).date()
-                old = self._bounds[1]
-                self._bounds = (self._global, (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi)))
+            live = self._live
+            held = self._rollups
+            if live is None or not live.ready or held is None or held[0] != self._global \
+                    or live.rollups is not held[1]:
+                return None, None
+            out: dict[Grain, tuple[Part, list[Period]]] = {}
+            for grain in _GRAINS:
+                part = held[1].parts.get((grain, "declared"))
+                if part is None:
+                    return live, None
+                periods = sorted({period_of(dt.date(m // 12, m % 12 + 1, 1), grain) for m in months},
+                                 key=lambda p: p.start)
+                if any(part.stamps.get(p.start) != self._stamp(p, "declared") for p in periods):
+                    return live, None
+                out[grain] = (part, periods)
+            return live, out
+
+    def _backend(self) -> Any:
+        ws = self._ws
+        if ws is None:
+            raise RuntimeError("no workspace known to the KPI cache yet")
+        return ws.backend()
+
+    def _bump_locked(self, times: list[dt.datetime]) -> None:
+        self._appends += 1
+        for m in {_month_index(t.date()) for t in times}:
+            self._months[m] = self._months.get(m, 0) + 1
+        if times and self._bounds is not None and self._bounds[0] == self._global:
+            lo, hi = min(times).date(), max(times).date()
+            old = self._bounds[1]
+            self._bounds = (self._global, (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi)))
 
     # -- lookup ----------------------------------------------------------------------
     def rows(self, ws: "Workspace", kpis: Sequence[str], *, period: str = "month", by: Sequence[str] = (),
@@ -352,6 +421,7 @@ class KpiCache:
     def refresh_rollups(self, ws: "Workspace", *, save: bool = True) -> bool:
         """Compute what the rollups lack or hold stale (every period of the data, month, quarter and year),
         then save them in the workspace when no write landed meanwhile. True when they are up to date."""
+        self._ws = ws
         with self._refresh_lock:
             self._load_rollups(ws)
             writes = self._db.writes
@@ -413,7 +483,30 @@ class KpiCache:
             from . import rollupstore
 
             rollupstore.save(self._db, rollups, ws.catalogue, lambda: self._db.writes == writes)
+        self._prepare_live(ws, rollups)
         return True
+
+    def _prepare_live(self, ws: "Workspace", rollups: Rollups) -> None:
+        """Get ready to bring the declared KPIs' rollups forward with appended events."""
+        with self._lock:
+            if self._live is not None and self._live.rollups is rollups:
+                return
+        live = LiveRollups(rollups)
+        live.prepare(ws.backend())
+        with self._db.write_lock:  # no write between reading the bitmaps and using them
+            with self._lock:
+                current = self._rollups is not None and self._rollups[0] == self._global \
+                    and self._rollups[1] is rollups
+                bounds = self._bounds[1] if self._bounds is not None and self._bounds[0] == self._global else None
+            if current:
+                if bounds is None:
+                    bounds = Engine(ws.backend(), ws.catalogue, dimensions=[]).data_range()
+                if bounds is not None:
+                    live.preload(ws.backend(), bounds[1])
+        with self._lock:
+            held = self._rollups
+            if held is not None and held[0] == self._global and held[1] is rollups:
+                self._live = live
 
     def rollup_status(self) -> dict[str, Any]:
         """Whether rollups are built, their dimensions, and how many of their periods wait for a refresh."""
@@ -443,17 +536,26 @@ class KpiCache:
                 return self._maintainer
 
             def run() -> None:
+                rest_until = 0.0
                 while not self._stop:
                     self._wake.wait()
                     self._wake.clear()
-                    while not self._stop and (idle := time.monotonic() - self._last_write) < quiet_seconds:
-                        time.sleep(quiet_seconds - idle)
+                    # wait for a pause in the writes, and rest 3× as long as the last refresh took
+                    while not self._stop:
+                        now = time.monotonic()
+                        wait = max(quiet_seconds - (now - self._last_write), rest_until - now)
+                        if wait <= 0:
+                            break
+                        time.sleep(min(wait, 5.0))
                     if self._stop:
                         return
+                    began = time.monotonic()
                     try:
                         self.ensure_rollups(ws)
                     except Exception:  # the rollups only speed things up: KPIs are computed without them
                         log.warning("rollup refresh failed", exc_info=True)
+                    ended = time.monotonic()
+                    rest_until = ended + 3.0 * (ended - began)
 
             self._wake.set()
             self._maintainer = threading.Thread(target=run, name="advokit-rollups", daemon=True)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from ..errors import PayloadTooLargeError
 from ..workspace import Workspace
 from .auth import WriteKey
-from .responses import SafeJSONResponse
+from .responses import BatchJSONResponse
 from .schemas import AUTH_ERRORS, BatchOut, CustomersBatch, EventsBatch, error_responses
 from .state import state_of
 
@@ -38,14 +38,14 @@ def _check_size(request: Request, n: int) -> None:
                                    hint="split it into smaller batches")
 
 
-def _run(ws: Workspace, kind: str, records: list[dict[str, Any]], strict: bool) -> SafeJSONResponse:
+def _run(ws: Workspace, kind: str, records: list[dict[str, Any]], strict: bool) -> BatchJSONResponse:
     result = ws.ingest_batch(kind, records, strict=strict, source_name=f"api {kind}")
-    return SafeJSONResponse(result.to_dict(), status_code=207 if result.rejected else 200)
+    return BatchJSONResponse(result.to_dict(), status_code=207 if result.rejected else 200)
 
 
 @router.post("/customers", response_model=None, responses=_RESPONSES, dependencies=[WriteKey],
              summary="Upsert customers by customer_id")
-def post_customers(batch: CustomersBatch, request: Request, strict: bool = _STRICT) -> SafeJSONResponse:
+def post_customers(batch: CustomersBatch, request: Request, strict: bool = _STRICT) -> BatchJSONResponse:
     _check_size(request, len(batch.customers))
     records = [c.model_dump() for c in batch.customers]
     return _run(state_of(request).workspace, "customers", records, strict)
@@ -53,8 +53,8 @@ def post_customers(batch: CustomersBatch, request: Request, strict: bool = _STRI
 
 @router.post("/events", response_model=None, responses=_RESPONSES, dependencies=[WriteKey],
              summary="Append events (deduplicated by event_id)")
-def post_events(batch: EventsBatch, request: Request, strict: bool = _STRICT) -> SafeJSONResponse:
+def post_events(batch: EventsBatch, request: Request, strict: bool = _STRICT) -> BatchJSONResponse:
     _check_size(request, len(batch.events))
-    records = [e.model_dump() for e in batch.events]
+    records = [e.__dict__ for e in batch.events]  # = model_dump() (flat fields, nothing extra), read only, no copy
     return _run(state_of(request).workspace, "events", records, strict)
 

@@ -70,7 +70,8 @@ class HashSet:
     def add(self, values: np.ndarray) -> None:
         if len(values) == 0:
             return
-        self.delta = np.sort(np.concatenate([self.delta, values.astype(np.uint64, copy=False)]))
+        new = np.sort(values.astype(np.uint64, copy=False))  # merged in, not the whole delta sorted again:
+        self.delta = np.insert(self.delta, np.searchsorted(self.delta, new), new)  # O(delta), not O(delta log delta)
         if len(self.delta) > max(65_536, len(self.main) // 32):  # one O(n) merge every so often
             self.main = np.insert(self.main, np.searchsorted(self.main, self.delta), self.delta)
             self.delta = _EMPTY
