@@ -199,16 +199,19 @@ def _landed_table(events: list[dict[str, Any]]) -> "pa.Table":
     })
 
 
-def test_appended_events_bring_the_declared_rollups_forward(ws: Workspace) -> None:
-    """A writer that hands over the landed events keeps the declared KPIs' rollups fresh: answers come from
-    them at once and equal the engine's, batch after batch, also for distinct customers and sums."""
+def _live_setup(ws: Workspace, count: int) -> tuple[dt.date, list[str]]:
+    """Rollups computed and the live part ready; the last day with data and ``count`` customer ids."""
     assert ws.cache.refresh_rollups(ws, save=False)  # also readies the live part
     bounds = ws.engine().data_range()
     assert bounds is not None
-    last = bounds[1]
-    cur = ws.db.cursor()
-    customers = [r[0] for r in cur.execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 40")
-                 .fetchall()]
+    rel = ws.db.cursor().execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT ?", [count])
+    return bounds[1], [r[0] for r in rel.fetchall()]
+
+
+def test_appended_events_bring_the_declared_rollups_forward(ws: Workspace) -> None:
+    """A writer that hands over the landed events keeps the declared KPIs' rollups fresh: answers come from
+    them at once and equal the engine's, batch after batch, also for distinct customers and sums."""
+    last, customers = _live_setup(ws, 40)
     kinds = [("nps_response", {"score": 10}), ("nps_response", {"score": 3}), ("referral_sent", {}),
              ("review", {"score": 4}), ("expansion", {"amount": 1234.5}), ("csat_response", {"score": 5}),
              ("renewal", {}), ("social_share", {})]
@@ -254,13 +257,7 @@ def test_an_append_without_its_events_leaves_periods_stale(ws: Workspace) -> Non
 
 def test_api_batches_keep_the_declared_rollups_fresh(ws: Workspace) -> None:
     """``ingest_batch`` (the REST API's path) hands the landed events over: no stale period, no rescan."""
-    assert ws.cache.refresh_rollups(ws, save=False)
-    bounds = ws.engine().data_range()
-    assert bounds is not None
-    last = bounds[1]
-    cur = ws.db.cursor()
-    customers = [r[0] for r in cur.execute("SELECT customer_id FROM customers ORDER BY customer_id DESC LIMIT 30")
-                 .fetchall()]
+    last, customers = _live_setup(ws, 30)
     stamp = f"{last.year:04d}-{last.month:02d}-{min(last.day, 25):02d}T09:30:00+02:00"
     events = [{"event_id": f"api-live-{i}", "customer_id": c, "occurred_at": stamp,
                **({"type": "nps_response", "score": i % 11} if i % 3 else {"type": "referral_sent"})}
@@ -274,3 +271,47 @@ def test_api_batches_keep_the_declared_rollups_fresh(ws: Workspace) -> None:
         rows, hit = _from_rollups(ws, declared, period=grain, by=["segment"])
         assert hit
         assert_same_rows(rows, ws.compute(declared, period=grain, by=["segment"]).to_dicts())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_numpy_contributions_equal_the_sql_ones(seed: int) -> None:
+    """The batch contributions computed with numpy (REST fast path) are those of the engine's conditions."""
+    import random
+
+    import duckdb
+    import ibis
+    import numpy as np
+    import pyarrow as pa
+
+    from advokit.catalogue import load_catalogue
+    from advokit.engine.rollup import Rollups
+    from advokit.engine.rollup_delta import INPUT, contribution_expression, contributions, declared_leaves
+
+    leaves = declared_leaves(Rollups([], list(load_catalogue())))
+    rng = random.Random(seed)
+    types = sorted({t for m in leaves.values() for t in m.events} | {"activation"})
+    n = 400
+    data = pa.table({
+        "customer_id": pa.array([None if rng.random() < 0.1 else f"C{rng.randrange(50)}" for _ in range(n)]),
+        "type": pa.array([rng.choice(types) for _ in range(n)]),
+        "occurred_at": pa.array([dt.datetime(2025, 1, 1) + dt.timedelta(hours=rng.randrange(9000)) for _ in range(n)],
+                                pa.timestamp("us")),
+        "score": pa.array([None if rng.random() < 0.2 else float(rng.randrange(-1, 12)) for _ in range(n)],
+                          pa.float64()),
+        "amount": pa.array([None if rng.random() < 0.3 else rng.uniform(-50, 500) for _ in range(n)], pa.float64()),
+        "properties": pa.nulls(n, pa.string()),
+        "cell": pa.array([0] * n, pa.int64()),
+        "code": pa.array([0] * n, pa.int64()),
+    })
+    fast = contributions(data, leaves)
+    assert fast is not None
+    con = duckdb.connect()
+    con.register(INPUT, data)
+    sql = con.sql(str(ibis.to_sql(contribution_expression(leaves), dialect="duckdb"))).to_arrow_table()
+    assert set(fast) == {c for c in sql.column_names if c.startswith(("a_", "d_"))}
+    for name, values in fast.items():
+        want = np.asarray(sql[name].to_numpy(zero_copy_only=False))
+        assert np.allclose(values.astype(np.float64), want.astype(np.float64), rtol=0, atol=1e-9), name
+    with_props = data.set_column(data.column_names.index("properties"), "properties",
+                                 pa.array(['{"influencer": true}'] * n))
+    assert contributions(with_props, leaves) is None  # properties: the SQL decides

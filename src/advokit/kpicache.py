@@ -418,9 +418,13 @@ class KpiCache:
             held = self._rollups
             return held[1] if held is not None and held[0] == self._global else None
 
-    def refresh_rollups(self, ws: "Workspace", *, save: bool = True) -> bool:
+    def refresh_rollups(self, ws: "Workspace", *, save: bool = True,
+                        yield_to_writes: float | None = None) -> bool:
         """Compute what the rollups lack or hold stale (every period of the data, month, quarter and year),
-        then save them in the workspace when no write landed meanwhile. True when they are up to date."""
+        then save them in the workspace when no write landed meanwhile. True when they are up to date.
+
+        ``yield_to_writes``: stop early (keeping what is done) when a write landed less than that many
+        seconds ago, so a background refresh gives way to a stream of writes."""
         self._ws = ws
         with self._refresh_lock:
             self._load_rollups(ws)
@@ -456,6 +460,8 @@ class KpiCache:
                 for fam, todo in stale.items():
                     groups.setdefault(todo, []).append(fam)
                 for todo, fams in groups.items():
+                    if yield_to_writes is not None and time.monotonic() - self._last_write < yield_to_writes:
+                        return False
                     kpis = [k for fam in fams for k in rollups.kpis_of(fam)]
                     computed = [(run, *compute_part(engine, kpis, grain, run, rollups.dims))
                                 for run in _runs(list(todo))]
@@ -523,10 +529,10 @@ class KpiCache:
         """Whether rollups pay off here: they exist already, or the workspace is big enough."""
         return self.rollups() is not None or ws.counts()["events"] >= rollup_min_events()
 
-    def ensure_rollups(self, ws: "Workspace") -> bool:
+    def ensure_rollups(self, ws: "Workspace", *, yield_to_writes: float | None = None) -> bool:
         """Refresh the rollups when they pay off (see :meth:`wants_rollups`); True when they are up to date."""
         self._load_rollups(ws)
-        return self.wants_rollups(ws) and self.refresh_rollups(ws)
+        return self.wants_rollups(ws) and self.refresh_rollups(ws, yield_to_writes=yield_to_writes)
 
     def maintain(self, ws: "Workspace", *, quiet_seconds: float = 1.0) -> threading.Thread:
         """Keep the rollups up to date in a background thread: at start, and after writes once the
@@ -551,7 +557,7 @@ class KpiCache:
                         return
                     began = time.monotonic()
                     try:
-                        self.ensure_rollups(ws)
+                        self.ensure_rollups(ws, yield_to_writes=quiet_seconds)
                     except Exception:  # the rollups only speed things up: KPIs are computed without them
                         log.warning("rollup refresh failed", exc_info=True)
                     ended = time.monotonic()

@@ -61,7 +61,8 @@ def serve(state: State, host: str, port: int, access_log: bool, **limits: Any) -
                        "endpoint but /v1/health will answer 401; create one with `advokit apikey create`", err=True)
         click.echo("warning: the API speaks plain HTTP; put it behind a TLS proxy when it leaves this machine",
                    err=True)
-    ws.cache.maintain(ws)  # rollups: taken from the workspace or computed in the background, kept up to date
+    # rollups: taken from the workspace or computed in the background, refreshed 5 s after writes pause
+    ws.cache.maintain(ws, quiet_seconds=5.0)
     extra = _extra_routers(ws)
     app = create_app(ws, settings=settings, extra_routers=extra)
     click.echo(f"advokit API on http://{host}:{port}/v1 (OpenAPI: /openapi.json); workspace {ws.path}", err=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -84,6 +85,43 @@ def contribution_expression(leaves: Mapping[str, EventMeasure]) -> ir.Table:
     return t.select("occurred_at", "cell", "code", **cols)
 
 
+def contributions(data: pa.Table, leaves: Mapping[str, EventMeasure]) -> dict[str, npt.NDArray[Any]] | None:
+    """:func:`contribution_expression` evaluated with numpy, for a batch without ``properties`` (the REST
+    fast path): the same conditions (a NULL score fails a score bound; a property condition fails on
+    NULL properties). None when a row has properties (the SQL decides those)."""
+    if data["properties"].null_count != data.num_rows:
+        return None
+    kind = data["type"]
+    score = np.asarray(data["score"].to_numpy(zero_copy_only=False), dtype=np.float64)
+    fields = {"score": score, "amount": np.asarray(data["amount"].to_numpy(zero_copy_only=False), dtype=np.float64)}
+    named = np.asarray(data["customer_id"].is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    out: dict[str, npt.NDArray[Any]] = {}
+    with np.errstate(invalid="ignore"):
+        for key, m in leaves.items():
+            cond = np.asarray(pc.is_in(kind, value_set=pa.array(m.events, pa.string()))
+                              .to_numpy(zero_copy_only=False), dtype=bool)
+            if m.score_min is not None:
+                cond &= score >= m.score_min
+            if m.score_max is not None:
+                cond &= score <= m.score_max
+            if m.where_property:
+                cond &= False
+            if m.has_customer is not None:
+                cond &= named if m.has_customer else ~named
+            if m.agg == "count":
+                out["a_" + key] = cond.astype(np.float64)
+            elif m.agg in ("sum", "sumsq"):
+                if m.field not in fields:
+                    return None
+                value = np.nan_to_num(fields[m.field], nan=0.0)
+                out["a_" + key] = np.where(cond, value * value if m.agg == "sumsq" else value, 0.0)
+            elif m.agg == "customers":
+                out["d_" + key] = cond & named
+            else:
+                return None
+    return out
+
+
 class LiveRollups:
     """What it takes to apply appended events to one :class:`Rollups` (declared family)."""
 
@@ -100,8 +138,8 @@ class LiveRollups:
         self._cells: list[tuple[Any, ...]] = []
         #: (grain, period start, leaf key) → which customer numbers already count
         self._bits: dict[tuple[Grain, dt.date, str], npt.NDArray[np.bool_]] = {}
-        #: id(part) → {(period start, cell number): row}
-        self._rows: dict[int, tuple[Part, dict[tuple[dt.date, int], int]]] = {}
+        #: id(part) → where its rows are
+        self._layouts: dict[int, tuple[Part, _Layout]] = {}
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self.ready = False
@@ -140,17 +178,21 @@ class LiveRollups:
         codes = [self._codes.get(i) if i is not None else None for i in ids]
         code_arr = pa.array(codes, pa.int64())
         cell_arr = pa.array([None if x is None else int(self._cell_of[x]) for x in codes], pa.int64())
-        data = data.append_column("cell", cell_arr).append_column("code", code_arr)
-        with self._lock:
-            con = self._con
-            con.register(INPUT, data)
-            try:
-                contrib = con.sql(self._sql).to_arrow_table()
-            finally:
-                con.unregister(INPUT)
-        when = np.asarray(contrib["occurred_at"].to_numpy(zero_copy_only=False), dtype="datetime64[us]")
-        cell = np.asarray(pc.fill_null(contrib["cell"], -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        code = np.asarray(pc.fill_null(contrib["code"], -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        contrib = contributions(data, self.leaves)
+        if contrib is None:
+            data = data.append_column("cell", cell_arr).append_column("code", code_arr)
+            with self._lock:
+                con = self._con
+                con.register(INPUT, data)
+                try:
+                    table = con.sql(self._sql).to_arrow_table()
+                finally:
+                    con.unregister(INPUT)
+            contrib = {c: np.asarray(pc.fill_null(table[c], 0).to_numpy(zero_copy_only=False))
+                       for c in table.column_names if c.startswith(("a_", "d_"))}
+        when = np.asarray(data["occurred_at"].to_numpy(zero_copy_only=False), dtype="datetime64[us]")
+        cell = np.asarray(pc.fill_null(cell_arr, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        code = np.asarray(pc.fill_null(code_arr, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
         out: dict[Grain, Part] = {}
         for grain, part in parts.items():
             new = self._apply_grain(backend, grain, part, contrib, when, cell, code)
@@ -159,42 +201,44 @@ class LiveRollups:
             out[grain] = new
         return out
 
-    def _apply_grain(self, backend: ibis.BaseBackend, grain: Grain, part: Part, contrib: pa.Table,
+    def _apply_grain(self, backend: ibis.BaseBackend, grain: Grain, part: Part,
+                     contrib: Mapping[str, npt.NDArray[Any]],
                      when: npt.NDArray[Any], cell: npt.NDArray[np.int64],
                      code: npt.NDArray[np.int64]) -> Part | None:
         start_list = _period_starts(when, grain)
         starts = np.array([d.toordinal() for d in start_list], dtype=np.int64)
-        rows = self._row_index(part)
+        layout = self._layout(part)
         total_rows = _total_index(part)
         periods = sorted(set(start_list))
-        if any(p not in total_rows for p in periods):
+        if any(p not in total_rows or p not in layout.period for p in periods):
             return None
-        cell_rows = np.array([rows.get((s, int(c)), -1) if c >= 0 else -1 for s, c in zip(start_list, cell)],
-                             dtype=np.int64)
+        period_no = np.array([layout.period[d] for d in start_list], dtype=np.int64)
+        cell_rows = np.where(cell >= 0, layout.grid[period_no, np.maximum(cell, 0)], -1)
         if np.any((cell >= 0) & (cell_rows < 0)):
             return None  # a cell the rollups have not seen (cannot happen: a new customer drops them)
         tot_rows = np.array([total_rows[s] for s in start_list], dtype=np.int64)
         in_cells = cell_rows >= 0
+        mirror = layout.values
         cells_cols: dict[str, npt.NDArray[np.float64]] = {}
         total_cols: dict[str, npt.NDArray[np.float64]] = {}
         for key in self.additive:
-            add = np.asarray(contrib["a_" + key].to_numpy(zero_copy_only=False), dtype=np.float64)
+            add = np.asarray(contrib["a_" + key], dtype=np.float64)
             if not add.any():
                 continue
-            cells_cols[key] = _added(part.cells[key], cell_rows[in_cells], add[in_cells])
-            total_cols[key] = _added(part.total[key], tot_rows, add)
+            cells_cols[key] = _added(mirror.get(key), part.cells[key], cell_rows[in_cells], add[in_cells])
+            total_cols[key] = _added(None, part.total[key], tot_rows, add)
         for key in self.distinct:
-            flags = np.asarray(contrib["d_" + key].to_numpy(zero_copy_only=False), dtype=bool) & (code >= 0)
+            flags = np.asarray(contrib["d_" + key], dtype=bool) & (code >= 0)
             if not flags.any():
                 continue
-            cells_now = _values(part.cells[key])
-            total_now = _values(part.total[key])
+            cells_now = _values(mirror.get(key), part.cells[key])
+            total_now = _values(None, part.total[key])
             for start in periods:
                 sel = flags & (starts == start.toordinal())
                 if not sel.any():
                     continue
                 bits, fresh = self._bitmap(backend, grain, start, key)
-                period_cells = np.array([rows.get((start, i), -1) for i in range(len(self._cells))], dtype=np.int64)
+                period_cells = layout.grid[layout.period[start]]
                 if fresh:  # read after the batch landed: the period's counts are the bitmap's
                     counts = np.bincount(self._cell_of[np.flatnonzero(bits)], minlength=len(self._cells))
                     ok = period_cells >= 0
@@ -216,7 +260,8 @@ class LiveRollups:
             total_cols[key] = total_now
         new = Part(cells=_with_columns(part.cells, cells_cols), total=_with_columns(part.total, total_cols),
                    stamps=dict(part.stamps))
-        self._rows[id(new)] = (new, rows)  # same rows, same order
+        # same rows in the same order: the layout carries over, with the values just computed
+        self._layouts[id(new)] = (new, _Layout(layout.period, layout.grid, {**mirror, **cells_cols}))
         return new
 
     def preload(self, backend: ibis.BaseBackend, day: dt.date) -> None:
@@ -258,23 +303,35 @@ class LiveRollups:
             if touched & set(range(first, first + span)):
                 del self._bits[k]
 
-    def _row_index(self, part: Part) -> dict[tuple[dt.date, int], int]:
-        got = self._rows.get(id(part))
+    def _layout(self, part: Part) -> "_Layout":
+        got = self._layouts.get(id(part))
         if got is not None and got[0] is part:
             return got[1]
         dims = self.rollups.dims
         number = {cell: i for i, cell in enumerate(self._cells)}
         starts = [d.date() for d in part.cells["period_start"].to_pylist()]
+        period = {d: i for i, d in enumerate(sorted(set(starts)))}
+        grid = np.full((len(period), max(1, len(self._cells))), -1, dtype=np.int64)
         cols = [part.cells[d].to_pylist() for d in dims]
-        index: dict[tuple[dt.date, int], int] = {}
         for row, (start, *values) in enumerate(zip(starts, *cols)):
             n = number.get(tuple(values))
             if n is not None:
-                index[(start, n)] = row
-        if len(self._rows) > 16:
-            self._rows.clear()
-        self._rows[id(part)] = (part, index)
-        return index
+                grid[period[start], n] = row
+        if len(self._layouts) > 16:
+            self._layouts.clear()
+        layout = _Layout(period, grid, {})
+        self._layouts[id(part)] = (part, layout)
+        return layout
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a part's rows are: period start → period number, [period number, cell number] → row (-1: none),
+    and the numpy values of columns already brought forward (so they are not read from Arrow again)."""
+
+    period: dict[dt.date, int]
+    grid: npt.NDArray[np.int64]
+    values: dict[str, npt.NDArray[np.float64]]
 
 
 def _total_index(part: Part) -> dict[dt.date, int]:
@@ -299,13 +356,17 @@ def _period_end(start: dt.datetime, grain: Grain) -> dt.datetime:
     return dt.datetime(index // 12, index % 12 + 1, 1)
 
 
-def _values(column: pa.ChunkedArray) -> npt.NDArray[np.float64]:
+def _values(known: npt.NDArray[np.float64] | None, column: pa.ChunkedArray) -> npt.NDArray[np.float64]:
+    """A copy of a column's values (NULL as 0: a leaf's NULL and 0 read the same), from ``known`` if given."""
+    if known is not None:
+        return known.copy()
     return np.asarray(pc.fill_null(pc.cast(column, pa.float64()), 0.0).to_numpy(zero_copy_only=False),
                       dtype=np.float64).copy()
 
 
-def _added(column: pa.ChunkedArray, rows: npt.NDArray[np.int64], add: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    values = _values(column)
+def _added(known: npt.NDArray[np.float64] | None, column: pa.ChunkedArray, rows: npt.NDArray[np.int64],
+           add: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    values = _values(known, column)
     np.add.at(values, rows, add)
     return values
 
