@@ -20,17 +20,19 @@ How it stays exact:
   any write (events included).
 
 Concurrent identical misses share one computation. A request therefore
-rescans only the periods that changed since it was last asked: while events for the current month stream in, a 24-month trend query
-recomputes one month, with the event scan narrowed to that month.
+rescans only the periods that changed since it was last asked: while events
+for the current month stream in, a 24-month trend query recomputes one month,
+with the event scan narrowed to that month.
+
+A miss is answered from the KPI rollups when they cover the request and are
+fresh for its periods (:mod:`advokit.rollupkeeper`, the base class that keeps
+them), else computed by the engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -43,36 +45,14 @@ import pyarrow as pa
 
 from .catalogue.model import CustomCompute, EventMeasure
 from .engine import Engine, KpiRequest, KpiResult, Period, measures, periods_between, uncertainty
-from .engine.periods import Grain, period_of
 from .engine.compiler import Prepared
-from .engine.rollup_delta import LiveRollups
-from .engine.rollup import FAMILIES, Family, Part, Rollups, choose_dimensions, compute_part, family, replace_periods
+from .rollupkeeper import RollupKeeper, month_index, months_of, runs
 from .storage import Database
 
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-log = logging.getLogger(__name__)
-_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-_GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
-#: Below this many events, KPIs are computed from the events in well under a second: no rollups by default.
-ROLLUP_MIN_EVENTS = 100_000
-
-
-def rollup_min_events() -> int:
-    """``ADVOKIT_ROLLUP_MIN_EVENTS`` (a whole number) or :data:`ROLLUP_MIN_EVENTS`."""
-    text = os.environ.get("ADVOKIT_ROLLUP_MIN_EVENTS", "")
-    return int(text) if text.strip().isdigit() else ROLLUP_MIN_EVENTS
 Bounds = tuple[dt.date, dt.date] | None
-
-
-def _month_index(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def _months_of(p: Period) -> range:
-    first = _month_index(p.start)
-    return range(first, first + _MONTHS[p.grain])
 
 
 @dataclass
@@ -99,7 +79,7 @@ class AppendScope:
             self.rows.append(rows)
 
 
-class KpiCache:
+class KpiCache(RollupKeeper):
     """Per-period KPI rows, valid while the months they cover are unchanged."""
 
     def __init__(self, db: Database, *, max_entries: int = 20_000) -> None:
@@ -117,18 +97,7 @@ class KpiCache:
         self._max_prepared = 256
         self.hits = 0
         self.misses = 0
-        self.rollup_hits = 0
-        self._db = db
-        #: (global version, rollups) — per period fresh while its stamp matches (see ``_stamp``)
-        self._rollups: tuple[int, Rollups] | None = None
-        self._rollups_loaded = False
-        self._last_write = 0.0
-        self._wake = threading.Event()
-        self._maintainer: threading.Thread | None = None
-        self._stop = False
-        self._refresh_lock = threading.Lock()
-        self._live: LiveRollups | None = None
-        self._ws: "Workspace | None" = None
+        self._init_rollups(db)
         db.on_change(self._on_change)
 
     # -- invalidation --------------------------------------------------------------
@@ -148,14 +117,8 @@ class KpiCache:
             self._entries.clear()
             self._prepared.clear()
             self._bounds = self._dims = None
-            self._rollups = None
-            self._live = None
-            self._rollups_loaded = True  # what is saved predates this write
+            self._drop_rollups_locked()
         self._wrote()
-
-    def _wrote(self) -> None:
-        self._last_write = time.monotonic()
-        self._wake.set()
 
     @contextmanager
     def appending(self) -> Iterator[AppendScope]:
@@ -175,64 +138,9 @@ class KpiCache:
                 else:
                     self.invalidate()
 
-    def _appended(self, times: list[dt.datetime], rows: list[pa.Table] | None = None) -> None:
-        """Bump the months the events fell in; bring the declared KPIs' rollups forward with the events
-        (``advokit.engine.rollup_delta``) when they were fresh before, else let those periods go stale."""
-        self._wrote()
-        months = sorted({_month_index(t.date()) for t in times})
-        live, before = self._live_parts(months) if rows else (None, None)
-        new_parts = None
-        if live is not None and before is not None and rows:
-            try:
-                new_parts = live.apply(self._backend(), pa.concat_tables(rows), {g: p for g, (p, _) in before.items()})
-            except Exception:  # the rollups only speed things up: those periods go stale instead
-                log.warning("appended events not applied to the rollups", exc_info=True)
-        applied = False
-        with self._lock:  # the new parts and the new stamps together: readers see before or after
-            held = self._rollups
-            applied = (new_parts is not None and before is not None and held is not None
-                       and held[0] == self._global
-                       and all(held[1].parts.get((g, "declared")) is p for g, (p, _) in before.items()))
-            self._bump_locked(times)
-            if applied and new_parts is not None and before is not None and held is not None:
-                for grain, part in new_parts.items():
-                    for p in before[grain][1]:
-                        part.stamps[p.start] = self._stamp(p, "declared")
-                    held[1].parts[(grain, "declared")] = part
-        if not applied and self._live is not None:
-            self._live.forget(months)
-
-    def _live_parts(self, months: Sequence[int]) -> tuple[LiveRollups | None,
-                                                           dict[Grain, tuple[Part, list[Period]]] | None]:
-        """The live rollups and, per grain, the declared part and the periods the months fall in, when
-        every one of those periods is fresh (else None: nothing to bring forward)."""
-        with self._lock:
-            live = self._live
-            held = self._rollups
-            if live is None or not live.ready or held is None or held[0] != self._global \
-                    or live.rollups is not held[1]:
-                return None, None
-            out: dict[Grain, tuple[Part, list[Period]]] = {}
-            for grain in _GRAINS:
-                part = held[1].parts.get((grain, "declared"))
-                if part is None:
-                    return live, None
-                periods = sorted({period_of(dt.date(m // 12, m % 12 + 1, 1), grain) for m in months},
-                                 key=lambda p: p.start)
-                if any(part.stamps.get(p.start) != self._stamp(p, "declared") for p in periods):
-                    return live, None
-                out[grain] = (part, periods)
-            return live, out
-
-    def _backend(self) -> Any:
-        ws = self._ws
-        if ws is None:
-            raise RuntimeError("no workspace known to the KPI cache yet")
-        return ws.backend()
-
     def _bump_locked(self, times: list[dt.datetime]) -> None:
         self._appends += 1
-        for m in {_month_index(t.date()) for t in times}:
+        for m in {month_index(t.date()) for t in times}:
             self._months[m] = self._months.get(m, 0) + 1
         if times and self._bounds is not None and self._bounds[0] == self._global:
             lo, hi = min(times).date(), max(times).date()
@@ -266,7 +174,7 @@ class KpiCache:
         uses_events = any(isinstance(leaf, EventMeasure) for k in defs
                           for leaf in (*measures.kpi_leaves(k), *uncertainty.extra_leaves(k)))
         with self._lock:  # population-only KPIs (churn, retention...) do not care about appended events
-            stamps = {p: (self._global, tuple(self._months.get(m, 0) for m in _months_of(p)) if uses_events else ())
+            stamps = {p: (self._global, tuple(self._months.get(m, 0) for m in months_of(p)) if uses_events else ())
                       for p in periods}
             got: dict[Period, list[dict[str, Any]]] = {}
             for p in periods:
@@ -276,7 +184,7 @@ class KpiCache:
                     got[p] = entry[1]
             self.hits += len(got)
             self.misses += len(periods) - len(got)
-        for run in _runs([p for p in periods if p not in got]):
+        for run in runs([p for p in periods if p not in got]):
             sub = KpiRequest(kpis=req.kpis, grain=req.grain, by=req.by, start=run[0].start, end=run[-1].end,
                              filters=req.filters)
             key = (shape, run[0].start, run[-1].end, tuple(stamps[p] for p in run))
@@ -356,223 +264,6 @@ class KpiCache:
             self._put(key, stamp, rows)
         return [dict(r) for r in rows]
 
-    # -- rollups ---------------------------------------------------------------------------
-    def _stamp(self, p: Period, fam: Family) -> tuple[Any, ...]:
-        """What a rollup period's values depend on (call with the lock held).
-
-        A declared KPI's period depends on the months it spans; a custom KPI (look-back windows,
-        first-time events, request-to-fulfilment) on every event before the period's end.
-        """
-        if fam == "declared":
-            return (self._global, tuple(self._months.get(m, 0) for m in _months_of(p)))
-        last = _months_of(p)[-1]
-        return (self._global, sum(v for m, v in self._months.items() if m <= last))
-
-    def _from_rollups(self, defs: Sequence[Any], req: KpiRequest,
-                      periods: Sequence[Period]) -> list[dict[str, Any]] | None:
-        """The request's rows from the rollups, when they cover it and are fresh for all its periods."""
-        with self._lock:
-            held = self._rollups
-            if held is None or held[0] != self._global:
-                return None
-            rollups = held[1]
-            if not rollups.covers(defs, req.by, req.filters):
-                return None
-            for fam in {family(k) for k in defs}:
-                part = rollups.parts.get((req.grain, fam))
-                if part is None or any(part.stamps.get(p.start) != self._stamp(p, fam) for p in periods):
-                    return None
-        table = rollups.rows(req.grain, defs, req.by, req.filters, periods)
-        if table is None:
-            return None
-        with self._lock:
-            self.rollup_hits += 1
-        return KpiResult(table, by=req.by).to_dicts()
-
-    def _load_rollups(self, ws: "Workspace") -> None:
-        """Take up the rollups saved in the workspace (once, before anything was written)."""
-        if self._rollups_loaded:
-            return
-        with self._lock:
-            if self._rollups_loaded:
-                return
-            self._rollups_loaded = True
-            version = self._global
-        from . import rollupstore
-
-        rollups = rollupstore.load(self._db, ws.catalogue)
-        if rollups is None:
-            return
-        with self._lock:
-            if self._global != version:
-                return
-            for (grain, fam), part in rollups.parts.items():
-                starts = sorted({d for d in part.cells["period_start"].to_pylist()}
-                                | {d for d in part.total["period_start"].to_pylist()})
-                part.stamps = {d.date(): self._stamp(Period(start=d.date(), grain=grain), fam) for d in starts}
-            self._rollups = (version, rollups)
-
-    def rollups(self) -> Rollups | None:
-        """The current rollups (None: not built, or dropped by a write)."""
-        with self._lock:
-            held = self._rollups
-            return held[1] if held is not None and held[0] == self._global else None
-
-    def refresh_rollups(self, ws: "Workspace", *, save: bool = True,
-                        yield_to_writes: float | None = None) -> bool:
-        """Compute what the rollups lack or hold stale (every period of the data, month, quarter and year),
-        then save them in the workspace when no write landed meanwhile. True when they are up to date.
-
-        ``yield_to_writes``: stop early (keeping what is done) when a write landed less than that many
-        seconds ago, so a background refresh gives way to a stream of writes."""
-        self._ws = ws
-        with self._refresh_lock:
-            self._load_rollups(ws)
-            writes = self._db.writes
-            with self._lock:
-                version = self._global
-                held = self._rollups if self._rollups is not None and self._rollups[0] == version else None
-            dims = ws.dimensions()
-            engine = Engine(ws.backend(), ws.catalogue, dimensions=dims)
-            rollups = held[1] if held is not None else Rollups(choose_dimensions(engine.backend, dims),
-                                                              list(ws.catalogue))
-            bounds = engine.data_range()
-            if bounds is None:
-                return False
-            changed = held is None
-            for grain in _GRAINS:
-                periods = periods_between(bounds[0], bounds[1] + dt.timedelta(days=1), grain)
-                stale: dict[Family, tuple[Period, ...]] = {}
-                stamps: dict[Family, dict[dt.date, tuple[Any, ...]]] = {}
-                for fam in FAMILIES:
-                    if not rollups.kpis_of(fam):
-                        continue
-                    with self._lock:
-                        if self._global != version:
-                            return False
-                        stamps[fam] = {p.start: self._stamp(p, fam) for p in periods}
-                    old = rollups.parts.get((grain, fam))
-                    todo = tuple(p for p in periods if old is None or old.stamps.get(p.start) != stamps[fam][p.start])
-                    if todo:
-                        stale[fam] = todo
-                # Families with the same stale periods (the usual case) are computed by one query.
-                groups: dict[tuple[Period, ...], list[Family]] = {}
-                for fam, todo in stale.items():
-                    groups.setdefault(todo, []).append(fam)
-                for todo, fams in groups.items():
-                    if yield_to_writes is not None and time.monotonic() - self._last_write < yield_to_writes:
-                        return False
-                    kpis = [k for fam in fams for k in rollups.kpis_of(fam)]
-                    computed = [(run, *compute_part(engine, kpis, grain, run, rollups.dims))
-                                for run in _runs(list(todo))]
-                    for fam in fams:
-                        old = rollups.parts.get((grain, fam))
-                        part = Part(cells=old.cells, total=old.total, stamps=dict(old.stamps)) if old else None
-                        for run, cells, total in computed:
-                            cells, total = rollups.columns_of(fam, cells), rollups.columns_of(fam, total)
-                            if part is None:
-                                part = Part(cells=cells, total=total)
-                            else:
-                                starts = [p.start for p in run]
-                                part.cells = replace_periods(part.cells, cells, starts)
-                                part.total = replace_periods(part.total, total, starts)
-                            part.stamps.update({p.start: stamps[fam][p.start] for p in run})
-                        assert part is not None
-                        rollups.parts[(grain, fam)] = part  # readers see the old or the new
-                        changed = True
-            rollups.prepare_common()  # compiled once per Rollups object
-            with self._lock:
-                if self._global != version:
-                    return False
-                self._rollups = (version, rollups)
-        if save and changed and not self._db.read_only:
-            from . import rollupstore
-
-            rollupstore.save(self._db, rollups, ws.catalogue, lambda: self._db.writes == writes)
-        self._prepare_live(ws, rollups)
-        return True
-
-    def _prepare_live(self, ws: "Workspace", rollups: Rollups) -> None:
-        """Get ready to bring the declared KPIs' rollups forward with appended events."""
-        with self._lock:
-            if self._live is not None and self._live.rollups is rollups:
-                return
-        live = LiveRollups(rollups)
-        live.prepare(ws.backend())
-        with self._db.write_lock:  # no write between reading the bitmaps and using them
-            with self._lock:
-                current = self._rollups is not None and self._rollups[0] == self._global \
-                    and self._rollups[1] is rollups
-                bounds = self._bounds[1] if self._bounds is not None and self._bounds[0] == self._global else None
-            if current:
-                if bounds is None:
-                    bounds = Engine(ws.backend(), ws.catalogue, dimensions=[]).data_range()
-                if bounds is not None:
-                    live.preload(ws.backend(), bounds[1])
-        with self._lock:
-            held = self._rollups
-            if held is not None and held[0] == self._global and held[1] is rollups:
-                self._live = live
-
-    def rollup_status(self) -> dict[str, Any]:
-        """Whether rollups are built, their dimensions, and how many of their periods wait for a refresh."""
-        with self._lock:
-            held = self._rollups
-            if held is None or held[0] != self._global:
-                return {"built": False, "dims": [], "stale_periods": 0}
-            rollups = held[1]
-            stale = sum(1 for (grain, fam), part in rollups.parts.items() for start, stamp in part.stamps.items()
-                        if stamp != self._stamp(Period(start=start, grain=grain), fam))
-            return {"built": True, "dims": list(rollups.dims), "stale_periods": stale}
-
-    def wants_rollups(self, ws: "Workspace") -> bool:
-        """Whether rollups pay off here: they exist already, or the workspace is big enough."""
-        return self.rollups() is not None or ws.counts()["events"] >= rollup_min_events()
-
-    def ensure_rollups(self, ws: "Workspace", *, yield_to_writes: float | None = None) -> bool:
-        """Refresh the rollups when they pay off (see :meth:`wants_rollups`); True when they are up to date."""
-        self._load_rollups(ws)
-        return self.wants_rollups(ws) and self.refresh_rollups(ws, yield_to_writes=yield_to_writes)
-
-    def maintain(self, ws: "Workspace", *, quiet_seconds: float = 1.0) -> threading.Thread:
-        """Keep the rollups up to date in a background thread: at start, and after writes once the
-        workspace has been quiet for ``quiet_seconds`` (so a stream of writes is not slowed by it)."""
-        with self._lock:
-            if self._maintainer is not None and self._maintainer.is_alive():
-                return self._maintainer
-
-            def run() -> None:
-                rest_until = 0.0
-                while not self._stop:
-                    self._wake.wait()
-                    self._wake.clear()
-                    # wait for a pause in the writes, and rest 3× as long as the last refresh took
-                    while not self._stop:
-                        now = time.monotonic()
-                        wait = max(quiet_seconds - (now - self._last_write), rest_until - now)
-                        if wait <= 0:
-                            break
-                        time.sleep(min(wait, 5.0))
-                    if self._stop:
-                        return
-                    began = time.monotonic()
-                    try:
-                        self.ensure_rollups(ws, yield_to_writes=quiet_seconds)
-                    except Exception:  # the rollups only speed things up: KPIs are computed without them
-                        log.warning("rollup refresh failed", exc_info=True)
-                    ended = time.monotonic()
-                    rest_until = ended + 3.0 * (ended - began)
-
-            self._wake.set()
-            self._maintainer = threading.Thread(target=run, name="advokit-rollups", daemon=True)
-            self._maintainer.start()
-            return self._maintainer
-
-    def stop(self) -> None:
-        """Stop the background maintenance (it ends after the refresh under way, if any)."""
-        self._stop = True
-        self._wake.set()
-
     def _put(self, key: tuple[Any, ...], stamp: tuple[Any, ...], rows: list[dict[str, Any]]) -> None:
         if stamp[0] != self._global:
             return
@@ -600,14 +291,3 @@ class KpiCache:
         start = req.start or bounds[0]
         end = req.end or bounds[1] + dt.timedelta(days=1)
         return periods_between(start, end, req.grain)
-
-
-def _runs(periods: list[Period]) -> list[list[Period]]:
-    """Contiguous runs of periods (each computed with one query)."""
-    out: list[list[Period]] = []
-    for p in periods:
-        if out and out[-1][-1].end == p.start:
-            out[-1].append(p)
-        else:
-            out.append([p])
-    return out

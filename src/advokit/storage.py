@@ -28,6 +28,7 @@ All timestamps are stored as naive UTC ``TIMESTAMP``.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -38,6 +39,8 @@ from pathlib import Path
 import duckdb
 
 from .errors import InvalidArgumentError, WorkspaceError
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
 
@@ -267,7 +270,10 @@ class Database:
             listener(what)
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.con.close()
+        except duckdb.Error as exc:  # a background query still running (the process is ending): leave it
+            log.warning("workspace %s closed while busy: %s", self.path, _first_line(exc))
 
 
 def _first_line(exc: BaseException) -> str:

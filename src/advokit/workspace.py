@@ -58,6 +58,9 @@ class Workspace:
         return self.db.path
 
     def close(self) -> None:
+        cache = getattr(self, "_cache", None)
+        if cache is not None:
+            cache.stop(timeout=10)  # the background rollup upkeep, if any, before its connection goes
         if self._directory is not None:
             self._directory.close()
         self.db.close()
