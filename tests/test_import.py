@@ -66,6 +66,9 @@ BAD_EVENTS = [
     ({"occurred_at": "1899-12-31T23:59:59Z"}, "occurred_at", "year from 1900 to 2100"),
     ({"occurred_at": "1900-01-01T00:30:00+01:00"}, "occurred_at", "year from 1900 to 2100"),  # 1899 in UTC
     ({"occurred_at": "2024-01-01 (BC)"}, "occurred_at", "year from 1900 to 2100"),
+    ({"occurred_at": "2025-01-01T00:00:00+99:99"}, "occurred_at", "impossible UTC offset"),
+    ({"occurred_at": "2025-01-01T00:00:00+24:00"}, "occurred_at", "impossible UTC offset"),
+    ({"occurred_at": "2025-01-01 10:00:00-1460"}, "occurred_at", "impossible UTC offset"),
     ({"type": "referral_converted", "amount": "-5"}, "amount", "must not be negative"),
     ({"type": "expansion", "amount": ""}, "amount", "required for expansion"),
     ({"type": "contraction", "amount": "0"}, "amount", "greater than 0"),
@@ -127,9 +130,12 @@ def test_valid_edge_values_are_accepted(db):
         {"event_id": "v4", "customer_id": "A", "type": "review", "occurred_at": "2025-02-01"},
         {"event_id": "v5", "customer_id": "A", "type": "referral_converted", "occurred_at": "2025-02-01", "amount": "0"},
         {"event_id": "v6", "customer_id": "A", "type": "follow_up", "occurred_at": "2025-02-01", "ref": "e1"},
+        {"event_id": "v7", "customer_id": "A", "type": "review", "occurred_at": "2025-02-01T10:00:00-12:30"},
+        {"event_id": "v8", "customer_id": "A", "type": "review", "occurred_at": "2025-02-01 10:00:00+1400"},
+        {"event_id": "v9", "customer_id": "A", "type": "review", "occurred_at": "2025-02-01T10:00+05"},
     ]
     rep = import_events(db, rows)
-    assert rep.rejected == 0 and rep.imported == 6, rep.to_dict()
+    assert rep.rejected == 0 and rep.imported == 9, rep.to_dict()
 
 
 def test_three_formats_give_the_same_result(tmp_path):

@@ -83,6 +83,13 @@ def time_whens(column: str, raw: str, ts: str, *, required: bool) -> list[tuple[
     whens = [(f"{raw} IS NULL", lit(column + " is required"))] if required else []
     unreadable = quoted + " is not an ISO 8601 date or datetime'"
     whens.append((f"{ts} IS NULL AND {raw} IS NOT NULL", unreadable))
+    # DuckDB reads any two-digit offset (+99:99 as 99 h 99 min): an offset is hours 00-23, minutes 00-59
+    text = f"trim(CAST({raw} AS VARCHAR))"
+    offset = r"([+-])(\d{2})(:?(\d{2}))?$"
+    whens.append((rf"regexp_matches({text}, '\d{{2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?\s*{offset}') AND "
+                  f"(coalesce(TRY_CAST(regexp_extract({text}, '{offset}', 2) AS INTEGER), 0) > 23 OR "
+                  f"coalesce(TRY_CAST(NULLIF(regexp_extract({text}, '{offset}', 4), '') AS INTEGER), 0) > 59)",
+                  quoted + " has an impossible UTC offset (hours 00–23, minutes 00–59)'"))
     whens.append((out_of_range(ts), quoted + " is out of range: dates must be finite, "
                                             f"with a year from {MIN_YEAR} to {MAX_YEAR} (UTC)'"))
     # a word DuckDB reads as a time ('epoch'...): ISO 8601 starts with the year's digits
