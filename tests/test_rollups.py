@@ -315,3 +315,23 @@ def test_numpy_contributions_equal_the_sql_ones(seed: int) -> None:
     with_props = data.set_column(data.column_names.index("properties"), "properties",
                                  pa.array(['{"influencer": true}'] * n))
     assert contributions(with_props, leaves) is None  # properties: the SQL decides
+
+
+def test_saved_rollups_read_while_a_batch_lands_are_not_taken_up(ws: Workspace,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch that lands while the saved rollups are being read makes them older than the data: dropped."""
+    from advokit import rollupstore
+
+    real_load = rollupstore.load
+
+    def load_during_an_append(db: Any, catalogue: Any) -> Any:
+        got = real_load(db, catalogue)
+        customer = a_customer(ws)["customer_id"]
+        ws.ingest_batch("events", [{"event_id": "during-load", "customer_id": customer, "type": "referral_sent",
+                                    "occurred_at": "2025-02-10T10:00:00Z"}])
+        return got
+
+    monkeypatch.setattr(rollupstore, "load", load_during_an_append)
+    rows, hit = _from_rollups(ws, ["referral_invitation_rate"], period="month", by=["segment"])
+    assert not hit and ws.cache.rollups() is None
+    assert_same_rows(rows, ws.compute(["referral_invitation_rate"], period="month", by=["segment"]).to_dicts())

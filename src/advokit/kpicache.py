@@ -11,8 +11,9 @@ How it stays exact:
   versions of the calendar months the period spans.
 * A batch of events appended through :meth:`KpiCache.appending` bumps only the
   months its events fall in (and widens the cached data range); every other
-  write (customers, erasure, demo, any ``Database.transaction``) bumps the
-  global version and drops everything. A stamp is read *before* computing, so
+  write of data (customers, erasure, demo, any ``Database.transaction`` but
+  those with ``data=False``: comments, keys, targets, webhook sources) bumps
+  the global version and drops everything. A stamp is read *before* computing, so
   an entry computed while a write lands is simply recomputed next time.
 * KPIs made only of population measures (churn, retention) depend on the
   customers table alone: appended events leave them valid.

@@ -164,11 +164,17 @@ class RollupKeeper:
             rollups = held[1]
             if not rollups.covers(defs, req.by, req.filters):
                 return None
+            checked: dict[Family, Part] = {}
             for fam in {family(k) for k in defs}:
                 part = rollups.parts.get((req.grain, fam))
                 if part is None or any(part.stamps.get(p.start) != self._stamp(p, fam) for p in periods):
                     return None
-        table = rollups.rows(req.grain, defs, req.by, req.filters, periods)
+                checked[fam] = part
+        try:  # the parts just checked, whatever a refresh or an append installs meanwhile
+            table = rollups.rows(req.grain, defs, req.by, req.filters, periods, parts=checked)
+        except Exception:  # the rollups only speed things up: the engine answers instead
+            log.warning("rollups could not answer a request", exc_info=True)
+            return None
         if table is None:
             return None
         with self._lock:
@@ -183,15 +189,15 @@ class RollupKeeper:
             if self._rollups_loaded:
                 return
             self._rollups_loaded = True
-            version = self._global
+            version, appends = self._global, self._appends
         from . import rollupstore
 
         rollups = rollupstore.load(self._db, ws.catalogue)
         if rollups is None:
             return
         with self._lock:
-            if self._global != version:
-                return
+            if self._global != version or self._appends != appends:
+                return  # something landed while reading: the saved rollups predate it
             for (grain, fam), part in rollups.parts.items():
                 starts = sorted({d for d in part.cells["period_start"].to_pylist()}
                                 | {d for d in part.total["period_start"].to_pylist()})
@@ -214,8 +220,8 @@ class RollupKeeper:
         self._ws = ws
         with self._refresh_lock:
             self._load_rollups(ws)
-            writes = self._db.writes
-            with self._lock:
+            with self._db.write_lock, self._lock:  # no write half done (committed, versions not yet bumped)
+                writes = self._db.writes
                 version = self._global
                 held = self._rollups if self._rollups is not None and self._rollups[0] == version else None
             dims = ws.dimensions()
@@ -265,7 +271,10 @@ class RollupKeeper:
                                 part.total = replace_periods(part.total, total, starts)
                             part.stamps.update({p.start: stamps[fam][p.start] for p in run})
                         assert part is not None
-                        rollups.parts[(grain, fam)] = part  # readers see the old or the new
+                        with self._lock:  # unless an append brought the part forward meanwhile
+                            if rollups.parts.get((grain, fam)) is not old:
+                                return False
+                            rollups.parts[(grain, fam)] = part
                         changed = True
             rollups.prepare_common()  # compiled once per Rollups object
             with self._lock:
@@ -275,7 +284,8 @@ class RollupKeeper:
         if save and changed and not self._db.read_only:
             from . import rollupstore
 
-            rollupstore.save(self._db, rollups, ws.catalogue, lambda: self._db.writes == writes)
+            rollupstore.save(self._db, rollups, ws.catalogue,
+                             lambda: self._db.writes == writes and self.rollup_status()["stale_periods"] == 0)
         self._prepare_live(ws, rollups)
         return True
 
@@ -296,10 +306,10 @@ class RollupKeeper:
                     bounds = Engine(ws.backend(), ws.catalogue, dimensions=[]).data_range()
                 if bounds is not None:
                     live.preload(ws.backend(), bounds[1])
-        with self._lock:
-            held = self._rollups
-            if held is not None and held[0] == self._global and held[1] is rollups:
-                self._live = live
+            with self._lock:  # still under the write lock: no batch lands between the bitmaps and this
+                held = self._rollups
+                if held is not None and held[0] == self._global and held[1] is rollups:
+                    self._live = live
 
     def rollup_status(self) -> dict[str, Any]:
         """Whether rollups are built, their dimensions, and how many of their periods wait for a refresh."""

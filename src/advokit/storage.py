@@ -235,7 +235,8 @@ class Database:
             if data:
                 self._derived = False
             self.writes += 1
-        self.notify("write" if data else "meta")
+            # still under the lock: no reader of ``writes`` sees the write before its listeners heard of it
+            self.notify("write" if data else "meta")
 
     def derived_marker(self, name: str) -> str | None:
         """The value of the ``derived:NAME`` marker (None: absent, i.e. stale or never written)."""

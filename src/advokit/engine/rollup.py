@@ -22,14 +22,14 @@ event changes a declarative KPI only in its own period but a custom one (with
 look-back windows) in every later period too.
 
 Everything here is pure computation over Ibis expressions and Arrow tables; when
-to build, refresh, keep or drop rollups is :mod:`advokit.kpicache`'s business.
+to build, refresh, keep or drop rollups is :mod:`advokit.rollupkeeper`'s business.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -89,28 +89,21 @@ class Part:
 
     cells: pa.Table
     total: pa.Table
-    #: period start → the stamp (see KpiCache) of the data it was computed from
+    #: period start → the stamp (``RollupKeeper._stamp``) of the data it was computed from
     stamps: dict[dt.date, tuple[object, ...]] = field(default_factory=dict)
-
-
-def _value_columns(table: pa.Table, dims: Sequence[str]) -> list[str]:
-    return [c for c in table.column_names if c not in ("period_start", "period", *dims)]
 
 
 def compute_part(engine: Engine, kpis: Sequence[KpiDefinition], grain: Grain, periods: Sequence[Period],
                  dims: Sequence[str]) -> tuple[pa.Table, pa.Table]:
     """The cells and the total of ``kpis`` (one family) for ``periods``, computed by the engine."""
     ids = tuple(k.id for k in kpis)
-    kpis = list(kpis)
     out = []
     for by in (tuple(dims), ()):
         req = KpiRequest(kpis=ids, grain=grain, by=by, start=periods[0].start, end=periods[-1].end)
-        wide = engine.leaf_table(req, kpis, list(periods))
+        wide = engine.leaf_table(req, list(kpis), list(periods))
         keep = [c for c in wide.columns
                 if c not in ("period_start", "period_end", "period", *by) and not c.endswith("__value")]
-        table = wide.select("period_start", "period", *by, *keep).to_pyarrow()
-        # Only the requested periods (the engine's spine holds exactly those).
-        out.append(table)
+        out.append(wide.select("period_start", "period", *by, *keep).to_pyarrow())
     return out[0], out[1]
 
 
@@ -152,24 +145,27 @@ class Rollups:
                 and all(d in dims for d, _ in filters))
 
     def rows(self, grain: Grain, kpis: Sequence[KpiDefinition], by: Sequence[str],
-             filters: Sequence[tuple[str, str | None]], periods: Sequence[Period]) -> pa.Table | None:
-        """The request's output rows (``Engine.compute``'s contract), or None when the rollups cannot say."""
-        parts: list[pa.Table] = []
+             filters: Sequence[tuple[str, str | None]], periods: Sequence[Period],
+             parts: Mapping[Family, Part] | None = None) -> pa.Table | None:
+        """The request's output rows (``Engine.compute``'s contract), or None when the rollups cannot say.
+
+        ``parts``: the parts to read (those whose stamps the caller checked), else the current ones."""
+        out_parts: list[pa.Table] = []
         for fam in FAMILIES:
             mine = [k for k in kpis if family(k) == fam]
             if not mine:
                 continue
-            part = self.parts.get((grain, fam))
+            part = parts.get(fam) if parts is not None else self.parts.get((grain, fam))
             if part is None:
                 return None
             out = self._rollup(part, grain, fam, mine, by, filters, periods)
             if out is None:
                 return None
-            parts.append(out)
-        if len(parts) == 1:
-            return parts[0]
+            out_parts.append(out)
+        if len(out_parts) == 1:
+            return out_parts[0]
         order = {k.id: i for i, k in enumerate(kpis)}
-        table = pa.concat_tables(parts)
+        table = pa.concat_tables(out_parts)
         rank = pa.array([order[k] for k in table["kpi"].to_pylist()], pa.int64())
         return table.take(pc.sort_indices(pa.table({"r": rank, "i": pa.array(range(table.num_rows))}),
                                           sort_keys=[("r", "ascending"), ("i", "ascending")]))
@@ -215,10 +211,7 @@ class Rollups:
     def _connection(self) -> duckdb.DuckDBPyConnection:
         con = getattr(self._local, "con", None)
         if con is None:
-            con = duckdb.connect()
-            con.execute("SET TimeZone = 'UTC'")
-            con.execute("SET threads = 1")  # a few thousand rows: one thread answers fastest
-            self._local.con = con
+            con = self._local.con = scratch_connection()
         return con
 
     def _prepared(self, part: Part, fam: Family, ids: tuple[str, ...], by: tuple[str, ...], whole: bool,
@@ -234,6 +227,14 @@ class Rollups:
             with self._lock:
                 self._sql[key] = got
         return got
+
+
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for small Arrow inputs (rollup rows, batches): UTC, one thread."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET threads = 1")  # a few thousand rows: one thread answers fastest
+    return con
 
 
 def _value_columns_of(schema: pa.Schema, dims: Sequence[str]) -> list[str]:

@@ -18,7 +18,7 @@ here: their periods go stale and are computed again once writes pause.
 
 :class:`LiveRollups` holds what that needs beside the rollups: each customer's
 cell and number (read once), the bitmaps, the compiled contribution query.
-It only computes; :mod:`advokit.kpicache` decides when its answer is used (the
+It only computes; :mod:`advokit.rollupkeeper` decides when its answer is used (the
 rollup periods must be fresh before the batch, and it installs the new parts
 together with the new stamps).
 """
@@ -41,15 +41,14 @@ import pyarrow.compute as pc
 
 from ..catalogue.model import EventMeasure
 from . import measures, uncertainty
-from .periods import Grain
-from .rollup import Part, Rollups
+from .periods import Grain, period_of
+from .rollup import Part, Rollups, scratch_connection
 
 INPUT = "advokit_delta_input"
 #: The event columns a batch must carry (the stored ``events`` columns the leaves read).
 COLUMNS: dict[str, pa.DataType] = {"customer_id": pa.string(), "type": pa.string(),
                                    "occurred_at": pa.timestamp("us"), "score": pa.float64(),
                                    "amount": pa.float64(), "properties": pa.string()}
-_UNIT = {"month": "M", "quarter": "Q", "year": "Y"}
 
 
 def declared_leaves(rollups: Rollups) -> dict[str, EventMeasure]:
@@ -130,9 +129,7 @@ class LiveRollups:
         self.leaves = declared_leaves(rollups)
         self.additive = [k for k, m in self.leaves.items() if m.agg != "customers"]
         self.distinct = [k for k, m in self.leaves.items() if m.agg == "customers"]
-        expr = contribution_expression(self.leaves)
-        self._expr = expr
-        self._sql = str(ibis.to_sql(expr, dialect="duckdb"))
+        self._sql = str(ibis.to_sql(contribution_expression(self.leaves), dialect="duckdb"))
         self._codes: dict[str, int] = {}
         self._cell_of: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._cells: list[tuple[Any, ...]] = []
@@ -161,16 +158,15 @@ class LiveRollups:
             self._cells = [()]
             self._cell_of = np.zeros(table.num_rows, dtype=np.int64)
         self._codes = dict(zip(table["customer_id"].to_pylist(), range(table.num_rows)))
-        self._con = duckdb.connect()
-        self._con.execute("SET TimeZone = 'UTC'")
-        self._con.execute("SET threads = 1")
+        self._con = scratch_connection()
         self.ready = True
 
     # -- applying a batch ---------------------------------------------------------------------------
     def apply(self, backend: ibis.BaseBackend, events: pa.Table,
               parts: Mapping[Grain, Part]) -> dict[Grain, Part] | None:
-        """New parts (same stamps as given; the caller sets them) with ``events`` added; None when a period
-        the events fall in is not in a part (the caller then lets those periods go stale)."""
+        """New parts (same stamps as given; the caller sets them) with ``events`` added; None when not
+        prepared, or when a period or customer group of the events is not in a part (the caller then lets
+        those periods go stale)."""
         if not self.ready or self._con is None:
             return None
         data = events.select(list(COLUMNS)).cast(pa.schema([pa.field(k, v) for k, v in COLUMNS.items()]))
@@ -242,6 +238,8 @@ class LiveRollups:
                 if fresh:  # read after the batch landed: the period's counts are the bitmap's
                     counts = np.bincount(self._cell_of[np.flatnonzero(bits)], minlength=len(self._cells))
                     ok = period_cells >= 0
+                    if counts[~ok].any():
+                        return None
                     cells_now[period_cells[ok]] = counts[ok]
                     total_now[total_rows[start]] = float(bits.sum())
                     continue
@@ -267,8 +265,6 @@ class LiveRollups:
     def preload(self, backend: ibis.BaseBackend, day: dt.date) -> None:
         """Read the bitmaps of the periods holding ``day`` (where new events usually land) ahead of the
         first batch. Call it while no write can land (under the workspace's write lock)."""
-        from .periods import period_of
-
         for grain in ("month", "quarter", "year"):
             start = period_of(day, grain).start
             for key in self.distinct:
@@ -282,8 +278,9 @@ class LiveRollups:
             return got, False
         m = self.leaves[key]
         e = backend.table("events")
+        period = period_of(start, grain)
         lo = dt.datetime(start.year, start.month, start.day)
-        hi = _period_end(lo, grain)
+        hi = dt.datetime(period.end.year, period.end.month, period.end.day)
         q = e.filter(e.occurred_at >= lo, e.occurred_at < hi, e.customer_id.notnull(),
                      measures.event_condition(e, m).fill_null(False)).select("customer_id").distinct()
         ids = q.to_pyarrow()["customer_id"].to_pylist()
@@ -295,12 +292,11 @@ class LiveRollups:
 
     def forget(self, months: Sequence[int]) -> None:
         """Drop the bitmaps of the periods holding these months (a batch landed without being applied)."""
-        touched = set(months)
+        touched = {dt.date(m // 12, m % 12 + 1, 1) for m in months}
         for k in list(self._bits):
             grain, start, _ = k
-            first = start.year * 12 + start.month - 1
-            span = {"month": 1, "quarter": 3, "year": 12}[grain]
-            if touched & set(range(first, first + span)):
+            period = period_of(start, grain)
+            if any(period.start <= day < period.end for day in touched):
                 del self._bits[k]
 
     def _layout(self, part: Part) -> "_Layout":
@@ -348,12 +344,6 @@ def _period_starts(when: npt.NDArray[Any], grain: Grain) -> list[dt.date]:
         number = months.astype(np.int64)
         first = (number - number % 3).astype("datetime64[M]")
     return list(first.astype("datetime64[D]").astype(object))  # datetime.date values
-
-
-def _period_end(start: dt.datetime, grain: Grain) -> dt.datetime:
-    months = {"month": 1, "quarter": 3, "year": 12}[grain]
-    index = start.year * 12 + start.month - 1 + months
-    return dt.datetime(index // 12, index % 12 + 1, 1)
 
 
 def _values(known: npt.NDArray[np.float64] | None, column: pa.ChunkedArray) -> npt.NDArray[np.float64]:

@@ -273,7 +273,6 @@ _LOW = dt.datetime(MIN_YEAR, 1, 1)
 _HIGH = dt.datetime(MAX_YEAR + 1, 1, 1)
 _EVENT_TYPE_SET = frozenset(EVENT_TYPES)
 _FIELD_SET = frozenset(EVENT_FIELDS)
-_TEXT_FIELDS = ("event_id", "customer_id", "type", "text", "channel", "ref")
 
 
 @dataclass
