@@ -232,18 +232,17 @@ def _append_events(ws: "Workspace", table: pa.Table | None, records: list[dict[s
 
 
 def _landed_rows(fast: rules.FastEvents, status: Sequence[str]) -> pa.Table:
-    """The events of a fast batch that landed, as the columns the rollups read (no properties on this path)."""
-    keep = [i for i, st in enumerate(status) if st == "accepted"]
-    when = [fast.occurred_at[i] for i in keep]
+    """The events of a fast batch that landed, as the columns the rollups read (no properties on this path;
+    ``occurred_at`` is already naive UTC)."""
+    keep = pa.array([i for i, st in enumerate(status) if st == "accepted"], pa.int64())
     return pa.table({
-        "customer_id": pa.array([fast.customer_id[i] for i in keep], pa.string()),
-        "type": pa.array([fast.type[i] for i in keep], pa.string()),
-        "occurred_at": pa.array([t.astimezone(dt.timezone.utc).replace(tzinfo=None) if t.tzinfo else t
-                                 for t in when], pa.timestamp("us")),
-        "score": pa.array([fast.score[i] for i in keep], pa.float64()),
-        "amount": pa.array([fast.amount[i] for i in keep], pa.float64()),
-        "properties": pa.nulls(len(keep), pa.string()),
-    })
+        "customer_id": pa.array(fast.customer_id, pa.string()),
+        "type": pa.array(fast.type, pa.string()),
+        "occurred_at": pa.array(fast.occurred_at, pa.timestamp("us")),
+        "score": pa.array(fast.score, pa.float64()),
+        "amount": pa.array(fast.amount, pa.float64()),
+        "properties": pa.nulls(len(fast), pa.string()),
+    }).take(keep)
 
 
 @dataclass
