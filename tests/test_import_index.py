@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advokit import Workspace
+from advokit import Workspace, sortedhash
 from advokit.errors import DataError, RejectedRowsError
 from advokit.ingest import idindex, import_customers, import_events
 from advokit.storage import Database
@@ -127,6 +127,31 @@ def test_the_hash_set_merges_its_delta() -> None:
     assert s.contains(probe).tolist() == [True, True, True, True, True, False, False, False]
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_bucketed_lookups_find_what_a_binary_search_finds(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = [70_000, 300_000, 1 << 16, 2_000_000][seed]
+    values = rng.integers(0, 2**64 - 1, n, dtype=np.uint64, endpoint=True)
+    values[:50] = values[50:100]  # repeated hashes (collisions): the first place must be found
+    values[100:103] = [0, 2**64 - 1, 2**63]
+    values.sort()
+    buckets = sortedhash.Buckets(values)
+    assert buckets.width <= sortedhash.MAX_WIDTH  # uniform hashes: a few values a bucket
+    probe = np.concatenate([rng.choice(values, 3_000), rng.integers(0, 2**64 - 1, 3_000, dtype=np.uint64),
+                            np.array([0, 1, 2**64 - 1, 2**64 - 2, 2**63, 2**63 - 1], dtype=np.uint64)])
+    found, pos = sortedhash.member(values, probe, buckets)
+    want = np.searchsorted(values, probe)
+    want_found = (want < n) & (values[np.minimum(want, n - 1)] == probe)
+    assert found.tolist() == want_found.tolist()
+    assert pos[found].tolist() == want[want_found].tolist()
+    # a set that merges its delta rebuilds its buckets
+    s = idindex.HashSet(values)
+    extra = rng.integers(0, 2**64 - 1, 70_000, dtype=np.uint64)
+    s.add(extra)
+    assert s.contains(extra).all() and s.contains(values[:1000]).all()
+    assert s._buckets is not None and len(s._buckets.starts) == (1 << s._buckets.bits) + 1
+
+
 def test_the_customer_set_is_exact_on_hash_collisions() -> None:
     import pyarrow as pa
 
@@ -170,11 +195,11 @@ def test_concurrent_event_batches_are_imported_together_each_with_its_own_result
     real = batches._append_events
     gate = threading.Event()
 
-    def held(ws_: Any, table: Any, records: list[dict[str, Any]], options: dict[str, Any]) -> Any:
+    def held(ws_: Any, table: Any, records: list[dict[str, Any]], *args: Any) -> Any:
         imports.append(len(records))
         if len(imports) == 1:
             gate.wait(10)  # the first batch holds the write lock while the others queue up
-        return real(ws_, table, records, options)
+        return real(ws_, table, records, *args)
 
     monkeypatch.setattr(batches, "_append_events", held)
     if group_fails:

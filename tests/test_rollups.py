@@ -335,3 +335,20 @@ def test_saved_rollups_read_while_a_batch_lands_are_not_taken_up(ws: Workspace,
     rows, hit = _from_rollups(ws, ["referral_invitation_rate"], period="month", by=["segment"])
     assert not hit and ws.cache.rollups() is None
     assert_same_rows(rows, ws.compute(["referral_invitation_rate"], period="month", by=["segment"]).to_dicts())
+
+
+def test_customer_numbers_by_hash_are_exact_on_collisions_and_unknown_customers() -> None:
+    """The fast path's customers are numbered through their hashes; a shared hash, a missing hash, a
+    customer the rollups do not count and a row without a customer all get what the dict gives."""
+    import numpy as np
+    import pyarrow as pa
+
+    from advokit.engine.rollup_delta import _ByHash
+
+    ids = pa.array(["a", "b", "c", "d"])
+    numbers = {"a": 0, "b": 1, "c": 2, "d": 3}
+    by_hash = _ByHash(ids, np.array([30, 10, 10, 20], dtype=np.uint64))  # b and c share a hash
+    batch = pa.chunked_array([pa.array(["c", "b", "a", "zz", None, "d", "a"])])
+    hashes = pa.chunked_array([pa.array([10, 10, 30, 10, 5, None, 31], pa.uint64())])
+    got = by_hash.codes(batch, hashes, numbers).tolist()
+    assert got == [2, 1, 0, -1, -1, 3, 0]

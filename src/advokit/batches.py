@@ -28,6 +28,7 @@ from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
@@ -55,12 +56,42 @@ class ItemResult:
         return {"index": self.index, "status": self.status, "id": self.id, "errors": list(self.errors)}
 
 
-@dataclass
 class BatchResult:
-    kind: Kind
-    items: list[ItemResult]
+    """The result of each item of a batch, by request index.
+
+    Items with no errors may be held by column (``statuses``, ``ids``: the fast path's
+    1,000 results a batch, without an object each); ``items`` makes the objects when asked.
+    """
+
+    def __init__(self, kind: Kind, items: list[ItemResult] | None = None, *,
+                 statuses: list[str] | None = None, ids: Sequence[str | None] | None = None) -> None:
+        self.kind = kind
+        self._items = items
+        self._columns = (statuses, list(ids)) if statuses is not None and ids is not None else None
+        if (items is None) == (self._columns is None):
+            raise ValueError("give either items or statuses and ids")
+
+    @property
+    def items(self) -> list[ItemResult]:
+        if self._items is None:
+            assert self._columns is not None
+            self._items = [ItemResult(i, st, event_id) for i, (st, event_id) in enumerate(zip(*self._columns))]
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._columns[0]) if self._columns is not None else len(self.items)
+
+    def slice(self, start: int, stop: int) -> "BatchResult":
+        """Items ``start`` to ``stop`` as a batch of their own (indexes from 0)."""
+        if self._columns is not None:
+            statuses, ids = self._columns
+            return BatchResult(self.kind, statuses=statuses[start:stop], ids=ids[start:stop])
+        return BatchResult(self.kind, [ItemResult(i.index - start, i.status, i.id, i.errors)
+                                       for i in self.items[start:stop]])
 
     def count(self, status: str) -> int:
+        if self._columns is not None:
+            return self._columns[0].count(status)
         return sum(1 for i in self.items if i.status == status)
 
     @property
@@ -68,13 +99,23 @@ class BatchResult:
         return self.count("rejected")
 
     def to_dict(self) -> dict[str, Any]:
-        counts = Counter(i.status for i in self.items)
-        out: dict[str, Any] = {"kind": self.kind, "received": len(self.items), "accepted": counts["accepted"],
+        if self._columns is not None:
+            statuses, ids = self._columns
+            counts = Counter(statuses)
+            items = [{"index": i, "status": st, "id": event_id} for i, (st, event_id) in enumerate(zip(statuses, ids))]
+        else:
+            counts = Counter(map(_STATUS, self.items))
+            items = [{"index": i.index, "status": i.status, "id": i.id} if not i.errors else i.to_dict()
+                     for i in self.items]  # (ItemResult.to_dict, inlined)
+        out: dict[str, Any] = {"kind": self.kind, "received": len(items), "accepted": counts["accepted"],
                                "duplicates": counts["duplicate"], "rejected": counts["rejected"]}
         if self.kind == "customers":
             out.update(updated=counts["updated"], unchanged=counts["unchanged"])
-        out["items"] = [i.to_dict() for i in self.items]
+        out["items"] = items
         return out
+
+
+_STATUS = attrgetter("status")
 
 
 def utc_time(value: Any) -> dt.datetime | None:
@@ -165,7 +206,7 @@ def _table(records: list[dict[str, Any]], *, keep: Sequence[str] | None = None) 
 
 
 def ingest(ws: "Workspace", kind: Kind, records: list[dict[str, Any]], *, strict: bool = False,
-           source_name: str = "api") -> BatchResult:
+           source_name: str = "api", checked: rules.FastEvents | None = None) -> BatchResult:
     """Import one batch of canonical records; return the result of each item.
 
     With ``strict``, nothing lands when any item is rejected and
@@ -177,11 +218,17 @@ def ingest(ws: "Workspace", kind: Kind, records: list[dict[str, Any]], *, strict
     it would have got alone, in arrival order (an id sent by an earlier batch
     of the group is a ``duplicate`` in a later one), and none is acknowledged
     before the shared COMMIT.
+
+    ``checked``: the events already read by ``rules.fast_events(records)`` (the
+    caller did it); otherwise that reading is done here, before the write lock.
     """
     if not records:
         return BatchResult(kind, [])
     if kind == "events" and not strict:
-        return _grouped(ws, _Job(records, source_name))
+        fast = checked if checked is not None else rules.fast_events(records)
+        if fast is not None:
+            fast.arrow()  # made here, not under the write lock
+        return _grouped(ws, _Job(records, source_name, fast))
     options: dict[str, Any] = {"strict": strict, "write_rejects": False, "item_results": True,
                                "source_name": source_name}
     with ws.db.write_lock:
@@ -192,7 +239,7 @@ def ingest(ws: "Workspace", kind: Kind, records: list[dict[str, Any]], *, strict
                 raise _strict_error(exc, kind, len(records)) from None
             return BatchResult(kind, _items(report, len(records)))
         try:
-            return BatchResult(kind, _append_events(ws, None, records, options))
+            return _append_events(ws, None, records, options)
         except RejectedRowsError as exc:
             raise _strict_error(exc, kind, len(records)) from None
 
@@ -203,22 +250,24 @@ GROUP_ROWS = 20_000
 
 
 def _append_events(ws: "Workspace", table: pa.Table | None, records: list[dict[str, Any]],
-                   options: dict[str, Any]) -> list[ItemResult]:
+                   options: dict[str, Any], fast: rules.FastEvents | None = None,
+                   read: bool = False) -> BatchResult:
     """One events import (under the write lock) that tells the KPI cache which months it touched.
 
     A batch that ``rules.fast_events`` finds valid as it stands (the usual case) is
     appended without the validation SQL (``importer.append_fast_events``); any other
     batch, or one naming a customer that is not stored, goes through the full import
-    (``table``: the records as text columns, made here when None).
+    (``table``: the records as text columns, made here when None). ``read``: the caller has
+    already read ``records`` with ``rules.fast_events`` and passes what it gave as ``fast``.
     """
     with ws.cache.appending() as scope:
-        fast = rules.fast_events(records)
+        if not read:
+            fast = rules.fast_events(records)
         done = importer.append_fast_events(ws.db, fast, source_name=options["source_name"]) if fast else None
         if done is not None:
             assert fast is not None
-            scope.landed(done.report.landed_times, rows=_landed_rows(fast, done.status))
-            return [ItemResult(i, status, event_id) for i, (status, event_id)
-                    in enumerate(zip(done.status, fast.event_id))]
+            scope.landed(done.report.landed_times, rows=_landed_rows(fast, done.status, done.customer_hashes))
+            return BatchResult("events", statuses=list(done.status), ids=fast.event_id)
         # keep_index: in-memory id sets instead of two table scans a batch (advokit.ingest.idindex)
         if table is None:
             table = _table(records, keep=_EVENT_KEEP)
@@ -228,28 +277,25 @@ def _append_events(ws: "Workspace", table: pa.Table | None, records: list[dict[s
         if times is None:
             times = [utc_time(records[i.index].get("occurred_at")) for i in items if i.status == "accepted"]
         scope.landed(None if any(t is None for t in times) else times)
-    return items
+    return BatchResult("events", items)
 
 
-def _landed_rows(fast: rules.FastEvents, status: Sequence[str]) -> pa.Table:
+def _landed_rows(fast: rules.FastEvents, status: Sequence[str], customer_hashes: Any) -> pa.Table:
     """The events of a fast batch that landed, as the columns the rollups read (no properties on this path;
-    ``occurred_at`` is already naive UTC)."""
-    keep = pa.array([i for i, st in enumerate(status) if st == "accepted"], pa.int64())
-    return pa.table({
-        "customer_id": pa.array(fast.customer_id, pa.string()),
-        "type": pa.array(fast.type, pa.string()),
-        "occurred_at": pa.array(fast.occurred_at, pa.timestamp("us")),
-        "score": pa.array(fast.score, pa.float64()),
-        "amount": pa.array(fast.amount, pa.float64()),
-        "properties": pa.nulls(len(fast), pa.string()),
-    }).take(keep)
+    ``occurred_at`` is already naive UTC), with each one's ``hash(customer_id)`` (``customer_hash``)."""
+    table = fast.arrow().select(["customer_id", "type", "occurred_at", "score", "amount", "properties"])
+    table = table.append_column("customer_hash", pa.array(customer_hashes, pa.uint64()))
+    if status.count("accepted") == len(status):
+        return table
+    return table.filter(pa.array([st == "accepted" for st in status], pa.bool_()))
 
 
 @dataclass
 class _Job:
     records: list[dict[str, Any]]
     source_name: str
-    items: list[ItemResult] | None = None
+    fast: rules.FastEvents | None = None  # the records as read by rules.fast_events (None: not all valid)
+    result: BatchResult | None = None
     error: BaseException | None = None
     done: bool = False
 
@@ -290,8 +336,8 @@ def _grouped(ws: "Workspace", job: _Job) -> BatchResult:
             _run_group(ws, group)
     if job.error is not None:
         raise job.error
-    assert job.items is not None
-    return BatchResult("events", job.items)
+    assert job.result is not None
+    return job.result
 
 
 def _run_group(ws: "Workspace", group: list[_Job]) -> None:
@@ -305,17 +351,17 @@ def _run_group(ws: "Workspace", group: list[_Job]) -> None:
                 pass
         for job in group:
             try:
-                job.items = _append_events(ws, None, job.records, _options(job.source_name))
+                job.result = _append_events(ws, None, job.records, _options(job.source_name), job.fast, True)
             except Exception as exc:  # noqa: BLE001 - handed to the batch's own request
                 job.error = exc
     except BaseException as exc:
         for job in group:
-            if job.items is None and job.error is None:
+            if job.result is None and job.error is None:
                 job.error = exc
         raise
     finally:
         for job in group:
-            if job.items is None and job.error is None:
+            if job.result is None and job.error is None:
                 job.error = RuntimeError("the batch was not imported")
             job.done = True
 
@@ -328,13 +374,12 @@ def _import_group(ws: "Workspace", group: list[_Job]) -> None:
     records = [r for job in group for r in job.records]
     names = list(dict.fromkeys(job.source_name for job in group))
     name = names[0] if len(names) == 1 else "api events"
-    items = _append_events(ws, None, records, _options(f"{name} ({len(group)} batches)"))
+    parts = [job.fast for job in group]
+    fast = rules.FastEvents.concat(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
+    result = _append_events(ws, None, records, _options(f"{name} ({len(group)} batches)"), fast, True)
     start = 0
     for job in group:
-        part = items[start:start + len(job.records)]
-        for item in part:
-            item.index -= start
-        job.items = part
+        job.result = result.slice(start, start + len(job.records))
         start += len(job.records)
 
 

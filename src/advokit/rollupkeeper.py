@@ -96,7 +96,7 @@ class RollupKeeper:
         new_parts = None
         if live is not None and before is not None and rows:
             try:
-                new_parts = live.apply(self._backend(), pa.concat_tables(rows), {g: p for g, (p, _) in before.items()})
+                new_parts = live.apply(self._backend(), pa.concat_tables(rows, promote_options="default"), {g: p for g, (p, _) in before.items()})
             except Exception:  # the rollups only speed things up: those periods go stale instead
                 log.warning("appended events not applied to the rollups", exc_info=True)
         applied = False

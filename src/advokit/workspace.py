@@ -22,6 +22,7 @@ from .storage import Database, default_db_path
 
 if TYPE_CHECKING:
     from .batches import BatchResult
+    from .ingest.rules import FastEvents
     from .directory import CustomerDirectory, CustomerPage
     from .keys import KeyStore
     from .kpicache import KpiCache
@@ -273,11 +274,14 @@ class Workspace:
         return self.cache.rows(self, kpis, period=period, by=by, start=start, end=end, filters=filters)
 
     def ingest_batch(self, kind: str, records: list[dict[str, Any]], *, strict: bool = False,
-                     source_name: str = "api") -> "BatchResult":
-        """Import one batch of customers or events with a result per item (see advokit.batches)."""
+                     source_name: str = "api", checked: "FastEvents | None" = None) -> "BatchResult":
+        """Import one batch of customers or events with a result per item (see advokit.batches).
+
+        ``checked``: for events, ``advokit.ingest.rules.fast_events(records)`` when the caller has it."""
         from .batches import ingest
 
-        return ingest(self, kind, records, strict=strict, source_name=source_name)  # type: ignore[arg-type]
+        return ingest(self, kind, records, strict=strict, source_name=source_name,  # type: ignore[arg-type]
+                      checked=checked)
 
     def customer(self, customer_id: str, *, limit: int = 100, offset: int = 0,
                  events_of: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:

@@ -44,17 +44,23 @@ def strict_query(request: Request) -> None:
 StrictQuery = Depends(strict_query)
 
 
+def check_key(request: Request, token: str | None, scope: Scope) -> ApiKey:
+    """The key ``token`` names: valid, within its rate (one request spent), with at least ``scope``."""
+    state = state_of(request)
+    key = state.keys.authenticate(token)
+    state.limiter.take("key:" + key.id)
+    if not allows(key.scope, scope):
+        raise ForbiddenError(f"this key has scope {key.scope!r}; this endpoint needs {scope!r}",
+                             hint=f"use a key created with --scope {scope}")
+    return key
+
+
 def require(scope: Scope) -> Callable[..., ApiKey]:
     """A dependency: the request's key, valid, within its rate, with at least ``scope``."""
 
     def dependency(request: Request,
                    credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> ApiKey:
-        state = state_of(request)
-        key = state.keys.authenticate(credentials.credentials if credentials else None)
-        state.limiter.take("key:" + key.id)
-        if not allows(key.scope, scope):
-            raise ForbiddenError(f"this key has scope {key.scope!r}; this endpoint needs {scope!r}",
-                                 hint=f"use a key created with --scope {scope}")
+        key = check_key(request, credentials.credentials if credentials else None, scope)
         strict_query(request)
         return key
 

@@ -45,8 +45,11 @@ def _clean(value: Any) -> Any:
 
 
 Text = Annotated[str, AfterValidator(_utf8)]
-Id = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_utf8)]
-Short = Annotated[str, Field(max_length=256), AfterValidator(_utf8)]
+#: The longest id or short text (type, channel, ref) and the longest event text, in characters.
+SHORT_MAX = 256
+TEXT_MAX = 100_000
+Id = Annotated[str, Field(min_length=1, max_length=SHORT_MAX), AfterValidator(_utf8)]
+Short = Annotated[str, Field(max_length=SHORT_MAX), AfterValidator(_utf8)]
 When = Annotated[str, Field(pattern=ISO_TIME, max_length=64,
                              description="ISO 8601 date or datetime; no zone = UTC. An item whose time "
                                          "(in UTC) is outside years 1900-2100 is rejected")]
@@ -66,7 +69,7 @@ class EventIn(_Strict):
     occurred_at: When
     score: float | None = None
     amount: float | None = None
-    text: Annotated[str, Field(max_length=100_000), AfterValidator(_utf8)] | None = None
+    text: Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_utf8)] | None = None
     channel: Short | None = None
     ref: Short | None = None
     properties: Properties | None = None

@@ -30,12 +30,13 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -83,14 +84,78 @@ def choose_dimensions(backend: ibis.BaseBackend, dimensions: Sequence[str]) -> l
     return dims
 
 
-@dataclass
 class Part:
-    """One grain × family: the cells (by every dimension) and the unsegmented total, per period."""
+    """One grain × family: the cells (by every dimension) and the unsegmented total, per period.
 
-    cells: pa.Table
-    total: pa.Table
-    #: period start → the stamp (``RollupKeeper._stamp``) of the data it was computed from
-    stamps: dict[dt.date, tuple[object, ...]] = field(default_factory=dict)
+    ``stamps``: period start → the stamp (``RollupKeeper._stamp``) of the data it was computed from.
+    A part brought forward by appended events (:meth:`with_values`) holds the new values of the
+    changed columns beside the tables it came from and makes its tables when they are first read:
+    a stream of batches with no reader in between costs no Arrow tables.
+    """
+
+    def __init__(self, cells: pa.Table, total: pa.Table,
+                 stamps: dict[dt.date, tuple[object, ...]] | None = None) -> None:
+        self._cells, self._total = cells, total
+        self.stamps: dict[dt.date, tuple[object, ...]] = stamps if stamps is not None else {}
+        self._pending: tuple[Mapping[str, npt.NDArray[np.float64]], Mapping[str, npt.NDArray[np.float64]]] = ({}, {})
+        self._lock = threading.Lock()
+
+    @property
+    def cells(self) -> pa.Table:
+        self._settle()
+        return self._cells
+
+    @cells.setter
+    def cells(self, table: pa.Table) -> None:
+        self._settle()
+        self._cells = table
+
+    @property
+    def total(self) -> pa.Table:
+        self._settle()
+        return self._total
+
+    @total.setter
+    def total(self, table: pa.Table) -> None:
+        self._settle()
+        self._total = table
+
+    def with_values(self, cells: Mapping[str, npt.NDArray[np.float64]], total: Mapping[str, npt.NDArray[np.float64]],
+                    stamps: dict[dt.date, tuple[object, ...]]) -> "Part":
+        """A new part with the same rows and these columns' values (whole numbers in integer columns)."""
+        with self._lock:
+            new = Part(self._cells, self._total, stamps)
+            new._pending = ({**self._pending[0], **cells}, {**self._pending[1], **total})
+        return new
+
+    def _settle(self) -> None:
+        if not (self._pending[0] or self._pending[1]):
+            return
+        with self._lock:
+            cells, total = self._pending
+            if cells or total:
+                self._cells = with_columns(self._cells, cells)
+                self._total = with_columns(self._total, total)
+                self._pending = ({}, {})
+
+
+def with_columns(table: pa.Table, columns: Mapping[str, npt.NDArray[np.float64]]) -> pa.Table:
+    """``table`` with these columns' values replaced (whole numbers for integer columns), made at once."""
+    if not columns:
+        return table
+    schema = table.schema
+    arrays: list[Any] = list(table.columns)
+    for i, name in enumerate(schema.names):
+        values = columns.get(name)
+        if values is None:
+            continue
+        kind = schema.field(i).type
+        if pa.types.is_integer(kind):
+            array = pa.array(np.rint(values).astype(np.int64))
+        else:
+            array = pa.array(values)
+        arrays[i] = array if array.type == kind else array.cast(kind)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def compute_part(engine: Engine, kpis: Sequence[KpiDefinition], grain: Grain, periods: Sequence[Period],

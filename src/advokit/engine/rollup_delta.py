@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalogue.model import EventMeasure
+from ..sortedhash import buckets_of, member
 from . import measures, uncertainty
 from .periods import Grain, period_of
 from .rollup import Part, Rollups, scratch_connection
@@ -90,15 +91,19 @@ def contributions(data: pa.Table, leaves: Mapping[str, EventMeasure]) -> dict[st
     NULL properties). None when a row has properties (the SQL decides those)."""
     if data["properties"].null_count != data.num_rows:
         return None
-    kind = data["type"]
+    vocabulary = sorted({t for m in leaves.values() for t in m.events})
+    # each event's type as a number (-1: another type), once; a leaf's types then select by lookup
+    kind = np.asarray(pc.fill_null(pc.index_in(data["type"], value_set=pa.array(vocabulary, pa.string())), -1)
+                      .to_numpy(zero_copy_only=False), dtype=np.intp)
     score = np.asarray(data["score"].to_numpy(zero_copy_only=False), dtype=np.float64)
     fields = {"score": score, "amount": np.asarray(data["amount"].to_numpy(zero_copy_only=False), dtype=np.float64)}
     named = np.asarray(data["customer_id"].is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     out: dict[str, npt.NDArray[Any]] = {}
     with np.errstate(invalid="ignore"):
         for key, m in leaves.items():
-            cond = np.asarray(pc.is_in(kind, value_set=pa.array(m.events, pa.string()))
-                              .to_numpy(zero_copy_only=False), dtype=bool)
+            chosen = np.zeros(len(vocabulary) + 1, dtype=bool)  # the last place: -1, another type
+            chosen[[vocabulary.index(t) for t in set(m.events)]] = True
+            cond = chosen[kind]
             if m.score_min is not None:
                 cond &= score >= m.score_min
             if m.score_max is not None:
@@ -139,6 +144,7 @@ class LiveRollups:
         self._layouts: dict[int, tuple[Part, _Layout]] = {}
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._by_hash: _ByHash | None = None
         self.ready = False
 
     # -- preparation (in the background, not in a writer's way) -------------------------------
@@ -159,6 +165,13 @@ class LiveRollups:
             self._cell_of = np.zeros(table.num_rows, dtype=np.int64)
         self._codes = dict(zip(table["customer_id"].to_pylist(), range(table.num_rows)))
         self._con = scratch_connection()
+        ids = table["customer_id"].combine_chunks()
+        self._con.register("advokit_customer_ids", pa.table({"c": ids}))
+        try:  # the same hash() as the importer's (DuckDB's, of the same text)
+            hashes = self._con.execute("SELECT hash(c) AS h FROM advokit_customer_ids").fetchnumpy()["h"]
+        finally:
+            self._con.unregister("advokit_customer_ids")
+        self._by_hash = _ByHash(ids, np.asarray(hashes, dtype=np.uint64))
         self.ready = True
 
     # -- applying a batch ---------------------------------------------------------------------------
@@ -170,13 +183,17 @@ class LiveRollups:
         if not self.ready or self._con is None:
             return None
         data = events.select(list(COLUMNS)).cast(pa.schema([pa.field(k, v) for k, v in COLUMNS.items()]))
-        ids = data["customer_id"].to_pylist()
-        codes = [self._codes.get(i) if i is not None else None for i in ids]
-        code_arr = pa.array(codes, pa.int64())
-        cell_arr = pa.array([None if x is None else int(self._cell_of[x]) for x in codes], pa.int64())
+        if "customer_hash" in events.column_names and self._by_hash is not None:
+            code = self._by_hash.codes(data["customer_id"], events["customer_hash"], self._codes)
+        else:
+            get = self._codes.get
+            code = np.fromiter((-1 if i is None else get(i, -1) for i in data["customer_id"].to_pylist()),
+                               dtype=np.int64, count=data.num_rows)  # -1: no customer, or one not in the rollups
+        cell = np.where(code >= 0, self._cell_of[np.maximum(code, 0)] if len(self._cell_of) else -1, -1)
         contrib = contributions(data, self.leaves)
         if contrib is None:
-            data = data.append_column("cell", cell_arr).append_column("code", code_arr)
+            code_arr = pa.array(code, mask=code < 0)
+            data = data.append_column("cell", pa.array(cell, mask=cell < 0)).append_column("code", code_arr)
             with self._lock:
                 con = self._con
                 con.register(INPUT, data)
@@ -187,8 +204,6 @@ class LiveRollups:
             contrib = {c: np.asarray(pc.fill_null(table[c], 0).to_numpy(zero_copy_only=False))
                        for c in table.column_names if c.startswith(("a_", "d_"))}
         when = np.asarray(data["occurred_at"].to_numpy(zero_copy_only=False), dtype="datetime64[us]")
-        cell = np.asarray(pc.fill_null(cell_arr, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        code = np.asarray(pc.fill_null(code_arr, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
         out: dict[Grain, Part] = {}
         for grain, part in parts.items():
             new = self._apply_grain(backend, grain, part, contrib, when, cell, code)
@@ -201,36 +216,32 @@ class LiveRollups:
                      contrib: Mapping[str, npt.NDArray[Any]],
                      when: npt.NDArray[Any], cell: npt.NDArray[np.int64],
                      code: npt.NDArray[np.int64]) -> Part | None:
-        start_list = _period_starts(when, grain)
-        starts = np.array([d.toordinal() for d in start_list], dtype=np.int64)
+        periods, which = _period_starts(when, grain)  # the distinct period starts; each event's among them
         layout = self._layout(part)
-        total_rows = _total_index(part)
-        periods = sorted(set(start_list))
-        if any(p not in total_rows or p not in layout.period for p in periods):
+        if any(p not in layout.total_row or p not in layout.period for p in periods):
             return None
-        period_no = np.array([layout.period[d] for d in start_list], dtype=np.int64)
+        period_no = np.array([layout.period[p] for p in periods], dtype=np.int64)[which]
         cell_rows = np.where(cell >= 0, layout.grid[period_no, np.maximum(cell, 0)], -1)
         if np.any((cell >= 0) & (cell_rows < 0)):
             return None  # a cell the rollups have not seen (cannot happen: a new customer drops them)
-        tot_rows = np.array([total_rows[s] for s in start_list], dtype=np.int64)
+        tot_rows = np.array([layout.total_row[p] for p in periods], dtype=np.int64)[which]
         in_cells = cell_rows >= 0
-        mirror = layout.values
         cells_cols: dict[str, npt.NDArray[np.float64]] = {}
         total_cols: dict[str, npt.NDArray[np.float64]] = {}
         for key in self.additive:
             add = np.asarray(contrib["a_" + key], dtype=np.float64)
             if not add.any():
                 continue
-            cells_cols[key] = _added(mirror.get(key), part.cells[key], cell_rows[in_cells], add[in_cells])
-            total_cols[key] = _added(None, part.total[key], tot_rows, add)
+            cells_cols[key] = _added(layout.cells_values(part, key), cell_rows[in_cells], add[in_cells])
+            total_cols[key] = _added(layout.total_values(part, key), tot_rows, add)
         for key in self.distinct:
             flags = np.asarray(contrib["d_" + key], dtype=bool) & (code >= 0)
             if not flags.any():
                 continue
-            cells_now = _values(mirror.get(key), part.cells[key])
-            total_now = _values(None, part.total[key])
-            for start in periods:
-                sel = flags & (starts == start.toordinal())
+            cells_now = layout.cells_values(part, key).copy()
+            total_now = layout.total_values(part, key).copy()
+            for k, start in enumerate(periods):
+                sel = flags & (which == k)
                 if not sel.any():
                     continue
                 bits, fresh = self._bitmap(backend, grain, start, key)
@@ -241,7 +252,7 @@ class LiveRollups:
                     if counts[~ok].any():
                         return None
                     cells_now[period_cells[ok]] = counts[ok]
-                    total_now[total_rows[start]] = float(bits.sum())
+                    total_now[layout.total_row[start]] = float(bits.sum())
                     continue
                 new_codes = np.unique(code[sel])
                 new_codes = new_codes[~bits[new_codes]]
@@ -253,13 +264,12 @@ class LiveRollups:
                 if np.any(period_cells[hit] < 0):
                     return None
                 cells_now[period_cells[hit]] += counts[hit]
-                total_now[total_rows[start]] += float(len(new_codes))
+                total_now[layout.total_row[start]] += float(len(new_codes))
             cells_cols[key] = cells_now
             total_cols[key] = total_now
-        new = Part(cells=_with_columns(part.cells, cells_cols), total=_with_columns(part.total, total_cols),
-                   stamps=dict(part.stamps))
+        new = part.with_values(cells_cols, total_cols, dict(part.stamps))  # (its tables made when first read)
         # same rows in the same order: the layout carries over, with the values just computed
-        self._layouts[id(new)] = (new, _Layout(layout.period, layout.grid, {**mirror, **cells_cols}))
+        self._layouts[id(new)] = (new, layout.moved_on(cells_cols, total_cols))
         return new
 
     def preload(self, backend: ibis.BaseBackend, day: dt.date) -> None:
@@ -315,56 +325,92 @@ class LiveRollups:
                 grid[period[start], n] = row
         if len(self._layouts) > 16:
             self._layouts.clear()
-        layout = _Layout(period, grid, {})
+        total_row = {d.date(): i for i, d in enumerate(part.total["period_start"].to_pylist())}
+        layout = _Layout(period, grid, total_row, {}, {})
         self._layouts[id(part)] = (part, layout)
         return layout
 
 
+class _ByHash:
+    """Customer numbers by ``hash(customer_id)``: a batch from the REST fast path carries its customers'
+    hashes (the importer computed them), so their numbers are found with numpy instead of 1,000 lookups
+    in a dict of every customer (about 1 ms a batch at a million customers). A hash found is confirmed
+    by comparing the ids; anything else (no hash, a collision, a customer not counted) asks the dict."""
+
+    def __init__(self, ids: pa.Array, hashes: npt.NDArray[np.uint64]) -> None:
+        order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[order]
+        self.number = order.astype(np.int64)
+        self.ids = ids.take(pa.array(order))
+        self.buckets = buckets_of(self.hashes)
+
+    def codes(self, ids: pa.ChunkedArray, hashes: pa.ChunkedArray, fallback: Mapping[str, int]) -> npt.NDArray[np.int64]:
+        """Each row's customer number (-1: no customer, or one the rollups do not count)."""
+        ids_arr = ids.combine_chunks()
+        have = np.asarray(pc.and_(ids_arr.is_valid(), hashes.is_valid()).to_numpy(zero_copy_only=False), dtype=bool)
+        probe = np.asarray(pc.fill_null(hashes, 0).to_numpy(zero_copy_only=False), dtype=np.uint64)
+        found, pos = member(self.hashes, probe, self.buckets)
+        code = np.full(len(ids_arr), -1, dtype=np.int64)
+        at = np.flatnonzero(found & have)
+        if len(at):
+            same = np.asarray(pc.equal(self.ids.take(pa.array(pos[at])), ids_arr.take(pa.array(at)))
+                              .to_numpy(zero_copy_only=False), dtype=bool)
+            code[at[same]] = self.number[pos[at[same]]]
+        rest = np.flatnonzero(np.asarray(ids_arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool) & (code < 0))
+        for i, name in zip(rest.tolist(), ids_arr.take(pa.array(rest, pa.int64())).to_pylist()):
+            code[i] = fallback.get(name, -1)
+        return code
+
+
 @dataclass(frozen=True)
 class _Layout:
-    """Where a part's rows are: period start → period number, [period number, cell number] → row (-1: none),
-    and the numpy values of columns already brought forward (so they are not read from Arrow again)."""
+    """Where a part's rows are: period start → period number, [period number, cell number] → row of the
+    cells (-1: none), period start → row of the total; and the numpy values of the columns already read
+    or brought forward (so that they are not read from Arrow again). Values are never changed in place."""
 
     period: dict[dt.date, int]
     grid: npt.NDArray[np.int64]
-    values: dict[str, npt.NDArray[np.float64]]
+    total_row: dict[dt.date, int]
+    cells: dict[str, npt.NDArray[np.float64]]
+    total: dict[str, npt.NDArray[np.float64]]
+
+    def cells_values(self, part: Part, key: str) -> npt.NDArray[np.float64]:
+        got = self.cells.get(key)
+        if got is None:
+            got = self.cells[key] = _values(part.cells[key])
+        return got
+
+    def total_values(self, part: Part, key: str) -> npt.NDArray[np.float64]:
+        got = self.total.get(key)
+        if got is None:
+            got = self.total[key] = _values(part.total[key])
+        return got
+
+    def moved_on(self, cells: Mapping[str, npt.NDArray[np.float64]],
+                 total: Mapping[str, npt.NDArray[np.float64]]) -> "_Layout":
+        """The layout of the next part (same rows), with these columns' new values."""
+        return _Layout(self.period, self.grid, self.total_row, {**self.cells, **cells}, {**self.total, **total})
 
 
-def _total_index(part: Part) -> dict[dt.date, int]:
-    return {d.date(): i for i, d in enumerate(part.total["period_start"].to_pylist())}
+def _period_starts(when: npt.NDArray[Any], grain: Grain) -> tuple[list[dt.date], npt.NDArray[np.intp]]:
+    """The distinct starts of the periods holding ``when`` (sorted), and which of them each one is in."""
+    months = when.astype("datetime64[M]").astype(np.int64)
+    if grain == "year":
+        months = months - months % 12
+    elif grain == "quarter":
+        months = months - months % 3
+    distinct, which = np.unique(months, return_inverse=True)
+    return [dt.date(1970 + int(m) // 12, int(m) % 12 + 1, 1) for m in distinct], which.reshape(-1)
 
 
-def _period_starts(when: npt.NDArray[Any], grain: Grain) -> list[dt.date]:
-    months = when.astype("datetime64[M]")
-    if grain == "month":
-        first = months
-    elif grain == "year":
-        first = when.astype("datetime64[Y]").astype("datetime64[M]")
-    else:
-        number = months.astype(np.int64)
-        first = (number - number % 3).astype("datetime64[M]")
-    return list(first.astype("datetime64[D]").astype(object))  # datetime.date values
-
-
-def _values(known: npt.NDArray[np.float64] | None, column: pa.ChunkedArray) -> npt.NDArray[np.float64]:
-    """A copy of a column's values (NULL as 0: a leaf's NULL and 0 read the same), from ``known`` if given."""
-    if known is not None:
-        return known.copy()
+def _values(column: pa.ChunkedArray) -> npt.NDArray[np.float64]:
+    """A column's values (NULL as 0: a leaf's NULL and 0 read the same)."""
     return np.asarray(pc.fill_null(pc.cast(column, pa.float64()), 0.0).to_numpy(zero_copy_only=False),
-                      dtype=np.float64).copy()
+                      dtype=np.float64)
 
 
-def _added(known: npt.NDArray[np.float64] | None, column: pa.ChunkedArray, rows: npt.NDArray[np.int64],
+def _added(values: npt.NDArray[np.float64], rows: npt.NDArray[np.int64],
            add: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    values = _values(known, column)
-    np.add.at(values, rows, add)
-    return values
-
-
-def _with_columns(table: pa.Table, columns: Mapping[str, npt.NDArray[np.float64]]) -> pa.Table:
-    for name, values in columns.items():
-        i = table.column_names.index(name)
-        kind = table.schema.field(name).type
-        array = pa.array(np.rint(values).astype(np.int64) if pa.types.is_integer(kind) else values).cast(kind)
-        table = table.set_column(i, table.schema.field(name), array)
-    return table
+    out = values.copy()
+    np.add.at(out, rows, add)
+    return out

@@ -36,6 +36,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..sortedhash import buckets_of, member
+
 if TYPE_CHECKING:
     from ..storage import Database
 
@@ -44,27 +46,19 @@ MAX_INDEXED_ROWS = 100_000
 _EMPTY = np.empty(0, dtype=np.uint64)
 
 
-def _member(sorted_values: np.ndarray, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(found, position): whether each probe value is in the sorted array, and where."""
-    if len(sorted_values) == 0 or len(probe) == 0:
-        return np.zeros(len(probe), dtype=bool), np.zeros(len(probe), dtype=np.int64)
-    pos = np.searchsorted(sorted_values, probe)
-    pos[pos == len(sorted_values)] = 0
-    return sorted_values[pos] == probe, pos
-
-
 class HashSet:
-    """A set of 64-bit hashes: one big sorted array and a small sorted delta."""
+    """A set of 64-bit hashes: one big sorted array (with its buckets) and a small sorted delta."""
 
     def __init__(self, values: np.ndarray) -> None:
         self.main = np.sort(values.astype(np.uint64, copy=False))
         self.delta = _EMPTY
+        self._buckets = buckets_of(self.main)
 
     def __len__(self) -> int:
         return len(self.main) + len(self.delta)
 
     def contains(self, probe: np.ndarray) -> np.ndarray:
-        found: np.ndarray = _member(self.main, probe)[0] | _member(self.delta, probe)[0]
+        found: np.ndarray = member(self.main, probe, self._buckets)[0] | member(self.delta, probe)[0]
         return found
 
     def add(self, values: np.ndarray) -> None:
@@ -75,6 +69,7 @@ class HashSet:
         if len(self.delta) > max(65_536, len(self.main) // 32):  # one O(n) merge every so often
             self.main = np.insert(self.main, np.searchsorted(self.main, self.delta), self.delta)
             self.delta = _EMPTY
+            self._buckets = buckets_of(self.main)
 
 
 class CustomerSet:
@@ -84,13 +79,14 @@ class CustomerSet:
         self.hashes = hashes.astype(np.uint64, copy=False)
         self.ids = ids
         self.added: set[str] = set()
+        self._buckets = buckets_of(self.hashes)
 
     def __len__(self) -> int:
         return len(self.hashes) + len(self.added)
 
     def known(self, hashes: np.ndarray, ids: pa.Array) -> np.ndarray:
         """Whether each id (with its DuckDB hash) is a stored customer."""
-        found, pos = _member(self.hashes, hashes)
+        found, pos = member(self.hashes, hashes, self._buckets)
         out = np.zeros(len(hashes), dtype=bool)
         if found.any():
             at = np.flatnonzero(found)

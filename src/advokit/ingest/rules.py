@@ -14,8 +14,10 @@ import datetime as dt
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+import pyarrow as pa
 
 from ..catalogue.model import EVENT_TYPES
 
@@ -268,7 +270,7 @@ def _problems(rules: list[str]) -> str:
 #: The one spelling of a timestamp read here: a date, or a date and time (seconds and up to
 #: six decimals optional) with ``Z``, an offset ``+hh:mm`` or no zone (UTC).
 _FAST_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-                        r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")
+                        r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?)?")
 _LOW = dt.datetime(MIN_YEAR, 1, 1)
 _HIGH = dt.datetime(MAX_YEAR + 1, 1, 1)
 _EVENT_TYPE_SET = frozenset(EVENT_TYPES)
@@ -288,13 +290,34 @@ class FastEvents:
     text: list[str | None]
     channel: list[str | None]
     ref: list[str | None]
+    _arrow: pa.Table | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.event_id)
 
+    def arrow(self) -> pa.Table:
+        """The events as the typed columns of the ``events`` table (made once; callers may make it early,
+        e.g. before a lock: it costs about 1.5 ms a 1,000 events)."""
+        if self._arrow is None:
+            text = pa.string()
+            self._arrow = pa.table({
+                "event_id": pa.array(self.event_id, text), "customer_id": pa.array(self.customer_id, text),
+                "type": pa.array(self.type, text), "occurred_at": pa.array(self.occurred_at, pa.timestamp("us")),
+                "score": pa.array(self.score, pa.float64()), "amount": pa.array(self.amount, pa.float64()),
+                "text": pa.array(self.text, text), "channel": pa.array(self.channel, text),
+                "ref": pa.array(self.ref, text), "properties": pa.nulls(len(self.event_id), text)})
+        return self._arrow
+
+    def times(self) -> pa.ChunkedArray:
+        """``occurred_at`` as Arrow timestamps."""
+        return self.arrow()["occurred_at"]
+
     @classmethod
     def concat(cls, parts: list["FastEvents"]) -> "FastEvents":
-        return cls(*([x for p in parts for x in getattr(p, f.name)] for f in fields(cls)))
+        out = cls(*([x for p in parts for x in getattr(p, f.name)] for f in fields(cls) if f.init))
+        if all(p._arrow is not None for p in parts):  # (each made before the lock: joined, not made again)
+            out._arrow = pa.concat_tables([p.arrow() for p in parts])
+        return out
 
 
 _NO = object()
