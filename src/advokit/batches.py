@@ -78,9 +78,6 @@ class BatchResult:
             self._items = [ItemResult(i, st, event_id) for i, (st, event_id) in enumerate(zip(*self._columns))]
         return self._items
 
-    def __len__(self) -> int:
-        return len(self._columns[0]) if self._columns is not None else len(self.items)
-
     def slice(self, start: int, stop: int) -> "BatchResult":
         """Items ``start`` to ``stop`` as a batch of their own (indexes from 0)."""
         if self._columns is not None:

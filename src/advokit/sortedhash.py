@@ -32,7 +32,7 @@ class Buckets:
     def find(self, values: np.ndarray, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bucket = (probe.astype(np.uint64, copy=False) >> self.shift).astype(np.intp)
         lo = self.starts[bucket].astype(np.int64)
-        size = self.starts[bucket + 1] - lo
+        size = self.starts[bucket + 1].astype(np.int64) - lo
         step = np.arange(max(1, self.width), dtype=np.int64)
         at = np.minimum(lo[:, None] + step, len(values) - 1)
         hit = (values[at] == probe[:, None]) & (step < size[:, None])

@@ -100,25 +100,18 @@ class Part:
         self._pending: tuple[Mapping[str, npt.NDArray[np.float64]], Mapping[str, npt.NDArray[np.float64]]] = ({}, {})
         self._lock = threading.Lock()
 
-    @property
-    def cells(self) -> pa.Table:
-        self._settle()
-        return self._cells
+    cells = property(lambda self: self._settled("_cells"), lambda self, t: self._replace("_cells", t),
+                     doc="The cells (by every dimension), per period.")
+    total = property(lambda self: self._settled("_total"), lambda self, t: self._replace("_total", t),
+                     doc="The unsegmented total, per period.")
 
-    @cells.setter
-    def cells(self, table: pa.Table) -> None:
+    def _settled(self, name: str) -> pa.Table:
         self._settle()
-        self._cells = table
+        return getattr(self, name)
 
-    @property
-    def total(self) -> pa.Table:
-        self._settle()
-        return self._total
-
-    @total.setter
-    def total(self, table: pa.Table) -> None:
-        self._settle()
-        self._total = table
+    def _replace(self, name: str, table: pa.Table) -> None:
+        self._settle()  # (the pending values belong to the table being replaced)
+        setattr(self, name, table)
 
     def with_values(self, cells: Mapping[str, npt.NDArray[np.float64]], total: Mapping[str, npt.NDArray[np.float64]],
                     stamps: dict[dt.date, tuple[object, ...]]) -> "Part":

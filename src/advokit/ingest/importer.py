@@ -132,12 +132,6 @@ def _fast_transaction(db: Database, rows: rules.FastEvents, hashes: np.ndarray, 
     return status, accepted
 
 
-def _fast_table(rows: rules.FastEvents, keep: pa.Array | None) -> pa.Table:
-    """The normalised rows as the typed columns the SQL path inserts from ``_checked``."""
-    table = rows.arrow()
-    return table if keep is None else table.filter(keep)
-
-
 def _run(db: Database, kind: str, source: Any, *, strict: bool, rejects_path: Any, write_rejects: bool,
          progress: Progress | None, item_results: bool, source_name: str | None,
          keep_index: bool = False) -> ImportReport:
@@ -327,6 +321,12 @@ def _events_indexed(cur: duckdb.DuckDBPyConnection, types: dict[str, str], repor
                         for row, event_id, s in zip(row_numbers.tolist(), ids, status)]
         report.landed_times = _landed(cols["occurred_at"][accepted])
     return [e for errs in problems.values() for e in errs]
+
+
+def _fast_table(rows: rules.FastEvents, keep: pa.Array | None) -> pa.Table:
+    """The rows to insert: the batch's Arrow columns (made before the lock), less those not accepted."""
+    table = rows.arrow()
+    return table if keep is None else table.filter(keep)
 
 
 def _statuses(cur: duckdb.DuckDBPyConnection, use: idindex.IdIndex, ids: list[str], oks: list[bool], ok: np.ndarray,
