@@ -41,7 +41,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.api_support import Server, cli  # noqa: E402
 
-
 #: The baseline the ratios are printed against: issue 5's page budget.
 TARGET_MS = 300.0
 

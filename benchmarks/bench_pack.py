@@ -101,7 +101,7 @@ def main() -> None:
     print(f"import: customers {cust_s:.2f} s; events {ev_s:.2f} s = {n_events / ev_s:,.0f} events/s "
           f"(target ≥ 500,000)   peak RSS {peak_rss_mb():,.0f} MB")
 
-    lo, hi = ws.engine().data_range()  # type: ignore[misc]
+    lo, hi = ws.kpis.engine().data_range()  # type: ignore[misc]
     from advokit.engine.periods import add_months
 
     lo_m = lo.replace(day=1)

@@ -44,7 +44,7 @@ def new_keys(db: Path | str, *scopes: str) -> dict[str, str]:
     from advokit import Workspace
 
     with Workspace(db) as ws:
-        return {s: ws.api_keys().create(name=f"test-{s}", scope=s).key for s in scopes}
+        return {s: ws.access.keys.create(name=f"test-{s}", scope=s).key for s in scopes}
 
 
 def worked_workspace(db: Path) -> Path:

@@ -98,7 +98,7 @@ def _grp(grouped: bool) -> str:
 
 def _ev_in(lo: str, hi: str, where: str, what: str, grouped: bool) -> str:
     """An aggregate over the events in [lo, hi) (of the group's customers when grouped)."""
-    join = f"JOIN customers c ON c.customer_id = e.customer_id" if grouped else ""
+    join = "JOIN customers c ON c.customer_id = e.customer_id" if grouped else ""
     return (f"(SELECT {what} FROM events e {join} WHERE e.occurred_at >= {lo} AND e.occurred_at < {hi} "
             f"AND {_grp(grouped)} AND {where})")
 
@@ -243,7 +243,10 @@ _NON_CORE = {
 def prepare(con: duckdb.DuckDBPyConnection, kpi: str) -> None:
     """Build the helper tables a KPI's reference query reads (temporary, on this connection)."""
     if kpi == "net_sentiment":
-        from advokit.engine.lexicon import NEGATIVE, POSITIVE  # the word lists are the definition's data
+        from advokit.engine.lexicon import (  # the word lists are the definition's data
+            NEGATIVE,
+            POSITIVE,
+        )
 
         types = ", ".join(f"'{t}'" for t in _TEXT_TYPES)
         rows = con.execute(f"SELECT event_id, text FROM events WHERE type IN ({types}) "

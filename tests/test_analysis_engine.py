@@ -7,10 +7,18 @@ import math
 
 import pytest
 
-from advokit.analysis import stats
 from advokit.engine import custom
+from advokit.stats import formulas as stats
 
-from .analysis_support import SPECS, add_customers, add_events, catalogue, kpi, load_worked_example, workspace
+from .analysis_support import (
+    SPECS,
+    add_customers,
+    add_events,
+    catalogue,
+    kpi,
+    load_worked_example,
+    workspace,
+)
 
 JAN = dict(period="month", start="2025-01-01", end="2025-02-01")
 NEW_COLUMNS = {"ci_low", "ci_high", "std_error", "small_sample"}

@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advokit.analysis import _special as sp
-from advokit.analysis import stats
+from advokit.stats import _special as sp
+from advokit.stats import formulas as stats
 
 VECTORS = yaml.safe_load((Path(__file__).parent / "cases" / "analysis" / "published_vectors.yaml").read_text())
 

@@ -9,9 +9,20 @@ import pytest
 from advokit.analysis.targets import Target, applicable
 from advokit.analysis.trend import overall_status
 from advokit.engine.periods import parse_period_label
-from advokit.errors import InvalidArgumentError, NotFoundError, UnknownDimensionError, UnknownKpiError
+from advokit.errors import (
+    InvalidArgumentError,
+    NotFoundError,
+    UnknownDimensionError,
+    UnknownKpiError,
+)
 
-from .analysis_support import add_customers, add_events, catalogue, load_worked_example, workspace
+from .analysis_support import (
+    add_customers,
+    add_events,
+    catalogue,
+    load_worked_example,
+    workspace,
+)
 
 D = dt.datetime
 
@@ -101,7 +112,7 @@ def test_targets_precedence_and_status(ws):
 def test_target_crud_and_validation(ws):
     t = ws.set_target("csat", "80", dimension="region", dimension_value="EMEA", valid_from="2025-Q1", valid_to="2025")
     assert (t["value"], t["valid_from"], t["valid_to"]) == (80.0, "2025-01-01", "2026-01-01")
-    assert [x["id"] for x in ws.targets("csat")] == [t["id"]]
+    assert [x["id"] for x in ws.analysis.targets("csat")] == [t["id"]]
     with pytest.raises(UnknownKpiError):
         ws.set_target("nope", 1)
     for bad in ("abc", "nan", True):
@@ -117,9 +128,9 @@ def test_target_crud_and_validation(ws):
         ws.set_target("nps", 1, dimension="region")
     with pytest.raises(InvalidArgumentError):
         ws.set_target("nps", 1, segment="SMB", dimension="region", dimension_value="EMEA")
-    assert ws.delete_target(t["id"])["id"] == t["id"] and ws.targets() == []
+    assert ws.analysis.delete_target(t["id"])["id"] == t["id"] and ws.analysis.targets() == []
     with pytest.raises(NotFoundError):
-        ws.delete_target(t["id"])
+        ws.analysis.delete_target(t["id"])
 
 
 def test_applicable_prefers_specific_then_latest():

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from advokit.webhooks import sign
+from advokit.access.webhooks import sign
 
-from .api_support import Server, cli, cli_json, new_key, new_keys, worked_workspace
+from .api_support import Server, cli, cli_json, new_keys, worked_workspace
 
 VALUE_REQUESTS = [
     ("nps", "month", [], "2025-01-01", "2025-02-01"),

@@ -12,17 +12,17 @@ from advokit.errors import InvalidArgumentError, UnknownKpiError
 
 def test_comments_round_trip_per_kpi_and_period(tmp_path: Path) -> None:
     with Workspace(tmp_path / "c.duckdb") as ws:
-        first = ws.add_comment("nps", "2025-09", "  Fell after the price change  ", author="Ana")
-        ws.add_comment("nps", "2025-Q3", "Quarter view", owner="CS lead", kind="action")
-        ws.add_comment("csat", "2025-09", "<script>x</script>", kind="request")
+        first = ws.commentary.add("nps", "2025-09", "  Fell after the price change  ", author="Ana")
+        ws.commentary.add("nps", "2025-Q3", "Quarter view", owner="CS lead", kind="action")
+        ws.commentary.add("csat", "2025-09", "<script>x</script>", kind="request")
         assert first["body"] == "Fell after the price change" and first["author"] == "Ana"
         assert first["kind"] == "comment" and first["owner"] is None
-        assert [c["body"] for c in ws.comments(kpi="nps")] == ["Fell after the price change", "Quarter view"]
-        assert [c["kpi"] for c in ws.comments(period="2025-09")] == ["nps", "csat"]
-        assert [c["body"] for c in ws.comments(kind="action")] == ["Quarter view"]
-        assert ws.comments(kind="request")[0]["body"] == "<script>x</script>"  # stored as text, escaped on render
-        ws.delete_comment(first["id"])
-        assert [c["body"] for c in ws.comments(kpi="nps")] == ["Quarter view"]
+        assert [c["body"] for c in ws.commentary.list(kpi="nps")] == ["Fell after the price change", "Quarter view"]
+        assert [c["kpi"] for c in ws.commentary.list(period="2025-09")] == ["nps", "csat"]
+        assert [c["body"] for c in ws.commentary.list(kind="action")] == ["Quarter view"]
+        assert ws.commentary.list(kind="request")[0]["body"] == "<script>x</script>"  # stored as text, escaped on render
+        ws.commentary.delete(first["id"])
+        assert [c["body"] for c in ws.commentary.list(kpi="nps")] == ["Quarter view"]
 
 
 @pytest.mark.parametrize(("kpi", "period", "body", "kind", "error"), [
@@ -37,5 +37,5 @@ def test_bad_comments_are_refused_and_nothing_is_stored(tmp_path: Path, kpi: str
                                                         kind: str, error: type[Exception]) -> None:
     with Workspace(tmp_path / "c.duckdb") as ws:
         with pytest.raises(error):
-            ws.add_comment(kpi, period, body, kind=kind)
-        assert ws.comments() == []
+            ws.commentary.add(kpi, period, body, kind=kind)
+        assert ws.commentary.list() == []

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from advokit import Workspace
-from advokit.directory import SORTABLE, CustomerDirectory, list_customers_sql
+from advokit.customers.directory import SORTABLE, CustomerDirectory, list_customers_sql
 from advokit.errors import InvalidArgumentError, UnknownDimensionError
 
 NAMES = ["Acme Corp", "acme corp", "ACME GmbH", "Ærøskøbing A/S", "İstanbul Tekstil", "straße & söhne", "Ωmega",
@@ -62,8 +62,8 @@ def ws(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def
 
 
 def _both(ws: Workspace, **request: object):  # type: ignore[no-untyped-def]
-    new = ws.customer_list(**request)  # type: ignore[arg-type]
-    old = list_customers_sql(ws.backend(), dimensions=ws.dimensions(), **request)  # type: ignore[arg-type]
+    new = ws.customers.page(**request)  # type: ignore[arg-type]
+    old = list_customers_sql(ws.kpis.backend(), dimensions=ws.kpis.dimensions(), **request)  # type: ignore[arg-type]
     return new, old
 
 
@@ -73,7 +73,7 @@ def test_the_workspace_has_the_edge_cases_this_file_is_about(ws: Workspace) -> N
                         "count(*) FILTER (WHERE churned_at IS NULL), count(*) FILTER (WHERE segment IS NULL), "
                         "count(*) FILTER (WHERE tier IS NULL), count(*) - count(DISTINCT arr) FROM customers").fetchone()
     assert all(n > 0 for n in nulls)  # NULLs in text, number and time columns, and ties
-    assert "tier" in ws.dimensions()
+    assert "tier" in ws.kpis.dimensions()
 
 
 @pytest.mark.parametrize("descending", [False, True])
@@ -117,12 +117,12 @@ def test_filters_alone_and_with_a_search_match_the_sql(ws: Workspace, filters: d
 
 
 def test_pinned_order_nulls_last_and_ties_by_customer_id(ws: Workspace) -> None:
-    page = ws.customer_list(sort="arr", descending=True, limit=200)
+    page = ws.customers.page(sort="arr", descending=True, limit=200)
     arrs = [r["arr"] for r in page.rows]
     assert arrs[0] == 5_000_000.0 and arrs[-1] is None
     ties = [r["customer_id"] for r in page.rows if r["arr"] == 1200.5]
     assert ties == sorted(ties) and len(ties) > 1
-    up = ws.customer_list(sort="arr", limit=200)
+    up = ws.customers.page(sort="arr", limit=200)
     assert [r["arr"] for r in up.rows][-1] is None and up.rows[0]["arr"] == 0.0
 
 
@@ -137,9 +137,9 @@ def test_requests_are_checked_like_before(ws: Workspace) -> None:
                      ({"offset": -1}, InvalidArgumentError), ({"sort": "email"}, InvalidArgumentError),
                      ({"filters": {"email": "x"}}, UnknownDimensionError), ({"q": "x" * 201}, InvalidArgumentError)]:
         with pytest.raises(err) as new:
-            ws.customer_list(**bad)  # type: ignore[arg-type]
+            ws.customers.page(**bad)  # type: ignore[arg-type]
         with pytest.raises(err) as old:
-            list_customers_sql(ws.backend(), dimensions=ws.dimensions(), **bad)  # type: ignore[arg-type]
+            list_customers_sql(ws.kpis.backend(), dimensions=ws.kpis.dimensions(), **bad)  # type: ignore[arg-type]
         assert str(new.value) == str(old.value)
 
 
@@ -147,14 +147,14 @@ def test_the_directory_follows_writes_to_customers_but_not_other_writes(tmp_path
     w = Workspace(tmp_path / "w.duckdb")
     try:
         w.import_customers(_customers(20), write_rejects=False)
-        first = w.directory()
-        assert w.customer_list(limit=200).total == 20
-        w.add_comment("nps", "2025-01", "a comment changes no customer")
+        first = w.customers.directory()
+        assert w.customers.page(limit=200).total == 20
+        w.commentary.add("nps", "2025-01", "a comment changes no customer")
         w.set_target("nps", 40)
-        assert w.directory() is first  # other writes keep it (one cheap look at the fingerprint)
+        assert w.customers.directory() is first  # other writes keep it (one cheap look at the fingerprint)
         w.import_customers([{"customer_id": "NEW", "name": "Brand New", "signup_at": "2024-01-01"}],
                            write_rejects=False)
-        assert w.directory() is not first
+        assert w.customers.directory() is not first
         assert _both(w, q="brand")[0].total == 1
         w.import_customers([{"customer_id": "NEW", "name": "Renamed", "signup_at": "2024-01-01"}],
                            write_rejects=False)  # an update keeps the count
@@ -167,7 +167,7 @@ def test_the_directory_follows_writes_to_customers_but_not_other_writes(tmp_path
         w.import_customers([{"customer_id": "NEW2", "signup_at": "2024-01-01"}], write_rejects=False)
         before = _both(w, filters={"referred_by": "C001"}, limit=200)
         assert before[0] == before[1] and before[0].total > 0
-        w.erase_customer("C001")
+        w.access.erase("C001")
         after = _both(w, filters={"referred_by": "C001"}, limit=200)
         assert after[0] == after[1] and after[0].total == 0
         new, old = _both(w, sort="referred_by", limit=200)
@@ -191,7 +191,7 @@ def test_an_empty_workspace_lists_nothing(tmp_path: Path) -> None:
 
 
 def test_orders_are_kept_and_bounded(ws: Workspace) -> None:
-    d = ws.directory()
+    d = ws.customers.directory()
     assert isinstance(d, CustomerDirectory)
     a = d.order("name", True)
     assert a is d.order("name", True)

@@ -184,10 +184,10 @@ DEMO_START, DEMO_END = dt.date(2023, 7, 1), dt.date(2025, 7, 1)
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory):
     """A small generated demo (fixed seed) plus a few edge rows the generator never makes."""
-    from advokit.demo_load import build_demo
+    from advokit.demo.load import build_demo
 
     ws = Workspace(tmp_path_factory.mktemp("demo_sql") / "w.duckdb")
-    build_demo(ws, customers=300, months=24, seed=20250, end_month=dt.date(2025, 6, 1))
+    build_demo(ws.kpis, ws.ingest, customers=300, months=24, seed=20250, end_month=dt.date(2025, 6, 1))
     ws.import_customers([
         # no segment (its own group); signs up and activates exactly on period starts
         {"customer_id": "X1", "signup_at": "2024-01-01", "arr": 1000, "referred_by": "C0000001"},

@@ -11,7 +11,7 @@ import pytest
 
 from advokit.errors import DataError, RejectedRowsError
 from advokit.ingest import detect_format, import_customers, import_events
-from advokit.storage import Database
+from advokit.store.database import Database
 
 CASE = Path(__file__).parent / "cases" / "worked_example"
 

@@ -1,4 +1,4 @@
-"""The in-memory id index (advokit.ingest.idindex): the same results as the SQL joins, kept exact."""
+"""The in-memory id index (advokit.store.idindex): the same results as the SQL joins, kept exact."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advokit import Workspace, sortedhash
+from advokit import Workspace
 from advokit.errors import DataError, RejectedRowsError
-from advokit.ingest import idindex, import_customers, import_events
-from advokit.storage import Database
+from advokit.ingest import import_customers, import_events
+from advokit.store import idindex, sortedhash
+from advokit.store.database import Database
 
 CASE = Path(__file__).parent / "cases" / "worked_example"
 
@@ -73,7 +74,7 @@ def ws(tmp_path: Path) -> Workspace:
 
 
 def _send(ws: Workspace, events: list[dict[str, Any]], **options: Any) -> list[str]:
-    return [i.status for i in ws.ingest_batch("events", events, **options).items]
+    return [i.status for i in ws.ingest.batch("events", events, **options).items]
 
 
 def _ev(event_id: str, customer: str = "A", **extra: Any) -> dict[str, Any]:
@@ -86,9 +87,9 @@ def test_replay_new_customers_erasure_and_rollback_keep_the_index_exact(ws: Work
     index = idindex.index_of(ws.db, create=False)
     assert index is not None and index.events is not None and index.customers is not None
     assert _send(ws, [_ev("n1"), _ev("n2", "Z")]) == ["duplicate", "rejected"]  # Z is not a customer yet
-    assert ws.ingest_batch("customers", [{"customer_id": "Z", "signup_at": "2024-01-01"}]).items[0].status == "accepted"
+    assert ws.ingest.batch("customers", [{"customer_id": "Z", "signup_at": "2024-01-01"}]).items[0].status == "accepted"
     assert _send(ws, [_ev("n2", "Z")]) == ["accepted"]  # the customer set learnt Z
-    ws.erase_customer("Z")  # another writer: the customer set is dropped, Z's events are gone
+    ws.access.erase("Z")  # another writer: the customer set is dropped, Z's events are gone
     assert _send(ws, [_ev("n3", "Z")]) == ["rejected"]
     assert _send(ws, [_ev("n2", "A")]) == ["accepted"]  # n2 was erased: its stale hash is resolved in the table
     with pytest.raises(RejectedRowsError):  # rolled back: nothing of it may reach the index
@@ -189,7 +190,7 @@ def test_concurrent_event_batches_are_imported_together_each_with_its_own_result
     import threading
     import time
 
-    from advokit import batches
+    from advokit.ingest import batches
 
     imports: list[int] = []
     real = batches._append_events
@@ -209,7 +210,7 @@ def test_concurrent_event_batches_are_imported_together_each_with_its_own_result
     results: dict[str, list[tuple[int, str, str]]] = {}
 
     def send(name: str) -> None:
-        results[name] = [(i.index, i.status, i.id) for i in ws.ingest_batch("events", jobs[name]).items]
+        results[name] = [(i.index, i.status, i.id) for i in ws.ingest.batch("events", jobs[name]).items]
 
     threads = {n: threading.Thread(target=send, args=(n,)) for n in jobs}
     threads["a"].start()

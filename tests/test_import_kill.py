@@ -12,14 +12,14 @@ from pathlib import Path
 import duckdb
 
 from advokit.ingest import import_customers, import_events
-from advokit.storage import Database
+from advokit.store.database import Database
 
 CASE = Path(__file__).parent / "cases" / "worked_example"
 N = 1_500_000
 
 CHILD = """
 import sys
-from advokit.storage import Database
+from advokit.store import Database
 from advokit.ingest import import_events
 db = Database(sys.argv[1])
 def progress(done, total):

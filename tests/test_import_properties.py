@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advokit.ingest import import_customers, import_events
-from advokit.storage import Database
+from advokit.store.database import Database
 
 CASE = Path(__file__).parent / "cases" / "worked_example"
 

@@ -19,11 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advokit import Workspace, batches
+from advokit import Workspace
 from advokit.api.responses import BatchJSONResponse, SafeJSONResponse
 from advokit.catalogue.model import EVENT_TYPES
-from advokit.ingest import importer, rules
-from advokit.kpicache import AppendScope
+from advokit.ingest import batches, importer, rules
+from advokit.rollups.cache import AppendScope
 
 CASE = Path(__file__).parent / "cases" / "worked_example"
 
@@ -110,7 +110,7 @@ def _send(ws: Workspace, batch: list[dict[str, Any]], fast: bool, landed: list[A
     if not fast:
         rules.fast_events = lambda records: None  # type: ignore[assignment]
     try:
-        return ws.ingest_batch("events", batch).to_dict()
+        return ws.ingest.batch("events", batch).to_dict()
     except Exception as exc:  # noqa: BLE001 - compared between the two paths
         return (type(exc).__name__, str(exc))
     finally:
@@ -197,26 +197,26 @@ def ws(tmp_path: Path) -> Any:
 
 def test_canonical_batches_take_the_fast_path_and_others_the_sql(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real_fast, real_sql = importer.append_fast_events, ws.import_events
+    real_fast, real_sql = importer.append_fast_events, ws.ingest.events
     monkeypatch.setattr(importer, "append_fast_events",
                         lambda *a, **k: (calls.append("fast"), real_fast(*a, **k))[1])
-    monkeypatch.setattr(ws, "import_events", lambda *a, **k: (calls.append("sql"), real_sql(*a, **k))[1])
+    monkeypatch.setattr(ws.ingest, "events", lambda *a, **k: (calls.append("sql"), real_sql(*a, **k))[1])
     batch = [_ev("f1"), _ev("f1"), _ev("e1"), _ev("f2", None, type="mention"),
              _ev("f3", type="nps_response", score=9), _ev("f4", type="expansion", amount=120.5),
              _ev("f5", type="follow_up", ref="e1", occurred_at="2025-01-31T23:30:00-03:00"),
              _ev("f6", occurred_at="2025-02-11"), _ev("f7", text="", channel="web")]
-    result = ws.ingest_batch("events", batch)
+    result = ws.ingest.batch("events", batch)
     assert calls == ["fast"]
     assert [(i.index, i.status, i.id) for i in result.items] == [
         (0, "accepted", "f1"), (1, "duplicate", "f1"), (2, "duplicate", "e1"), (3, "accepted", "f2"),
         (4, "accepted", "f3"), (5, "accepted", "f4"), (6, "accepted", "f5"), (7, "accepted", "f6"),
         (8, "accepted", "f7")]
-    assert ws.ingest_batch("events", batch).to_dict()["accepted"] == 0  # replay: nothing lands
+    assert ws.ingest.batch("events", batch).to_dict()["accepted"] == 0  # replay: nothing lands
     assert calls == ["fast", "fast"]
     for odd in ([_ev("s1", "nobody")], [_ev("s2", type="nps_response", score=11)], [_ev("s3", text=" x")],
                 [_ev("s4", properties={"a": 1})], [{**_ev("s5"), "event_id": None}]):
         calls.clear()
-        ws.ingest_batch("events", odd)
+        ws.ingest.batch("events", odd)
         assert calls[-1] == "sql"
     stored = dict(ws.db.cursor().execute(
         "SELECT event_id, occurred_at FROM events WHERE event_id IN ('f5', 'f6')").fetchall())
@@ -229,10 +229,10 @@ def test_a_fast_batch_rolls_back_whole(ws: Workspace, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(importer, "_fast_table", boom)  # inside the transaction, before COMMIT
     with pytest.raises(RuntimeError):
-        ws.ingest_batch("events", [_ev("r1"), _ev("r2")])
+        ws.ingest.batch("events", [_ev("r1"), _ev("r2")])
     monkeypatch.undo()
     assert ws.db.cursor().execute("SELECT count(*) FROM events WHERE event_id LIKE 'r%'").fetchall() == [(0,)]
-    assert [i.status for i in ws.ingest_batch("events", [_ev("r1"), _ev("r2")]).items] == ["accepted", "accepted"]
+    assert [i.status for i in ws.ingest.batch("events", [_ev("r1"), _ev("r2")]).items] == ["accepted", "accepted"]
 
 
 payloads = st.recursive(

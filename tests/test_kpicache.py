@@ -16,7 +16,7 @@ TYPES = ["nps_response", "review", "referral_sent", "referral_converted", "renew
 
 def _append(ws, rows, tag):  # type: ignore[no-untyped-def]
     """Append events the way batches do: one transaction inside the cache's append scope."""
-    with ws.cache.appending() as scope:
+    with ws.rollups.appending() as scope:
         with ws.db.transaction() as cur:
             start = cur.execute("SELECT count(*) FROM events").fetchone()[0]
             cur.executemany("INSERT INTO events (event_id, customer_id, type, occurred_at, score, amount) "
@@ -27,7 +27,7 @@ def _append(ws, rows, tag):  # type: ignore[no-untyped-def]
 
 def _same(ws, **req):  # type: ignore[no-untyped-def]
     kpis = req.pop("kpis")
-    assert ws.values(kpis, **req) == ws.compute(kpis, **req).to_dicts()
+    assert ws.kpis.values(kpis, **req) == ws.compute(kpis, **req).to_dicts()
 
 
 @pytest.fixture
@@ -40,36 +40,36 @@ def ws(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_second_request_is_served_from_cache(ws) -> None:  # type: ignore[no-untyped-def]
     kpis = list(catalogue().ids)
-    first = ws.values(kpis, period="month", by=["segment"])
-    misses = ws.cache.misses
-    assert ws.values(kpis, period="month", by=["segment"]) == first == \
+    first = ws.kpis.values(kpis, period="month", by=["segment"])
+    misses = ws.rollups.misses
+    assert ws.kpis.values(kpis, period="month", by=["segment"]) == first == \
         ws.compute(kpis, period="month", by=["segment"]).to_dicts()
-    assert ws.cache.misses == misses and ws.cache.hits > 0
+    assert ws.rollups.misses == misses and ws.rollups.hits > 0
 
 
 def test_append_recomputes_only_the_touched_month(ws) -> None:  # type: ignore[no-untyped-def]
-    ws.values(["nps"], period="month", start="2024-06-01", end="2025-02-01")
-    misses = ws.cache.misses
+    ws.kpis.values(["nps"], period="month", start="2024-06-01", end="2025-02-01")
+    misses = ws.rollups.misses
     _append(ws, [("A", "nps_response", dt.datetime(2025, 1, 30, 9), 0.0, None)], "x")
-    rows = ws.values(["nps"], period="month", start="2024-06-01", end="2025-02-01")
-    assert ws.cache.misses == misses + 1  # January only
+    rows = ws.kpis.values(["nps"], period="month", start="2024-06-01", end="2025-02-01")
+    assert ws.rollups.misses == misses + 1  # January only
     jan = [r for r in rows if r["period"] == "2025-01"][0]
     assert jan["n"] == 5 and jan["value"] == 0.0
     _same(ws, kpis=["nps"], period="month", start="2024-06-01", end="2025-02-01")
 
 
 def test_other_writes_drop_everything(ws) -> None:  # type: ignore[no-untyped-def]
-    ws.values(["customer_churn_rate"], period="month")
+    ws.kpis.values(["customer_churn_rate"], period="month")
     with ws.db.transaction() as cur:
         cur.execute("UPDATE customers SET churned_at = NULL WHERE customer_id = 'C'")
     _same(ws, kpis=["customer_churn_rate"], period="month")
-    assert [r["value"] for r in ws.values(["customer_churn_rate"], period="month")
+    assert [r["value"] for r in ws.kpis.values(["customer_churn_rate"], period="month")
             if r["period"] == "2025-01"] == [0.0]
 
 
 def test_an_unknown_append_scope_invalidates_all(ws) -> None:  # type: ignore[no-untyped-def]
-    ws.values(["nps"], period="quarter")
-    with ws.cache.appending() as scope:
+    ws.kpis.values(["nps"], period="quarter")
+    with ws.rollups.appending() as scope:
         with ws.db.transaction() as cur:
             cur.execute("INSERT INTO events (event_id, customer_id, type, occurred_at, score) "
                         "VALUES ('u1', 'A', 'nps_response', '2023-03-01', 10)")
@@ -78,14 +78,14 @@ def test_an_unknown_append_scope_invalidates_all(ws) -> None:  # type: ignore[no
 
 
 def test_requests_with_a_custom_kpi_are_cached_whole(ws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("advokit.kpicache.CustomCompute", object)  # treat every KPI as custom
+    monkeypatch.setattr("advokit.rollups.cache.CustomCompute", object)  # treat every KPI as custom
     _same(ws, kpis=["nps", "csat"], period="month")
-    misses = ws.cache.misses
+    misses = ws.rollups.misses
     _same(ws, kpis=["nps", "csat"], period="month")
-    assert ws.cache.misses == misses
+    assert ws.rollups.misses == misses
     _append(ws, [("B", "nps_response", dt.datetime(2025, 1, 2), 1.0, None)], "w")
     _same(ws, kpis=["nps", "csat"], period="month")
-    assert ws.cache.misses == misses + 1
+    assert ws.rollups.misses == misses + 1
 
 
 months = st.integers(min_value=0, max_value=17)
@@ -126,11 +126,11 @@ def test_cache_equals_compute_under_any_interleaving(tmp_path_factory: pytest.Te
 
 
 def test_population_only_kpis_survive_appended_events(ws) -> None:  # type: ignore[no-untyped-def]
-    ws.values(["customer_churn_rate", "customer_retention_rate"], period="month")
-    misses = ws.cache.misses
+    ws.kpis.values(["customer_churn_rate", "customer_retention_rate"], period="month")
+    misses = ws.rollups.misses
     _append(ws, [("A", "review", dt.datetime(2025, 1, 30, 9), None, None)], "p")
     _same(ws, kpis=["customer_churn_rate", "customer_retention_rate"], period="month")
-    assert ws.cache.misses == misses
+    assert ws.rollups.misses == misses
 
 
 def test_concurrent_identical_misses_compute_once(ws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -151,7 +151,7 @@ def test_concurrent_identical_misses_compute_once(ws, monkeypatch: pytest.Monkey
     want = ws.compute(["nps"], period="month").to_dicts()
     calls.clear()
     out: list = []
-    threads = [threading.Thread(target=lambda: out.append(ws.values(["nps"], period="month"))) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: out.append(ws.kpis.values(["nps"], period="month"))) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:

@@ -92,10 +92,10 @@ def test_empty_windows_give_null_not_zero(ws):
 def test_new_kpis_have_values_on_the_demo(tmp_path):
     import datetime as dt
 
-    from advokit.demo_load import build_demo
+    from advokit.demo.load import build_demo
 
     w = Workspace(tmp_path / "demo.duckdb")
-    build_demo(w, customers=300, months=24, seed=11, end_month=dt.date(2025, 6, 1))
+    build_demo(w.kpis, w.ingest, customers=300, months=24, seed=11, end_month=dt.date(2025, 6, 1))
     rows = w.compute(list(KPIS), period="quarter", start="2024-07", end="2025-07").to_dicts()
     for kpi in KPIS:
         values = [r["value"] for r in rows if r["kpi"] == kpi]

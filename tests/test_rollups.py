@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from advokit import Workspace
-from advokit.demo_load import build_demo
-from advokit.engine.rollup import rollable
+from advokit.demo.load import build_demo
+from advokit.rollups.parts import rollable
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -34,8 +34,8 @@ def assert_same_rows(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> N
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("rollups") / "demo.duckdb"
     with Workspace(path) as ws:
-        build_demo(ws, customers=1500, months=14, seed=7)
-        assert ws.cache.refresh_rollups(ws)  # saved in the file: every copy starts with them
+        build_demo(ws.kpis, ws.ingest, customers=1500, months=14, seed=7)
+        assert ws.rollups.refresh_rollups(ws.kpis)  # saved in the file: every copy starts with them
     return path
 
 
@@ -46,7 +46,7 @@ def ws(demo_path: Path, tmp_path: Path) -> Iterator[Workspace]:
     copy.write_bytes(demo_path.read_bytes())
     w = Workspace(copy)
     yield w
-    w.cache.stop()
+    w.rollups.stop()
     w.close()
 
 
@@ -58,9 +58,9 @@ def a_customer(ws: Workspace) -> dict[str, Any]:
 
 
 def _from_rollups(ws: Workspace, *args: Any, **kwargs: Any) -> tuple[list[dict[str, Any]], bool]:
-    before = ws.cache.rollup_hits
-    rows = ws.values(*args, **kwargs)
-    return rows, ws.cache.rollup_hits > before
+    before = ws.rollups.rollup_hits
+    rows = ws.kpis.values(*args, **kwargs)
+    return rows, ws.rollups.rollup_hits > before
 
 
 def test_every_catalogue_kpi_rolls_up() -> None:
@@ -71,11 +71,11 @@ def test_every_catalogue_kpi_rolls_up() -> None:
 
 @pytest.mark.parametrize("grain", ["month", "quarter", "year"])
 def test_rollup_answers_equal_the_engine(ws: Workspace, grain: str) -> None:
-    ws.values(["nps"], period=grain, start="2025-01-01", end="2025-02-01")  # takes up the saved rollups
-    rollups = ws.cache.rollups()
+    ws.kpis.values(["nps"], period=grain, start="2025-01-01", end="2025-02-01")  # takes up the saved rollups
+    rollups = ws.rollups.rollups()
     assert rollups is not None and {"segment", "region", "plan"} <= set(rollups.dims)
     ids = ws.catalogue.ids
-    segment = sorted(v for v in ws.attribute_values()["segment"] if v)[0]
+    segment = sorted(v for v in ws.customers.attribute_values()["segment"] if v)[0]
     cases = [(by, filters) for by in ((), ("segment",), ("region", "plan"))
              for filters in (None, {"segment": segment}, {"plan": segment + "-none"})]
     if grain != "month":  # every shape once by month; the other grains the main ones
@@ -99,18 +99,18 @@ def test_explicit_range_and_single_kpis(ws: Workspace) -> None:
 
 
 def test_appended_events_are_counted_at_once_and_rolled_up_again(ws: Workspace) -> None:
-    bounds = ws.engine().data_range()
+    bounds = ws.kpis.engine().data_range()
     assert bounds is not None
     last = bounds[1]
     month = f"{last.year:04d}-{last.month:02d}"
     customer = a_customer(ws)["customer_id"]
     start = dt.date(last.year, last.month, 1)
-    before = {r["period"]: r for r in ws.values(["nps", "net_sentiment"], period="month", start=start)
+    before = {r["period"]: r for r in ws.kpis.values(["nps", "net_sentiment"], period="month", start=start)
               if r["kpi"] == "nps"}
     at = dt.datetime(last.year, last.month, min(last.day, 27), 12, tzinfo=dt.timezone.utc)
     events = [{"event_id": f"rollup-test-{i}", "customer_id": customer, "type": "nps_response",
                "occurred_at": at.isoformat(), "score": 0, "text": "awful and slow"} for i in range(3)]
-    result = ws.ingest_batch("events", events)
+    result = ws.ingest.batch("events", events)
     assert result.count("accepted") == 3
     # stale periods never come from the rollups: the answer counts the new answers at once
     rows, hit = _from_rollups(ws, ["nps", "net_sentiment"], period="month", start=start)
@@ -118,7 +118,7 @@ def test_appended_events_are_counted_at_once_and_rolled_up_again(ws: Workspace) 
     assert_same_rows(rows, ws.compute(["nps", "net_sentiment"], period="month", start=start).to_dicts())
     assert [r for r in rows if r["kpi"] == "nps"][0]["n"] == before[month]["n"] + 3
     # after the refresh (what the background maintenance does once writes pause) the rollups answer again
-    assert ws.cache.refresh_rollups(ws, save=False)
+    assert ws.rollups.refresh_rollups(ws.kpis, save=False)
     for by, filters in (((), None), (("segment",), None), ((), {"segment": a_customer(ws)["segment"]})):
         rows, hit = _from_rollups(ws, ws.catalogue.ids, period="quarter", by=by, filters=filters)
         assert hit
@@ -127,7 +127,7 @@ def test_appended_events_are_counted_at_once_and_rolled_up_again(ws: Workspace) 
 
 def test_saved_rollups_are_used_after_a_restart_until_data_changes(ws: Workspace) -> None:
     path = ws.path
-    ws.add_comment("nps", "2025-01", "a comment changes no number")  # not a data write: rollups stay valid
+    ws.commentary.add("nps", "2025-01", "a comment changes no number")  # not a data write: rollups stay valid
     ws.close()
 
     with Workspace(path) as again:
@@ -143,19 +143,19 @@ def test_saved_rollups_are_used_after_a_restart_until_data_changes(ws: Workspace
     with Workspace(path) as third:  # the saved rollups were computed before the import: not used
         rows, hit = _from_rollups(third, ["reviews_and_testimonials"], period="month")
         assert not hit
-        assert third.cache.rollups() is None
+        assert third.rollups.rollups() is None
 
 
 def test_customer_writes_drop_the_rollups(ws: Workspace) -> None:
-    ws.values(["nps"], period="month", start="2025-01-01", end="2025-02-01")  # takes up the saved rollups
-    assert ws.cache.rollups() is not None
+    ws.kpis.values(["nps"], period="month", start="2025-01-01", end="2025-02-01")  # takes up the saved rollups
+    assert ws.rollups.rollups() is not None
     customer = a_customer(ws)
     ws.import_customers([{"customer_id": customer["customer_id"], "name": customer["name"],
                           "signup_at": customer["signup_at"].isoformat() + "Z", "segment": "Moved"}])
-    assert ws.cache.rollups() is None
+    assert ws.rollups.rollups() is None
     rows, hit = _from_rollups(ws, ["active_advocates_rate"], period="month", by=["segment"])
     assert not hit and "Moved" in {r["segment"] for r in rows}
-    assert ws.cache.refresh_rollups(ws, save=False)
+    assert ws.rollups.refresh_rollups(ws.kpis, save=False)
     rows, hit = _from_rollups(ws, ["active_advocates_rate"], period="quarter", by=["segment"])
     assert hit and "Moved" in {r["segment"] for r in rows}
     assert_same_rows(rows, ws.compute(["active_advocates_rate"], period="quarter", by=["segment"]).to_dicts())
@@ -164,17 +164,17 @@ def test_customer_writes_drop_the_rollups(ws: Workspace) -> None:
 def test_maintenance_refreshes_after_writes_pause(ws: Workspace) -> None:
     import time
 
-    ws.values(["nps"], period="month", start="2025-01-01", end="2025-02-01")  # takes up the saved rollups
-    thread = ws.cache.maintain(ws, quiet_seconds=0.2)  # keeps them fresh
-    assert thread.is_alive() and ws.cache.rollup_status()["built"]
+    ws.kpis.values(["nps"], period="month", start="2025-01-01", end="2025-02-01")  # takes up the saved rollups
+    thread = ws.rollups.maintain(ws.kpis, quiet_seconds=0.2)  # keeps them fresh
+    assert thread.is_alive() and ws.rollups.rollup_status()["built"]
     customer = a_customer(ws)["customer_id"]
-    ws.ingest_batch("events", [{"event_id": "maint-1", "customer_id": customer, "type": "referral_sent",
+    ws.ingest.batch("events", [{"event_id": "maint-1", "customer_id": customer, "type": "referral_sent",
                                 "occurred_at": "2025-02-10T10:00:00Z"}])
-    assert ws.cache.rollup_status()["stale_periods"] > 0
+    assert ws.rollups.rollup_status()["stale_periods"] > 0
     deadline = time.monotonic() + 120
-    while ws.cache.rollup_status()["stale_periods"] and time.monotonic() < deadline:
+    while ws.rollups.rollup_status()["stale_periods"] and time.monotonic() < deadline:
         time.sleep(0.2)
-    status = ws.cache.rollup_status()
+    status = ws.rollups.rollup_status()
     assert status["built"] and status["stale_periods"] == 0
     rows, hit = _from_rollups(ws, ["referral_invitation_rate"], period="month", start="2025-02-01",
                               end="2025-03-01", by=["segment"])
@@ -201,8 +201,8 @@ def _landed_table(events: list[dict[str, Any]]) -> "pa.Table":
 
 def _live_setup(ws: Workspace, count: int) -> tuple[dt.date, list[str]]:
     """Rollups computed and the live part ready; the last day with data and ``count`` customer ids."""
-    assert ws.cache.refresh_rollups(ws, save=False)  # also readies the live part
-    bounds = ws.engine().data_range()
+    assert ws.rollups.refresh_rollups(ws.kpis, save=False)  # also readies the live part
+    bounds = ws.kpis.engine().data_range()
     assert bounds is not None
     rel = ws.db.cursor().execute("SELECT customer_id FROM customers ORDER BY customer_id LIMIT ?", [count])
     return bounds[1], [r[0] for r in rel.fetchall()]
@@ -227,14 +227,14 @@ def test_appended_events_bring_the_declared_rollups_forward(ws: Workspace) -> No
                            "occurred_at": f"{month[0]:04d}-{month[1]:02d}-{day:02d}T08:00:00Z", **extra})
         events.append({"event_id": f"live-m{batch}", "type": "mention",
                        "occurred_at": f"{month[0]:04d}-{month[1]:02d}-03T08:00:00Z"})  # no customer
-        with ws.cache.appending() as scope:
+        with ws.rollups.appending() as scope:
             ws.import_events(events)
             scope.landed([dt.datetime.fromisoformat(e["occurred_at"][:19]) for e in events],
                          rows=_landed_table(events))
         for grain in ("month", "quarter", "year"):
             for by, filters in (((), None), (("segment",), None), ((), {"region": "EMEA"})):
                 rows, hit = _from_rollups(ws, declared, period=grain, by=by, filters=filters)
-                assert hit, (batch, grain, by, filters, ws.cache.rollup_status())
+                assert hit, (batch, grain, by, filters, ws.rollups.rollup_status())
                 assert_same_rows(rows, ws.compute(declared, period=grain, by=by, filters=filters).to_dicts())
     # the custom KPIs' periods went stale: computed, still exact
     rows, hit = _from_rollups(ws, ["customer_loyalty"], period="month", start="2025-01-01")
@@ -242,9 +242,9 @@ def test_appended_events_bring_the_declared_rollups_forward(ws: Workspace) -> No
 
 
 def test_an_append_without_its_events_leaves_periods_stale(ws: Workspace) -> None:
-    assert ws.cache.refresh_rollups(ws, save=False)
+    assert ws.rollups.refresh_rollups(ws.kpis, save=False)
     customer = a_customer(ws)["customer_id"]
-    with ws.cache.appending() as scope:
+    with ws.rollups.appending() as scope:
         ws.import_events([{"event_id": "blind-1", "customer_id": customer, "type": "referral_sent",
                            "occurred_at": "2025-03-05T10:00:00Z"}])
         scope.landed([dt.datetime(2025, 3, 5, 10)])  # no rows given
@@ -262,9 +262,9 @@ def test_api_batches_keep_the_declared_rollups_fresh(ws: Workspace) -> None:
     events = [{"event_id": f"api-live-{i}", "customer_id": c, "occurred_at": stamp,
                **({"type": "nps_response", "score": i % 11} if i % 3 else {"type": "referral_sent"})}
               for i, c in enumerate(customers)]
-    result = ws.ingest_batch("events", events)
+    result = ws.ingest.batch("events", events)
     assert result.count("accepted") == len(events)
-    again = ws.ingest_batch("events", events)  # a replay lands nothing and changes nothing
+    again = ws.ingest.batch("events", events)  # a replay lands nothing and changes nothing
     assert again.count("duplicate") == len(events)
     declared = ["nps", "referral_participation_rate", "active_advocates_rate", "referral_invitation_rate"]
     for grain in ("month", "quarter", "year"):
@@ -284,8 +284,13 @@ def test_numpy_contributions_equal_the_sql_ones(seed: int) -> None:
     import pyarrow as pa
 
     from advokit.catalogue import load_catalogue
-    from advokit.engine.rollup import Rollups
-    from advokit.engine.rollup_delta import INPUT, contribution_expression, contributions, declared_leaves
+    from advokit.rollups.delta import (
+        INPUT,
+        contribution_expression,
+        contributions,
+        declared_leaves,
+    )
+    from advokit.rollups.parts import Rollups
 
     leaves = declared_leaves(Rollups([], list(load_catalogue())))
     rng = random.Random(seed)
@@ -320,20 +325,20 @@ def test_numpy_contributions_equal_the_sql_ones(seed: int) -> None:
 def test_saved_rollups_read_while_a_batch_lands_are_not_taken_up(ws: Workspace,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch that lands while the saved rollups are being read makes them older than the data: dropped."""
-    from advokit import rollupstore
+    from advokit.rollups import saved as rollupstore
 
     real_load = rollupstore.load
 
     def load_during_an_append(db: Any, catalogue: Any) -> Any:
         got = real_load(db, catalogue)
         customer = a_customer(ws)["customer_id"]
-        ws.ingest_batch("events", [{"event_id": "during-load", "customer_id": customer, "type": "referral_sent",
+        ws.ingest.batch("events", [{"event_id": "during-load", "customer_id": customer, "type": "referral_sent",
                                     "occurred_at": "2025-02-10T10:00:00Z"}])
         return got
 
     monkeypatch.setattr(rollupstore, "load", load_during_an_append)
     rows, hit = _from_rollups(ws, ["referral_invitation_rate"], period="month", by=["segment"])
-    assert not hit and ws.cache.rollups() is None
+    assert not hit and ws.rollups.rollups() is None
     assert_same_rows(rows, ws.compute(["referral_invitation_rate"], period="month", by=["segment"]).to_dicts())
 
 
@@ -343,7 +348,7 @@ def test_customer_numbers_by_hash_are_exact_on_collisions_and_unknown_customers(
     import numpy as np
     import pyarrow as pa
 
-    from advokit.engine.rollup_delta import _ByHash
+    from advokit.rollups.delta import _ByHash
 
     ids = pa.array(["a", "b", "c", "d"])
     numbers = {"a": 0, "b": 1, "c": 2, "d": 3}

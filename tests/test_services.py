@@ -9,10 +9,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from advokit import storage
-from advokit.errors import AuthError, DataError, ForbiddenError, InvalidArgumentError, NotFoundError
-from advokit.keys import allows
-from advokit.webhooks import sign, to_events
+from advokit.access.keys import allows
+from advokit.access.webhooks import sign, to_events
+from advokit.errors import (
+    AuthError,
+    DataError,
+    ForbiddenError,
+    InvalidArgumentError,
+    NotFoundError,
+)
+from advokit.store import database as storage
 
 from .analysis_support import load_worked_example, workspace
 
@@ -27,51 +33,51 @@ def ws(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 # -- keys ---------------------------------------------------------------------------
 def test_a_key_is_shown_once_and_stored_only_as_a_salted_hash(ws) -> None:  # type: ignore[no-untyped-def]
-    new = ws.api_keys().create(name="crm", scope="write")
+    new = ws.access.keys.create(name="crm", scope="write")
     stored = ws.db.cursor().execute("SELECT key_hash FROM api_keys WHERE key_id = ?", [new.info.id]).fetchone()[0]
     assert new.key not in stored and new.key.split("_", 2)[2] not in stored
     assert stored.startswith("hmac-sha256$")
-    other = ws.api_keys().create(name="crm", scope="write")
+    other = ws.access.keys.create(name="crm", scope="write")
     assert other.key != new.key
-    assert ws.api_keys().authenticate(new.key).scope == "write"
-    assert "key" not in ws.api_keys().list()[0].to_dict()
+    assert ws.access.keys.authenticate(new.key).scope == "write"
+    assert "key" not in ws.access.keys.list()[0].to_dict()
 
 
 def test_scopes_are_ordered_and_enforced(ws) -> None:  # type: ignore[no-untyped-def]
     assert allows("admin", "write") and allows("write", "read") and not allows("read", "write")
-    read = ws.api_keys().create(name="r", scope="read")
+    read = ws.access.keys.create(name="r", scope="read")
     with pytest.raises(ForbiddenError):
-        ws.api_keys().authenticate(read.key, need="admin")
+        ws.access.keys.authenticate(read.key, need="admin")
     with pytest.raises(InvalidArgumentError):
-        ws.api_keys().create(name="x", scope="root")
+        ws.access.keys.create(name="x", scope="root")
 
 
 @pytest.mark.parametrize("token", [None, "", "adk_000000000000_" + "x" * 43, "Bearer abc", "adk_"])
 def test_bad_keys_are_refused(ws, token) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AuthError) as err:
-        ws.api_keys().authenticate(token)
+        ws.access.keys.authenticate(token)
     assert not isinstance(err.value, ForbiddenError)
 
 
 def test_a_revoked_key_stops_working(ws) -> None:  # type: ignore[no-untyped-def]
-    new = ws.api_keys().create(name="tmp", scope="admin")
-    assert ws.api_keys().revoke(new.info.id).revoked_at is not None
+    new = ws.access.keys.create(name="tmp", scope="admin")
+    assert ws.access.keys.revoke(new.info.id).revoked_at is not None
     with pytest.raises(AuthError):
-        ws.api_keys().authenticate(new.key)
+        ws.access.keys.authenticate(new.key)
     with pytest.raises(NotFoundError):
-        ws.api_keys().revoke("nope")
+        ws.access.keys.revoke("nope")
 
 
 def test_a_tampered_key_with_a_known_id_is_refused(ws) -> None:  # type: ignore[no-untyped-def]
-    new = ws.api_keys().create(name="t", scope="read")
+    new = ws.access.keys.create(name="t", scope="read")
     tampered = new.key[:-1] + ("A" if new.key[-1] != "A" else "B")
     with pytest.raises(AuthError):
-        ws.api_keys().authenticate(tampered)
+        ws.access.keys.authenticate(tampered)
 
 
 # -- webhooks -----------------------------------------------------------------------
 def test_webhook_signatures_good_bad_stale_future_and_rotation(ws) -> None:  # type: ignore[no-untyped-def]
-    hooks = ws.webhooks()
+    hooks = ws.access.webhooks
     secret, src = hooks.set_secret("delighted", kind="survey")
     assert src.kind == "survey" and secret.startswith("whsec_")
     body = b'{"x": 1}'
@@ -125,14 +131,14 @@ def test_survey_and_referral_payloads_map_to_canonical_events() -> None:
 
 # -- customers and GDPR ---------------------------------------------------------------
 def test_profile_has_the_customer_a_summary_and_a_timeline(ws) -> None:  # type: ignore[no-untyped-def]
-    p = ws.customer("A", limit=2)
+    p = ws.customers.profile("A", limit=2)
     assert p["customer"]["customer_id"] == "A" and p["customer"]["segment"] == "SMB"
     assert p["summary"]["events"] == 4 and p["summary"]["advocacy_actions"] == 2
     assert p["summary"]["latest_nps_score"] == 7.0
     assert len(p["timeline"]) == 2 and p["timeline_total"] == 4
     assert p["timeline"][0]["occurred_at"] == "2025-01-28T16:00:00Z"
     with pytest.raises(NotFoundError):
-        ws.customer("nobody")
+        ws.customers.profile("nobody")
 
 
 def test_export_then_erase_removes_everything_and_records_no_personal_data(ws) -> None:  # type: ignore[no-untyped-def]
@@ -141,12 +147,12 @@ def test_export_then_erase_removes_everything_and_records_no_personal_data(ws) -
         cur.execute("UPDATE customers SET referred_by = 'C' WHERE customer_id = 'B'")
         cur.execute("UPDATE events SET properties = '{\"new_customer_id\": \"C\"}' WHERE customer_id = 'B' "
                     "AND type = 'referral_sent'")
-    before = ws.values(["nps"], period="month", start="2025-01", end="2025-02")[0]
+    before = ws.kpis.values(["nps"], period="month", start="2025-01", end="2025-02")[0]
     assert before["value"] == 25.0
-    export = ws.export_customer("C")
+    export = ws.access.export("C")
     assert export["customer"]["email"] == "cx@cobalt.example" and len(export["events"]) == 2
     assert export["customers_referred"] == ["B"] and len(export["named_in_referral_events"]) == 2
-    record = ws.erase_customer("C")
+    record = ws.access.erase("C")
     assert record["events_removed"] == 2 and record["customers_removed"] == 1
     cur = ws.db.cursor()
     assert cur.execute("SELECT count(*) FROM customers WHERE customer_id = 'C'").fetchone()[0] == 0
@@ -155,27 +161,27 @@ def test_export_then_erase_removes_everything_and_records_no_personal_data(ws) -
     assert cur.execute("SELECT count(*) FROM events WHERE contains(properties, 'C')").fetchone()[0] == 0
     erasures = cur.execute("SELECT * FROM erasures").fetchall()
     assert len(erasures) == 1 and not any("C" == v or "Cobalt" in str(v) for v in erasures[0])
-    from advokit.privacy import was_erased
+    from advokit.access.privacy import was_erased
 
     assert was_erased(ws.db, "C") and not was_erased(ws.db, "A")
-    after = ws.values(["nps"], period="month", start="2025-01", end="2025-02")[0]
+    after = ws.kpis.values(["nps"], period="month", start="2025-01", end="2025-02")[0]
     assert after["value"] == pytest.approx(200 / 3) and after["n"] == 3  # A 10, B 9, A 7
     assert after == ws.compute(["nps"], period="month", start="2025-01", end="2025-02").to_dicts()[0]
     with pytest.raises(NotFoundError):
-        ws.erase_customer("C")
+        ws.access.erase("C")
     with pytest.raises(NotFoundError):
-        ws.export_customer("C")
+        ws.access.export("C")
 
 
 def test_erasure_is_one_transaction(ws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    import advokit.privacy as privacy
+    import advokit.access.privacy as privacy
 
     def boom(*a, **k):  # type: ignore[no-untyped-def]
         raise RuntimeError("crash in the middle")
 
     monkeypatch.setattr(privacy, "subject_hash", boom)
     with pytest.raises(RuntimeError):
-        ws.erase_customer("C")
+        ws.access.erase("C")
     cur = ws.db.cursor()
     assert cur.execute("SELECT count(*) FROM customers WHERE customer_id = 'C'").fetchone()[0] == 1
     assert cur.execute("SELECT count(*) FROM events WHERE customer_id = 'C'").fetchone()[0] == 2
@@ -225,7 +231,7 @@ def test_a_profile_reads_the_same_with_and_without_the_event_index(ws) -> None: 
 
     ids = [r[0] for r in ws.db.cursor().execute("SELECT customer_id FROM customers ORDER BY customer_id").fetchall()]
     kinds = {"scores": SURVEY_TYPES, "actions": ADVOCACY_ACTION_TYPES}
-    with_index = [ws.customer(c, limit=3, offset=1, events_of=kinds) for c in ids]
+    with_index = [ws.customers.profile(c, limit=3, offset=1, events_of=kinds) for c in ids]
     ws.db.cursor().execute("DROP INDEX events_customer_id")
-    assert [ws.customer(c, limit=3, offset=1, events_of=kinds) for c in ids] == with_index
+    assert [ws.customers.profile(c, limit=3, offset=1, events_of=kinds) for c in ids] == with_index
     assert any(p["timeline_total"] > 3 for p in with_index)

@@ -18,7 +18,9 @@
     └── WorkspaceError                the workspace file cannot be opened or migrated
 
 Every error carries a one-line ``message`` and an optional ``hint`` telling the
-user what to do next; shells render both and never show a traceback.
+user what to do next; shells render both and never show a traceback. Each class
+also says how a shell reports it: ``exit_code`` for the CLI, ``http_status`` for
+the REST API and the dashboard (plain numbers: this module imports nothing).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class AdvokitError(Exception):
     """Root of every error advokit raises on purpose."""
 
     code = "error"
+    http_status = 500
     exit_code = 1
 
     def __init__(self, message: str, *, hint: str | None = None, details: Any = None) -> None:
@@ -49,6 +52,7 @@ class AdvokitError(Exception):
 
 class InputError(AdvokitError, ValueError):
     code = "invalid_input"
+    http_status = 422
     exit_code = 2
 
 
@@ -66,6 +70,7 @@ class InvalidArgumentError(InputError):
 
 class DataError(AdvokitError, ValueError):
     code = "unreadable_data"
+    http_status = 422
     exit_code = 1
 
 
@@ -79,18 +84,22 @@ class CatalogueError(AdvokitError):
 
 class NotFoundError(AdvokitError):
     code = "not_found"
+    http_status = 404
 
 
 class AuthError(AdvokitError):
     code = "unauthorized"
+    http_status = 401
 
 
 class ForbiddenError(AuthError):
     code = "forbidden"
+    http_status = 403
 
 
 class RateLimitError(AdvokitError):
     code = "rate_limited"
+    http_status = 429
 
     def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -99,7 +108,9 @@ class RateLimitError(AdvokitError):
 
 class PayloadTooLargeError(AdvokitError):
     code = "payload_too_large"
+    http_status = 413
 
 
 class WorkspaceError(AdvokitError):
     code = "workspace_error"
+    http_status = 503

@@ -120,20 +120,20 @@ def test_view_cache_shares_one_computation_between_concurrent_misses(workspace: 
 
 
 def test_sessions_hold_no_key_and_end_when_the_key_is_revoked(workspace: Workspace) -> None:
-    guard = Guard(workspace.api_keys())
+    guard = Guard(workspace.access.keys)
     assert guard.open_mode()
-    new = workspace.api_keys().create(name="dana", scope="write")
+    new = workspace.access.keys.create(name="dana", scope="write")
     assert not guard.open_mode()
     sid, session = guard.sign_in(new.key)
     assert new.key not in sid and session.key_name == "dana" and session.scope == "write"
     assert guard.session(sid) == session
-    workspace.api_keys().revoke(new.info.id)
+    workspace.access.keys.revoke(new.info.id)
     assert guard.session(sid) is None
     assert guard.open_mode()
 
 
 def test_the_core_directory_imports_no_web_library(tmp_path: Path) -> None:
-    code = ("import sys, advokit.directory\n"
+    code = ("import sys, advokit.customers.directory\n"
             "print(','.join(m for m in ('fastapi', 'starlette', 'jinja2', 'click') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
@@ -144,7 +144,7 @@ def test_open_mode_answers_only_this_machine(workspace: Workspace) -> None:
 
     from advokit.errors import ForbiddenError
 
-    guard = Guard(workspace.api_keys())
+    guard = Guard(workspace.access.keys)
 
     def request(host: str) -> Request:
         return Request({"type": "http", "method": "GET", "path": "/", "headers": [], "client": (host, 5000)})

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from advokit import Workspace
-from advokit.demo_load import build_demo
+from advokit.demo.load import build_demo
+from advokit.reports import build_report
 
 from ..analysis_support import catalogue as test_catalogue
 
@@ -33,12 +34,12 @@ COMMENTS = [
 
 def _build(path: Path) -> None:
     with Workspace(path) as ws:
-        build_demo(ws, customers=1500, months=18, seed=7, end_month=dt.date(2025, 12, 1))
+        build_demo(ws.kpis, ws.ingest, customers=1500, months=18, seed=7, end_month=dt.date(2025, 12, 1))
         ws.set_target("nps", 20)
         ws.set_target("csat", 95)
         ws.set_target("customer_churn_rate", 1.0)
         for kpi, period, body, kind, owner, author in COMMENTS:
-            ws.add_comment(kpi, period, body, kind=kind, owner=owner, author=author)
+            ws.commentary.add(kpi, period, body, kind=kind, owner=owner, author=author)
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +73,7 @@ def fixed(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
 
 @pytest.fixture(scope="session")
 def monthly(demo: Workspace):  # type: ignore[no-untyped-def]
-    return demo.report(PERIOD, generated_at=GENERATED)
+    return build_report(demo, PERIOD, generated_at=GENERATED)
 
 
 @pytest.fixture

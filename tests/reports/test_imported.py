@@ -11,6 +11,7 @@ import pytest
 
 from advokit import Workspace
 from advokit.reports import SECTIONS
+from advokit.reports import build_report
 
 from ..conftest import shared_path
 from .test_narrative import check_claims
@@ -55,7 +56,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
                                   dict(kind="campaign", start="2018-03", end="2018-04")],
                          ids=["monthly", "quarterly", "campaign"])
 def test_every_kind_and_format_on_imported_data(imported: Workspace, tmp_path: Path, args: dict) -> None:  # type: ignore[type-arg]
-    report = imported.report(**args, generated_at=GENERATED)
+    report = build_report(imported, **args, generated_at=GENERATED)
     check_claims(report)
     assert report.metric("nps").value is not None
     assert report.stories.total > 0 and report.stories.detractors
@@ -69,7 +70,7 @@ def test_every_kind_and_format_on_imported_data(imported: Workspace, tmp_path: P
 
 def test_real_nps_and_customer_words(imported: Workspace) -> None:
     """The quarter's NPS is the engine's; the words quoted are the customers' own."""
-    report = imported.report("2018-Q2", generated_at=GENERATED)
+    report = build_report(imported, "2018-Q2", generated_at=GENERATED)
     nps = imported.compute("nps", period="quarter", start="2018-04", end="2018-07").value("nps", "2018-Q2")
     assert report.metric("nps").value == pytest.approx(nps)
     assert all(s.type == "nps_response" and s.score is not None and s.score <= 6 for s in report.stories.detractors

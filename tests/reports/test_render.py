@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from advokit import Workspace, __version__
+from advokit import Workspace
+from advokit._version import __version__
 from advokit.reports import SECTIONS, Report, format_of
+from advokit.reports import build_report
 
 from .conftest import GENERATED, PERIOD
 
@@ -88,8 +90,8 @@ def test_html_is_one_self_contained_file(files: dict[str, bytes], monthly: Repor
 
 
 def test_html_escapes_customer_and_team_text(scratch: Workspace) -> None:
-    scratch.add_comment("csat", PERIOD, "<script>alert(1)</script> & co", kind="action", owner="<b>Eve</b>")
-    html = scratch.report(PERIOD, generated_at=GENERATED).render("html").decode()
+    scratch.commentary.add("csat", PERIOD, "<script>alert(1)</script> & co", kind="action", owner="<b>Eve</b>")
+    html = build_report(scratch, PERIOD, generated_at=GENERATED).render("html").decode()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
     assert "&lt;b&gt;Eve&lt;/b&gt;" in html
 
@@ -106,8 +108,8 @@ def test_markdown_sections_and_tables(files: dict[str, bytes], monthly: Report) 
 
 
 def test_markdown_keeps_tables_whole_with_pipes(scratch: Workspace) -> None:
-    scratch.add_comment("csat", PERIOD, "Fix A | B *now* [link](http://x)", kind="action", owner="Ops | CS")
-    md = scratch.report(PERIOD, generated_at=GENERATED).render("md").decode()
+    scratch.commentary.add("csat", PERIOD, "Fix A | B *now* [link](http://x)", kind="action", owner="Ops | CS")
+    md = build_report(scratch, PERIOD, generated_at=GENERATED).render("md").decode()
     row = next(line for line in md.splitlines() if line.startswith("| Fix A"))
     assert row.count(" | ") == 3 and "\\|" in row and "\\[link\\]" in row and "\\*now\\*" in row
 
@@ -154,16 +156,16 @@ def test_pdf_pages_sections_charts_and_page_numbers(files: dict[str, bytes], mon
 
 @needs_poppler
 def test_pdf_keeps_any_script_it_can(scratch: Workspace, tmp_path: Path) -> None:
-    scratch.add_comment("csat", PERIOD, "Ünïcödé Ωμέγα Привет — 顧客", kind="action", owner="Zoë")
+    scratch.commentary.add("csat", PERIOD, "Ünïcödé Ωμέγα Привет — 顧客", kind="action", owner="Zoë")
     pdf = tmp_path / "r.pdf"
-    scratch.report(PERIOD, generated_at=GENERATED).write(pdf)
+    build_report(scratch, PERIOD, generated_at=GENERATED).write(pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Ünïcödé Ωμέγα Привет — ??" in text and "Zoë" in text
 
 
 # -- all formats ---------------------------------------------------------------------------------------
 def test_same_workspace_same_bytes(demo: Workspace, files: dict[str, bytes]) -> None:
-    again = demo.report(PERIOD, generated_at=GENERATED)
+    again = build_report(demo, PERIOD, generated_at=GENERATED)
     for fmt, data in files.items():
         assert again.render(fmt) == data, fmt
 
@@ -183,7 +185,7 @@ def test_write_picks_the_format_from_the_suffix(monthly: Report, tmp_path: Path)
 ])
 def test_golden_markdown(fixed: Workspace, name: str, args: dict) -> None:  # type: ignore[type-arg]
     """The whole Markdown report on a fixed demo and the tests' own catalogue (ADVOKIT_UPDATE_GOLDEN=1 rewrites)."""
-    text = normalise(fixed.report(**args, generated_at=GENERATED).render("md").decode("utf-8"))
+    text = normalise(build_report(fixed, **args, generated_at=GENERATED).render("md").decode("utf-8"))
     path = GOLDEN / name
     if UPDATE or not path.exists():
         path.write_text(text, encoding="utf-8")
@@ -193,14 +195,14 @@ def test_golden_markdown(fixed: Workspace, name: str, args: dict) -> None:  # ty
 def test_golden_normaliser_only_hides_dates(fixed: Workspace) -> None:
     import datetime as dt
 
-    a = normalise(fixed.report(PERIOD, generated_at=GENERATED).render("md").decode())
-    b = normalise(fixed.report(PERIOD, generated_at=dt.datetime(2030, 2, 3, 4, 5)).render("md").decode())
+    a = normalise(build_report(fixed, PERIOD, generated_at=GENERATED).render("md").decode())
+    b = normalise(build_report(fixed, PERIOD, generated_at=dt.datetime(2030, 2, 3, 4, 5)).render("md").decode())
     assert a == b and "<GENERATED>" in a
 
 
 def test_html_golden_text(fixed: Workspace) -> None:
     """The HTML without its charts is stable too (charts are matplotlib's and checked above)."""
-    html = fixed.report(PERIOD, generated_at=GENERATED).render("html").decode()
+    html = build_report(fixed, PERIOD, generated_at=GENERATED).render("html").decode()
     html = re.sub(r"<svg.*?</svg>", "<svg/>", html, flags=re.S)
     text = normalise(html)
     path = GOLDEN / "monthly-2025-11.html"
@@ -219,7 +221,7 @@ def test_render_needs_no_display(monkeypatch: pytest.MonkeyPatch, monthly: Repor
 @pytest.mark.parametrize("args", [dict(period="2025-Q3"), dict(kind="campaign", start="2025-10", end="2025-11")],
                          ids=["quarterly", "campaign"])
 def test_every_kind_in_every_format_on_the_demo(demo: Workspace, tmp_path: Path, args: dict) -> None:  # type: ignore[type-arg]
-    report = demo.report(**args, generated_at=GENERATED)
+    report = build_report(demo, **args, generated_at=GENERATED)
     for fmt in ("html", "md", "pdf"):
         path = report.write(tmp_path / f"r.{fmt}")
         text = rendered_text(path)

@@ -29,15 +29,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import ibis
-
 from ..catalogue.model import EVENT_TYPES
 from ..engine.compiler import periods_table
 from ..engine.periods import check_grain, parse_date, period_of, periods_between
 from ..errors import InvalidArgumentError, UnknownDimensionError
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..engine.service import KpiService
 
 BASES = ("logo", "revenue")
 _TRUNC = {"month": "M", "quarter": "Q", "year": "Y"}
@@ -48,7 +46,7 @@ def _ts(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
-def cohorts(ws: "Workspace", *, grain: str = "month", basis: str = "logo", start: str | dt.date | None = None,
+def cohorts(service: "KpiService", *, grain: str = "month", basis: str = "logo", start: str | dt.date | None = None,
             end: str | dt.date | None = None, filters: Mapping[str, str | None] | None = None,
             activity: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The retention matrix as long rows, by cohort then offset.
@@ -67,16 +65,16 @@ def cohorts(ws: "Workspace", *, grain: str = "month", basis: str = "logo", start
     lo, hi = parse_date(start, name="--from"), parse_date(end, name="--to")
     if lo and hi and hi <= lo:
         raise InvalidArgumentError(f"--to {hi} must be after --from {lo}")
-    dims = ws.dimensions()
+    dims = service.dimensions()
     for dim in (filters or {}):
         if dim not in dims:
             raise UnknownDimensionError(f"unknown filter dimension {dim!r}", hint="valid dimensions: " + ", ".join(dims))
-    bounds = ws.engine().data_range()
+    bounds = service.engine().data_range()
     if bounds is None:
         return []
     horizon = period_of(bounds[1], g)
 
-    backend = ws.backend()
+    backend = service.backend()
     c = backend.table("customers")
     for dim, value in (filters or {}).items():
         c = c.filter(c[dim].isnull() if value is None else c[dim] == value)

@@ -16,17 +16,17 @@ import pandas as pd
 
 from ..engine.periods import Period, parse_period_label, period_of, periods_between
 from ..errors import InvalidArgumentError
-from . import stats
+from ..stats import formulas as stats
 from .trend import _clean, p_values
 
 if TYPE_CHECKING:
     from ..catalogue.model import KpiDefinition
-    from ..workspace import Workspace
+    from ..engine.service import KpiService
 
 _SIDE = ("value", "n", "numerator", "denominator", "ci_low", "ci_high", "small_sample")
 
 
-def compare_groups(ws: "Workspace", kpis: Sequence[str] | str, *, period: str, by: str, a: str | None,
+def compare_groups(service: "KpiService", kpis: Sequence[str] | str, *, period: str, by: str, a: str | None,
                    b: str | None, filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
     """One row per KPI: both groups' values and intervals, ``difference`` (a − b), ``p_value``, ``significant``.
 
@@ -35,7 +35,7 @@ def compare_groups(ws: "Workspace", kpis: Sequence[str] | str, *, period: str, b
     """
     ids = [kpis] if isinstance(kpis, str) else list(kpis)
     current = parse_period_label(period)
-    result = ws.compute(ids, period=current.grain, by=[by], start=current.start, end=current.end, filters=filters)
+    result = service.compute(ids, period=current.grain, by=[by], start=current.start, end=current.end, filters=filters)
     frame = result.to_arrow().to_pandas()
     frame = frame[frame["period"] == current.label]
     present = sorted({str(v) for v in frame[by].dropna().unique()})
@@ -47,7 +47,7 @@ def compare_groups(ws: "Workspace", kpis: Sequence[str] | str, *, period: str, b
                                        hint=f"{by} values: " + (", ".join(present) or "(none)"))
         sides.append(part.set_index("kpi").reindex(ids).reset_index())
     left, right = sides
-    kinds = np.array([ws.kpi(k).uncertainty_kind for k in ids], dtype=object)
+    kinds = np.array([service.kpi(k).uncertainty_kind for k in ids], dtype=object)
     p = p_values(kinds, left, right)
     diff = pd.to_numeric(left["value"]).to_numpy(dtype=float) - pd.to_numeric(right["value"]).to_numpy(dtype=float)
     rows = []
@@ -209,7 +209,7 @@ def month_window(start: str | dt.date | None, end: str | dt.date | None, *, name
     return months
 
 
-def compare_windows(ws: "Workspace", kpis: Sequence[str] | str, *, start: str | dt.date | None,
+def compare_windows(service: "KpiService", kpis: Sequence[str] | str, *, start: str | dt.date | None,
                     end: str | dt.date | None, baseline_start: str | dt.date | None = None,
                     baseline_end: str | dt.date | None = None,
                     filters: Mapping[str, str | None] | None = None) -> dict[str, Any]:
@@ -234,12 +234,12 @@ def compare_windows(ws: "Workspace", kpis: Sequence[str] | str, *, start: str | 
                                    f"{window[0].label}..{window[-1].label}",
                                    hint="choose a baseline before (or after) the campaign")
     lo, hi = min(window[0].start, base[0].start), max(window[-1].end, base[-1].end)
-    rows = ws.values(ids, period="month", start=lo, end=hi, filters=filters)
+    rows = service.values(ids, period="month", start=lo, end=hi, filters=filters)
     inside = {p.label for p in window}
     before = {p.label for p in base}
     pairs = []
     for kpi_id in ids:
-        kpi = ws.kpi(kpi_id)
+        kpi = service.kpi(kpi_id)
         mine = [r for r in rows if r["kpi"] == kpi_id]
         pairs.append((pool(kpi, [r for r in mine if r["period"] in inside], months=len(window)),
                       pool(kpi, [r for r in mine if r["period"] in before], months=len(base))))
@@ -257,7 +257,7 @@ def compare_windows(ws: "Workspace", kpis: Sequence[str] | str, *, start: str | 
     return {"window": describe(window), "baseline": describe(base), "rows": out_rows}
 
 
-def compare_to_rest(ws: "Workspace", kpis: Sequence[str] | str, *, by: str, period: str | None = None,
+def compare_to_rest(service: "KpiService", kpis: Sequence[str] | str, *, by: str, period: str | None = None,
                     start: str | dt.date | None = None, end: str | dt.date | None = None,
                     filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
     """Each group of ``by`` against all other customers, per KPI, with a significance test.
@@ -270,7 +270,7 @@ def compare_to_rest(ws: "Workspace", kpis: Sequence[str] | str, *, by: str, peri
     """
     from ..engine.uncertainty import SMALL_SAMPLE
 
-    ids = [k for k in ([kpis] if isinstance(kpis, str) else list(kpis)) if ws.kpi(k).uncertainty_kind != "none"]
+    ids = [k for k in ([kpis] if isinstance(kpis, str) else list(kpis)) if service.kpi(k).uncertainty_kind != "none"]
     if not ids:
         return []
     if period is not None:
@@ -281,11 +281,11 @@ def compare_to_rest(ws: "Workspace", kpis: Sequence[str] | str, *, by: str, peri
         months = month_window(start, end, names=("--from", "--to"))
         grain, lo, hi, labels = "month", months[0].start, months[-1].end, {m.label for m in months}
         label = f"{months[0].label}..{months[-1].label}"
-    rows = [r for r in ws.values(ids, period=grain, by=[by], start=lo, end=hi, filters=filters)
+    rows = [r for r in service.values(ids, period=grain, by=[by], start=lo, end=hi, filters=filters)
             if r["period"] in labels]
     pairs, meta = [], []
     for kpi_id in ids:
-        kpi = ws.kpi(kpi_id)
+        kpi = service.kpi(kpi_id)
         mine = [r for r in rows if r["kpi"] == kpi_id]
         groups = sorted({r.get(by) for r in mine}, key=lambda g: (g is None, str(g)))
         for group in groups:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..catalogue.model import ADVOCACY_ACTION_TYPES, FOCUS_AREAS, SURVEY_TYPES
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..engine.service import KpiService
 
 STAGES: tuple[tuple[str, str, str], ...] = (
     ("foundational", "Foundational", "The team defines basic advocacy metrics, builds initial dashboards, and "
@@ -150,16 +150,16 @@ CRITERIA: tuple[Criterion, ...] = (
 )
 
 
-def facts(ws: "Workspace") -> dict[str, Any]:
+def facts(service: "KpiService") -> dict[str, Any]:
     """What the workspace holds, as evidence for the assessment."""
-    backend = ws.backend()
+    backend = service.backend()
     e, c = backend.table("events"), backend.table("customers")
     types = {r["type"]: int(r["n"]) for r in e.group_by("type").aggregate(n=e.count()).to_pyarrow().to_pylist()}
     months = int(e.aggregate(m=e.occurred_at.truncate("M").nunique()).to_pyarrow().to_pylist()[0]["m"] or 0)
     cust = c.aggregate(n=c.count(), churned=c.churned_at.notnull().sum(),
                        arr=(c.arr.notnull() & (c.arr > 0)).sum()).to_pyarrow().to_pylist()[0]
     segments: dict[str, int] = {}
-    for dim in ws.dimensions():
+    for dim in service.dimensions():
         if dim == "referred_by":
             continue
         n = int(c.aggregate(n=c[dim].nunique()).to_pyarrow().to_pylist()[0]["n"] or 0)
@@ -168,11 +168,11 @@ def facts(ws: "Workspace") -> dict[str, Any]:
     money = e.filter(e.amount.notnull() & (e.amount > 0))
     money_types = {r["type"]: int(r["n"]) for r in money.group_by("type").aggregate(n=money.count())
                    .to_pyarrow().to_pylist()}
-    cur = ws.db.cursor()
+    cur = service.db.cursor()
     targets = cur.execute("SELECT kpi, dimension FROM targets").fetchall()
     comments = int(cur.execute("SELECT count(*) FROM comments").fetchone()[0])  # type: ignore[index]
-    in_use = _kpis_in_use(ws) if types or cust["n"] else []
-    catalogue = {k.id: k for k in ws.catalogue}
+    in_use = _kpis_in_use(service) if types or cust["n"] else []
+    catalogue = {k.id: k for k in service.catalogue}
     target_kpis = sorted({k for k, _ in targets if k in catalogue})
     return {
         "customers": int(cust["n"] or 0), "churned_customers": int(cust["churned"] or 0),
@@ -188,15 +188,15 @@ def facts(ws: "Workspace") -> dict[str, Any]:
     }
 
 
-def _kpis_in_use(ws: "Workspace") -> list[str]:
+def _kpis_in_use(service: "KpiService") -> list[str]:
     """KPIs with at least one non-empty value resting on data (n > 0) in any quarter."""
-    rows = ws.compute(ws.catalogue.ids, period="quarter").to_arrow().to_pylist()
+    rows = service.compute(service.catalogue.ids, period="quarter").to_arrow().to_pylist()
     return sorted({r["kpi"] for r in rows if r["value"] is not None and (r["n"] or 0) > 0})
 
 
-def assess(ws: "Workspace") -> dict[str, Any]:
+def assess(service: "KpiService") -> dict[str, Any]:
     """The stage reached, every criterion with its evidence, and what would move it up."""
-    f = facts(ws)
+    f = facts(service)
     stages: list[dict[str, Any]] = []
     level = 0
     reached = True

@@ -26,7 +26,7 @@ from ..engine.periods import parse_period_label
 from .trend import PERIODS_PER_YEAR, analyze
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..engine.service import KpiService
 
 ENTRY_KEYS = ("value", "n", "numerator", "denominator", "ci_low", "ci_high", "std_error", "small_sample",
               "previous", "change", "change_pct", "change_significant", "change_p_value", "year_ago",
@@ -45,29 +45,29 @@ def _entry(kpi: KpiDefinition, row: Mapping[str, Any] | None) -> dict[str, Any]:
     return entry
 
 
-def scorecard(ws: "Workspace", period: str, *, by: str | None = None,
+def scorecard(service: "KpiService", period: str, *, by: str | None = None,
               filters: Mapping[str, str | None] | None = None, rolling: int | None = None) -> dict[str, Any]:
     """Every KPI of the catalogue for one period (YYYY-MM, YYYY-Qn or YYYY), by focus area."""
     current = parse_period_label(period)
-    ids = ws.catalogue.ids
+    ids = service.catalogue.ids
     common = dict(period=current.grain, start=current.start, end=current.end, filters=filters, rolling=rolling)
     totals: dict[str, dict[str, Any]] = {}
     if ids:  # an empty catalogue gives an empty scorecard, not an error
-        totals = {r["kpi"]: r for r in analyze(ws, ids, **common)  # type: ignore[arg-type]
+        totals = {r["kpi"]: r for r in analyze(service, ids, **common)  # type: ignore[arg-type]
                   if r["period"] == current.label}
     groups: dict[str, list[dict[str, Any]]] = {}
     if by and ids:
-        for r in analyze(ws, ids, by=[by], **common):  # type: ignore[arg-type]
+        for r in analyze(service, ids, by=[by], **common):  # type: ignore[arg-type]
             if r["period"] == current.label:
                 groups.setdefault(r["kpi"], []).append(r)
     entries: dict[str, dict[str, Any]] = {}
-    for kpi in ws.catalogue:
+    for kpi in service.catalogue:
         entry = _entry(kpi, totals.get(kpi.id))
         entry["benchmarks"] = [b.model_dump(mode="json") for b in kpi.benchmarks]
         if by:
             entry["groups"] = [{"group": r.get(by), **_entry(kpi, r)} for r in groups.get(kpi.id, [])]
         entries[kpi.id] = entry
-    by_area = ws.catalogue.by_focus_area()
+    by_area = service.catalogue.by_focus_area()
     return {
         "period": current.label, "grain": current.grain, "period_start": current.start.isoformat(),
         "period_end": current.end.isoformat(), "previous_period": current.shift(-1).label,

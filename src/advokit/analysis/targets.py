@@ -28,7 +28,7 @@ from ..errors import InvalidArgumentError, NotFoundError, UnknownDimensionError
 
 if TYPE_CHECKING:
     from ..catalogue.model import KpiDefinition
-    from ..workspace import Workspace
+    from ..engine.service import KpiService
 
 
 @dataclass(frozen=True)
@@ -92,14 +92,14 @@ def _number(value: object) -> float:
     return number
 
 
-def set_target(ws: "Workspace", kpi: str, value: float | int | str, *, dimension: str | None = None,
+def set_target(service: "KpiService", kpi: str, value: float | int | str, *, dimension: str | None = None,
                dimension_value: str | None = None, valid_from: str | dt.date | None = None,
                valid_to: str | dt.date | None = None) -> Target:
     """Validate and store a target; return it (with its new id)."""
-    definition = ws.kpi(kpi)  # UnknownKpiError with the valid ids
+    definition = service.kpi(kpi)  # UnknownKpiError with the valid ids
     number = _number(value)
     if dimension is not None:
-        dims = ws.dimensions()
+        dims = service.dimensions()
         if dimension not in dims:
             raise UnknownDimensionError(f"unknown dimension {dimension!r}",
                                         hint="valid dimensions: " + (", ".join(dims) or "(none: import customers)"))
@@ -116,7 +116,7 @@ def set_target(ws: "Workspace", kpi: str, value: float | int | str, *, dimension
     target = Target(uuid.uuid4().hex[:10], definition.id, number, dimension,
                     None if dimension is None else str(dimension_value), start, stop,
                     dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0))
-    with ws.db.transaction(data=False) as cur:
+    with service.db.transaction(data=False) as cur:
         cur.execute("INSERT INTO targets (target_id, kpi, value, dimension, dimension_value, valid_from, "
                     "valid_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [target.target_id, target.kpi, target.value, target.dimension, target.dimension_value,
@@ -124,21 +124,21 @@ def set_target(ws: "Workspace", kpi: str, value: float | int | str, *, dimension
     return target
 
 
-def list_targets(ws: "Workspace", kpis: Sequence[str] | None = None) -> list[Target]:
+def list_targets(service: "KpiService", kpis: Sequence[str] | None = None) -> list[Target]:
     """Stored targets, by KPI then window start then creation."""
-    rows = ws.db.cursor().execute(
+    rows = service.db.cursor().execute(
         "SELECT target_id, kpi, value, dimension, dimension_value, valid_from, valid_to, created_at "
         "FROM targets ORDER BY kpi, valid_from NULLS FIRST, created_at, target_id").fetchall()
     wanted = set(kpis) if kpis is not None else None
     return [Target(*r) for r in rows if wanted is None or r[1] in wanted]
 
 
-def delete_target(ws: "Workspace", target_id: str) -> Target:
+def delete_target(service: "KpiService", target_id: str) -> Target:
     """Delete one target by id (``NotFoundError`` when there is none)."""
-    found = [t for t in list_targets(ws) if t.target_id == target_id]
+    found = [t for t in list_targets(service) if t.target_id == target_id]
     if not found:
         raise NotFoundError(f"no target with id {target_id!r}", hint="see `advokit target list`")
-    with ws.db.transaction(data=False) as cur:
+    with service.db.transaction(data=False) as cur:
         cur.execute("DELETE FROM targets WHERE target_id = ?", [target_id])
     return found[0]
 

@@ -6,7 +6,7 @@ engine call, so the first requested period still gets its comparisons; only
 the requested periods are returned, each computed over its whole span.
 
 Significance of a change compares the two periods as independent samples
-(see :mod:`advokit.analysis.stats`); repeated answers of the same customers
+(see :mod:`advokit.stats.formulas`); repeated answers of the same customers
 in both periods make this slightly conservative or liberal, which is the
 usual practice for KPI reporting and is documented here rather than hidden.
 
@@ -36,12 +36,12 @@ import pandas as pd
 from ..catalogue.model import KpiDefinition
 from ..engine.periods import Period, parse_period_label
 from ..errors import InvalidArgumentError
-from . import stats
+from ..stats import formulas as stats
 from .targets import Target, applicable, list_targets
 from .targets import status as target_status
 
 if TYPE_CHECKING:
-    from ..workspace import Workspace
+    from ..engine.service import KpiService
 
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -128,7 +128,7 @@ def history_start(first: Period, rolling: int = DEFAULT_ROLLING) -> dt.date:
     return first.shift(-max(PERIODS_PER_YEAR[first.grain], rolling - 1)).start
 
 
-def analyze(ws: "Workspace", kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
+def analyze(service: "KpiService", kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
             start: str | dt.date | None = None, end: str | dt.date | None = None,
             filters: Mapping[str, str | None] | None = None, rolling: int | None = None) -> list[dict[str, Any]]:
     """KPI rows of :meth:`Workspace.compute` enriched with trend, significance, band, target and status.
@@ -145,8 +145,8 @@ def analyze(ws: "Workspace", kpis: Sequence[str] | str, *, period: str = "month"
     window = DEFAULT_ROLLING if rolling is None else rolling
     if not isinstance(window, int) or isinstance(window, bool) or window < 1:
         raise InvalidArgumentError(f"invalid rolling window {rolling!r}", hint="give a whole number of periods ≥ 1")
-    req = ws.request(kpi_ids, period=period, by=dims, start=start, end=end, filters=filters)
-    engine = ws.engine()
+    req = service.request(kpi_ids, period=period, by=dims, start=start, end=end, filters=filters)
+    engine = service.engine()
     definitions = {k.id: k for k in engine.check(req)}
     periods = engine.periods(req)
     if not periods:
@@ -154,7 +154,7 @@ def analyze(ws: "Workspace", kpis: Sequence[str] | str, *, period: str = "month"
     grain = req.grain
     # The history comes from Workspace.values (exactly compute().to_dicts(), served from the KPI cache),
     # so a dashboard or an API client asking the same periods again does not recompute them.
-    history = ws.values(kpi_ids, period=grain, by=dims, start=history_start(periods[0], window),
+    history = service.values(kpi_ids, period=grain, by=dims, start=history_start(periods[0], window),
                         end=periods[-1].end, filters=filters)
     if not history:
         return []
@@ -193,7 +193,7 @@ def analyze(ws: "Workspace", kpis: Sequence[str] | str, *, period: str = "month"
     first = _period_index(pd.Series([periods[0].start]), grain)[0]
     out = out[out["_idx"] >= first]
 
-    targets = list_targets(ws, kpi_ids)
+    targets = list_targets(service, kpi_ids)
     labels = {p.label: p for p in periods}
     rows: list[dict[str, Any]] = []
     for record in out.drop(columns=["_idx"]).to_dict("records"):

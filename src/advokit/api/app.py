@@ -13,10 +13,18 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI
 
-from .. import __version__
+from .._version import __version__
 from ..workspace import Workspace
-from . import (errors, routes_customers, routes_ingest, routes_keys, routes_kpis, routes_meta, routes_reports,
-               routes_webhooks)
+from . import (
+    errors,
+    routes_customers,
+    routes_ingest,
+    routes_keys,
+    routes_kpis,
+    routes_meta,
+    routes_reports,
+    routes_webhooks,
+)
 from .limits import BodyLimitMiddleware, RateLimiter
 from .settings import ApiSettings
 from .state import AppState
@@ -42,7 +50,7 @@ def create_app(workspace: Workspace, *, settings: ApiSettings | None = None,
                   docs_url="/v1/docs", redoc_url=None)
     app.state.advokit = AppState(workspace=workspace, settings=settings,
                                  limiter=RateLimiter(settings.rate, settings.burst),
-                                 keys=workspace.api_keys(), webhooks=workspace.webhooks())
+                                 keys=workspace.access.keys, webhooks=workspace.access.webhooks)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     for module in (routes_meta, routes_ingest, routes_kpis, routes_customers, routes_webhooks, routes_keys,

@@ -11,8 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..access.keys import ApiKey, Scope, allows
 from ..errors import ForbiddenError
-from ..keys import ApiKey, Scope, allows
 from .state import state_of
 
 bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey",

@@ -23,26 +23,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import (AdvokitError, AuthError, DataError, ForbiddenError, InputError, NotFoundError,
-                      PayloadTooLargeError, RateLimitError, WorkspaceError)
+from ..errors import (
+    AdvokitError,
+    RateLimitError,
+)
 
 log = logging.getLogger("advokit.api")
 
-#: Checked in order: the first class an error is an instance of gives its status.
-STATUS: list[tuple[type[AdvokitError], int]] = [
-    (ForbiddenError, 403), (AuthError, 401), (NotFoundError, 404), (PayloadTooLargeError, 413),
-    (RateLimitError, 429), (InputError, 422), (DataError, 422), (WorkspaceError, 503),
-]
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
                415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited"}
 
 
 def status_of(exc: AdvokitError) -> int:
-    for cls, status in STATUS:
-        if isinstance(exc, cls):
-            return status
-    return 500
+    """The HTTP status of an error: the class's own ``http_status`` (500 for anything unexpected)."""
+    return exc.http_status
 
 
 def error_body(code: str, message: str, *, hint: str | None = None, details: Any = None) -> dict[str, Any]:

@@ -90,7 +90,7 @@ def _import_if_plain(request: Request, token: str, body: bytes) -> Response | No
     if checked is None:
         return None
     check_key(request, token, "write")  # only now: the declared way checks the key itself
-    result = state.workspace.ingest_batch("events", events, source_name=SOURCE_NAME, checked=checked)
+    result = state.workspace.ingest.batch("events", events, source_name=SOURCE_NAME, checked=checked)
     return BatchJSONResponse(result.to_dict(), status_code=207 if result.rejected else 200)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from ..customers import MAX_TIMELINE
+from ..customers.profile import MAX_TIMELINE
 from .auth import AdminKey, ReadKey
 from .schemas import AUTH_ERRORS, Erasure, Export, Profile, error_responses
 from .state import state_of
@@ -20,16 +20,16 @@ CustomerId = Path(min_length=1, max_length=256)
             summary="A customer's profile with its event timeline (newest first)")
 def get_customer(request: Request, customer_id: str = CustomerId, limit: int = Query(100, ge=1, le=MAX_TIMELINE),
                  offset: int = Query(0, ge=0, le=10_000_000)) -> dict[str, Any]:
-    return state_of(request).workspace.customer(customer_id, limit=limit, offset=offset)
+    return state_of(request).workspace.customers.profile(customer_id, limit=limit, offset=offset)
 
 
 @router.get("/customers/{customer_id}/export", response_model=Export, responses=_ERRORS, dependencies=[AdminKey],
             summary="Everything held about a customer (GDPR access)")
 def export_customer(request: Request, customer_id: str = CustomerId) -> dict[str, Any]:
-    return state_of(request).workspace.export_customer(customer_id)
+    return state_of(request).workspace.access.export(customer_id)
 
 
 @router.delete("/customers/{customer_id}", response_model=Erasure, responses=_ERRORS, dependencies=[AdminKey],
                summary="Erase a customer and its events (GDPR erasure)")
 def erase_customer(request: Request, customer_id: str = CustomerId) -> dict[str, Any]:
-    return state_of(request).workspace.erase_customer(customer_id)
+    return state_of(request).workspace.access.erase(customer_id)

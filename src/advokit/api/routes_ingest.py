@@ -42,7 +42,7 @@ def _check_size(request: Request, n: int) -> None:
 
 
 def _run(ws: Workspace, kind: str, records: list[dict[str, Any]], strict: bool) -> BatchJSONResponse:
-    result = ws.ingest_batch(kind, records, strict=strict, source_name=f"api {kind}")
+    result = ws.ingest.batch(kind, records, strict=strict, source_name=f"api {kind}")
     return BatchJSONResponse(result.to_dict(), status_code=207 if result.rejected else 200)
 
 

@@ -60,7 +60,7 @@ def kpi_values(request: Request, kpi_id: str, period: Period = "month",
                ) -> SafeJSONResponse:
     ws = state_of(request).workspace
     _kpi(ws, kpi_id)
-    return SafeJSONResponse(ws.values([kpi_id], period=period, by=by, start=start, end=end))
+    return SafeJSONResponse(ws.kpis.values([kpi_id], period=period, by=by, start=start, end=end))
 
 
 @router.get("/scorecard", response_model=None, summary="Every KPI of one period by focus area",

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from .. import __version__
-from ..storage import SCHEMA_VERSION
+from .._version import __version__
+from ..store.database import SCHEMA_VERSION
 from .auth import ReadKey, StrictQuery
 from .schemas import AUTH_ERRORS, Health, Version, WorkspaceInfo, error_responses
 from .state import state_of
@@ -31,6 +31,6 @@ def version() -> dict[str, Any]:
 def workspace_info(request: Request) -> dict[str, Any]:
     ws = state_of(request).workspace
     counts = ws.counts()
-    bounds = ws.engine().data_range()
+    bounds = ws.kpis.engine().data_range()
     return {**counts, "first_day": bounds[0].isoformat() if bounds else None,
-            "last_day": bounds[1].isoformat() if bounds else None, "dimensions": ws.dimensions()}
+            "last_day": bounds[1].isoformat() if bounds else None, "dimensions": ws.kpis.dimensions()}

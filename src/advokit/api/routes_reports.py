@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from ..reports import MEDIA_TYPES
+from ..reports import MEDIA_TYPES, build_report
 from .auth import ReadKey
 from .schemas import AUTH_ERRORS, error_responses
 from .state import state_of
@@ -42,7 +42,7 @@ def get_report(request: Request,
                baseline_start: str | None = Query(None, alias="baseline_from", pattern=_DATE),
                baseline_end: str | None = Query(None, alias="baseline_to", pattern=_DATE)) -> Response:
     ws = state_of(request).workspace
-    report = ws.report(period, kind=kind, by=by, start=start, end=end, baseline_start=baseline_start,
+    report = build_report(ws, period, kind=kind, by=by, start=start, end=end, baseline_start=baseline_start,
                        baseline_end=baseline_end)
     data = report.render(format)
     name = f"report-{report.period.replace('..', '-to-')}.{format}"

@@ -2,7 +2,7 @@
 
 ``POST /v1/webhooks/{source}`` needs no API key: the HMAC-SHA256 signature
 of ``"{timestamp}.{body}"`` with the source's secret is the credential (see
-:mod:`advokit.webhooks`). The mapped events go through the same importer
+:mod:`advokit.access.webhooks`). The mapped events go through the same importer
 and come back with the same per-item results as ``POST /v1/events``.
 """
 
@@ -15,12 +15,20 @@ from fastapi import APIRouter, Body, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
+from ..access.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, to_events
 from ..errors import DataError, PayloadTooLargeError
-from ..webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, to_events
 from .auth import AdminKey, StrictQuery
-from .responses import SafeJSONResponse
 from .errors import validation_details
-from .schemas import AUTH_ERRORS, BatchOut, EventsBatch, NewSecretOut, SecretIn, SourceOut, error_responses
+from .responses import SafeJSONResponse
+from .schemas import (
+    AUTH_ERRORS,
+    BatchOut,
+    EventsBatch,
+    NewSecretOut,
+    SecretIn,
+    SourceOut,
+    error_responses,
+)
 from .state import AppState, state_of
 
 router = APIRouter(tags=["webhooks"])
@@ -56,7 +64,7 @@ def _receive(state: AppState, source: str, body: bytes, timestamp: str | None,
                         hint="see details; the payload shapes are in docs/api.md",
                         details=validation_details(list(exc.errors()))) from None
     records = [e.model_dump() for e in batch.events]
-    result = state.workspace.ingest_batch("events", records, source_name=f"webhook {source}")
+    result = state.workspace.ingest.batch("events", records, source_name=f"webhook {source}")
     return SafeJSONResponse(result.to_dict(), status_code=207 if result.rejected else 200)
 
 

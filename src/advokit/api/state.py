@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from ..keys import KeyStore
-from ..webhooks import WebhookStore
+from ..access.keys import KeyStore
+from ..access.webhooks import WebhookStore
 from ..workspace import Workspace
 from .limits import RateLimiter
 from .settings import ApiSettings

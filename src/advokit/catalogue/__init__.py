@@ -1,4 +1,11 @@
-"""The KPI catalogue: every KPI declared once, with its knowledge and computation."""
+"""The KPI catalogue: every KPI declared once, with its knowledge and computation.
+
+Owns the YAML definitions under ``kpis/`` (the twelve attributes, formula,
+bands, benchmarks, and the measures the engine compiles), their strict loader,
+the event types of the data contract, and search over the catalogue. May
+import: ``errors`` only. Docs, ``--help``, the API schema and the dashboard read
+KPI knowledge from here and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,15 @@ from pathlib import Path
 
 from ..errors import UnknownKpiError
 from .loader import KPI_DIR, load_definitions
-from .model import (ADVOCACY_ACTION_TYPES, ATTRIBUTE_KEYS, EVENT_TYPES, FOCUS_AREAS, FUNNEL_STAGES,
-                    SURVEY_TYPES, KpiDefinition)
+from .model import (
+    ADVOCACY_ACTION_TYPES,
+    ATTRIBUTE_KEYS,
+    EVENT_TYPES,
+    FOCUS_AREAS,
+    FUNNEL_STAGES,
+    SURVEY_TYPES,
+    KpiDefinition,
+)
 from .search import search as _search
 
 __all__ = ["ADVOCACY_ACTION_TYPES", "ATTRIBUTE_KEYS", "Catalogue", "EVENT_TYPES", "FOCUS_AREAS",

@@ -34,7 +34,7 @@ def _line_of(node: yaml.Node | None, path: Iterable[Any]) -> int | None:
         if child is None:
             break
         node = child
-    return line
+    return int(line)
 
 
 def load_file(path: Path) -> tuple[KpiDefinition | None, list[str]]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
-from ..storage import default_db_path
+from .._version import __version__
+from ..store.database import default_db_path
 from ..workspace import Workspace
 
 
@@ -50,10 +50,15 @@ def format_option(choices: tuple[str, ...] = ("table", "json", "csv"), default: 
 
 
 def _register() -> None:
-    from . import data_cmds, kpi_cmds  # noqa: F401
-    from . import analysis_cmds, target_cmds  # noqa: F401
-    from . import serve_cmds  # noqa: F401
-    from . import comment_cmds, report_cmds  # noqa: F401
+    from . import (  # noqa: F401  # noqa: F401  # noqa: F401
+        analysis_cmds,
+        comment_cmds,
+        data_cmds,
+        kpi_cmds,
+        report_cmds,
+        serve_cmds,  # noqa: F401
+        target_cmds,
+    )
 
 
 _register()

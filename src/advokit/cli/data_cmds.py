@@ -23,7 +23,13 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int | None],
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
@@ -95,7 +101,7 @@ import_group.command("events")(_import_command("events"))
 @pass_state
 def demo(state: State, customers: int, months: int, seed: int, end_month: str | None, replace: bool, fmt: str) -> None:
     """Build a realistic demo workspace and print the latest month's core KPIs."""
-    from ..demo_load import build_demo
+    from ..demo.load import build_demo
     from ..engine.periods import parse_period_label
 
     end = None
@@ -106,11 +112,11 @@ def demo(state: State, customers: int, months: int, seed: int, end_month: str | 
         end = p.start
     ws = state.workspace()
     with _progress("building demo", True) as progress:
-        info = build_demo(ws, customers=customers, months=months, seed=seed, end_month=end, replace=replace,
+        info = build_demo(ws.kpis, ws.ingest, customers=customers, months=months, seed=seed, end_month=end, replace=replace,
                           progress=progress)
-    if ws.cache.wants_rollups(ws):  # a big demo: roll the KPIs up by customer group now, once
+    if ws.rollups.wants_rollups(ws.kpis):  # a big demo: roll the KPIs up by customer group now, once
         click.echo("rolling up the KPIs by customer group (saved in the workspace)...", err=True)
-        ws.cache.refresh_rollups(ws)
+        ws.rollups.refresh_rollups(ws.kpis)
     summary = ws.summary(period=info["latest_complete_month"])
     if fmt == "json":
         emit({**info, "summary": summary}, "json")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidArgumentError
-from ..reports import FORMATS, KINDS, format_of
+from ..reports import FORMATS, KINDS, build_report, format_of
 from .analysis_cmds import filter_option, parse_filters
 from .app import State, cli, pass_state
 
@@ -57,7 +57,7 @@ def report(state: State, period: str | None, kind: str | None, by: str | None, f
     if out is not None and (len(formats) > 1 or out_dir is not None):
         raise InvalidArgumentError("--out names one file", hint="give one --format with --out, or use --out-dir")
     ws = state.workspace()
-    content = ws.report(period, kind=kind, by=by, filters=parse_filters(filters), start=start, end=end,
+    content = build_report(ws, period, kind=kind, by=by, filters=parse_filters(filters), start=start, end=end,
                         baseline_start=baseline_start, baseline_end=baseline_end, title=title)
     if out == "-":
         sys.stdout.buffer.write(content.render(format_of(None, formats[0] if formats else None)))

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
+from ..access.keys import SCOPES
+from ..access.webhooks import KINDS, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from ..api.settings import ApiSettings
-from ..keys import SCOPES
-from ..webhooks import KINDS, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from .app import State, cli, format_option, pass_state
 from .render import emit
 
@@ -55,14 +55,14 @@ def serve(state: State, host: str, port: int, access_log: bool, **limits: Any) -
     settings = ApiSettings.from_env(**limits)
     ws = state.workspace()
     if not _loopback(host):
-        keys = ws.api_keys().list(include_revoked=False)
+        keys = ws.access.keys.list(include_revoked=False)
         if not keys:
             click.echo(f"warning: serving on {host} beyond loopback and the workspace has no API key: every "
                        "endpoint but /v1/health will answer 401; create one with `advokit apikey create`", err=True)
         click.echo("warning: the API speaks plain HTTP; put it behind a TLS proxy when it leaves this machine",
                    err=True)
     # rollups: taken from the workspace or computed in the background, refreshed 5 s after writes pause
-    ws.cache.maintain(ws, quiet_seconds=5.0)
+    ws.rollups.maintain(ws.kpis, quiet_seconds=5.0)
     extra = _extra_routers(ws)
     app = create_app(ws, settings=settings, extra_routers=extra)
     click.echo(f"advokit API on http://{host}:{port}/v1 (OpenAPI: /openapi.json); workspace {ws.path}", err=True)
@@ -100,7 +100,7 @@ def apikey() -> None:
 @pass_state
 def apikey_create(state: State, scope: str, name: str, fmt: str) -> None:
     """Create a key and print it once (it cannot be shown again)."""
-    new = state.workspace().api_keys().create(name=name, scope=scope)
+    new = state.workspace().access.keys.create(name=name, scope=scope)
     if fmt == "json":
         emit(new.to_dict(), "json")
         return
@@ -114,7 +114,7 @@ def apikey_create(state: State, scope: str, name: str, fmt: str) -> None:
 @pass_state
 def apikey_list(state: State, fmt: str) -> None:
     """List keys (never their secrets)."""
-    rows = [k.to_dict() for k in state.workspace().api_keys().list()]
+    rows = [k.to_dict() for k in state.workspace().access.keys.list()]
     emit(rows, fmt, columns=["id", "name", "scope", "created_at", "revoked_at", "active"])
 
 
@@ -124,7 +124,7 @@ def apikey_list(state: State, fmt: str) -> None:
 @pass_state
 def apikey_revoke(state: State, key_id: str, fmt: str) -> None:
     """Revoke a key by its id; it stops working at once."""
-    key = state.workspace().api_keys().revoke(key_id)
+    key = state.workspace().access.keys.revoke(key_id)
     if fmt == "json":
         emit(key.to_dict(), "json")
     else:
@@ -144,7 +144,7 @@ def webhook() -> None:
 @pass_state
 def webhook_secret(state: State, source: str, kind: str | None, fmt: str) -> None:
     """Set or rotate SOURCE's shared secret and print it once (the previous one works 24 h more)."""
-    secret, found = state.workspace().webhooks().set_secret(source, kind=kind)
+    secret, found = state.workspace().access.webhooks.set_secret(source, kind=kind)
     if fmt == "json":
         emit({**found.to_dict(), "secret": secret}, "json")
         return
@@ -159,5 +159,5 @@ def webhook_secret(state: State, source: str, kind: str | None, fmt: str) -> Non
 @pass_state
 def webhook_list(state: State, fmt: str) -> None:
     """List signed sources (never their secrets)."""
-    rows = [s.to_dict() for s in state.workspace().webhooks().list()]
+    rows = [s.to_dict() for s in state.workspace().access.webhooks.list()]
     emit(rows, fmt, columns=["source", "kind", "created_at", "rotated_at"])

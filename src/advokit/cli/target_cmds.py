@@ -48,7 +48,7 @@ def target_list(state: State, kpis: tuple[str, ...], fmt: str) -> None:
     ws = state.workspace()
     for k in kpis:
         ws.kpi(k)  # unknown id: error with the valid ids
-    emit(ws.targets(list(kpis) or None), fmt, columns=_COLUMNS)
+    emit(ws.analysis.targets(list(kpis) or None), fmt, columns=_COLUMNS)
 
 
 @target.command("delete")
@@ -57,7 +57,7 @@ def target_list(state: State, kpis: tuple[str, ...], fmt: str) -> None:
 @pass_state
 def target_delete(state: State, target_id: str, fmt: str) -> None:
     """Delete a target by its id (see `advokit target list`)."""
-    gone = state.workspace().delete_target(target_id)
+    gone = state.workspace().analysis.delete_target(target_id)
     if fmt == "json":
         emit(gone, "json")
     else:

@@ -25,7 +25,14 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from ..catalogue import Catalogue, KpiDefinition
-from ..catalogue.model import CustomCompute, EventMeasure, NpsCompute, PopulationMeasure, RatioCompute, TotalCompute
+from ..catalogue.model import (
+    CustomCompute,
+    EventMeasure,
+    NpsCompute,
+    PopulationMeasure,
+    RatioCompute,
+    TotalCompute,
+)
 from ..errors import InvalidArgumentError, UnknownDimensionError
 from . import custom, measures, uncertainty
 from .periods import Grain, Period, periods_between

@@ -19,8 +19,17 @@ from collections.abc import Iterator
 import ibis
 import ibis.expr.types as ir
 
-from ..catalogue.model import (CustomCompute, Difference, Total, EventMeasure, KpiDefinition, NpsCompute,
-                               PopulationMeasure, RatioCompute, TotalCompute)
+from ..catalogue.model import (
+    CustomCompute,
+    Difference,
+    EventMeasure,
+    KpiDefinition,
+    NpsCompute,
+    PopulationMeasure,
+    RatioCompute,
+    Total,
+    TotalCompute,
+)
 
 Leaf = EventMeasure | PopulationMeasure
 
@@ -68,10 +77,10 @@ def kpi_leaves(kpi: KpiDefinition) -> Iterator[Leaf]:
 def _property_condition(t: ir.Table, name: str, value: object) -> ir.BooleanValue:
     prop = t.properties.cast("json")[name]
     if isinstance(value, bool):
-        return prop.bool == value  # type: ignore[attr-defined,no-any-return]
+        return prop.bool == value
     if isinstance(value, (int, float)):
-        return prop.float == float(value)  # type: ignore[attr-defined,no-any-return]
-    return prop.str == value  # type: ignore[attr-defined,no-any-return]
+        return prop.float == float(value)
+    return prop.str == value
 
 
 def event_condition(t: ir.Table, m: EventMeasure) -> ir.BooleanValue:
@@ -93,7 +102,7 @@ def event_aggregate(t: ir.Table, m: EventMeasure) -> ir.Scalar:
         return t.count(where=cond)
     if m.agg == "customers":
         return t.customer_id.nunique(where=cond)
-    column = t[m.field]  # type: ignore[index]
+    column = t[m.field]
     if m.agg == "sum":
         return column.sum(where=cond)
     if m.agg == "sumsq":
@@ -101,11 +110,11 @@ def event_aggregate(t: ir.Table, m: EventMeasure) -> ir.Scalar:
     return column.mean(where=cond)
 
 
-def resolve(spec: EventMeasure | PopulationMeasure | Difference, wide: ir.Table) -> ir.NumericValue:
+def resolve(spec: EventMeasure | PopulationMeasure | Difference | Total, wide: ir.Table) -> ir.NumericValue:
     """The value of a (possibly composite) measure on the wide table."""
     if isinstance(spec, Difference):
         a, b = spec.minus
-        return resolve(a, wide) - resolve(b, wide)  # type: ignore[no-any-return]
+        return resolve(a, wide) - resolve(b, wide)
     if isinstance(spec, Total):
         parts = [resolve(p, wide) for p in spec.plus]
         out = parts[0]
@@ -114,9 +123,9 @@ def resolve(spec: EventMeasure | PopulationMeasure | Difference, wide: ir.Table)
         return out
     col = wide[key_of(spec)]
     if isinstance(spec, EventMeasure) and spec.agg == "mean":
-        return col  # type: ignore[no-any-return]
-    return col.fill_null(0)  # type: ignore[no-any-return]
+        return col
+    return col.fill_null(0)
 
 
 def safe_ratio(num: ir.NumericValue, den: ir.NumericValue, scale: float) -> ir.NumericValue:
-    return ibis.ifelse(den == 0, ibis.null("float64"), num.cast("float64") * scale / den)  # type: ignore[no-any-return]
+    return ibis.ifelse(den == 0, ibis.null("float64"), num.cast("float64") * scale / den)

@@ -17,7 +17,7 @@ _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 def check_grain(value: str) -> Grain:
     if value not in GRAINS:
         raise InvalidArgumentError(f"unknown period {value!r}", hint="valid periods: month, quarter, year")
-    return value  # type: ignore[return-value]
+    return value
 
 
 @dataclass(frozen=True, order=True)

@@ -39,7 +39,7 @@ def _weight_key(m: PopulationMeasure) -> str:
 
 def _weight(t: ir.Table, m: PopulationMeasure) -> ir.NumericValue:
     ones = t.signup_at.notnull().cast("int64")  # a column of 1s (signup_at is never empty)
-    w: ir.NumericValue = ones if m.agg == "count" else t[m.field].fill_null(0)  # type: ignore[index]
+    w: ir.NumericValue = ones if m.agg == "count" else t[m.field].fill_null(0)
     if m.referred is not None:
         keep = t.referred_by.notnull() if m.referred else t.referred_by.isnull()
         w = ibis.ifelse(keep, w, 0)

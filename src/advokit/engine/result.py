@@ -20,7 +20,7 @@ class KpiResult:
         self.by = by
 
     def __len__(self) -> int:
-        return self._table.num_rows
+        return int(self._table.num_rows)
 
     def __repr__(self) -> str:
         return f"KpiResult({self._table.num_rows} rows, columns={self._table.column_names})"
@@ -37,7 +37,7 @@ class KpiResult:
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """JSON-ready rows: dates as ISO strings, NaN as None."""
-        rows = self._table.to_pylist()
+        rows: list[dict[str, Any]] = self._table.to_pylist()
         for row in rows:
             for key, value in row.items():
                 if isinstance(value, dt.date):

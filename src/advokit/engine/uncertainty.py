@@ -4,7 +4,7 @@ Which interval applies is the KPI's ``uncertainty_kind`` (declared in the
 catalogue or derived from its computation). The engine asks this module for
 the extra measures a kind needs (Σx² for a mean), and after the one wide
 query it computes ``ci_low``, ``ci_high``, ``std_error`` and ``small_sample``
-for all rows of a KPI at once with numpy (see :mod:`advokit.analysis.stats`).
+for all rows of a KPI at once with numpy (see :mod:`advokit.stats.formulas`).
 
 All four are on the KPI's own scale (NPS points, percent, per customer...).
 
@@ -27,9 +27,15 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..analysis import stats
-from ..catalogue.model import (CustomCompute, EventMeasure, KpiDefinition, RatioCompute, TotalCompute,
-                               mean_parts)
+from ..catalogue.model import (
+    CustomCompute,
+    EventMeasure,
+    KpiDefinition,
+    RatioCompute,
+    TotalCompute,
+    mean_parts,
+)
+from ..stats import formulas as stats
 from . import measures
 
 #: Fewer answers or customers than this flag a value as a small sample.

@@ -22,8 +22,9 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import DataError, RejectedRowsError
-from ..storage import CUSTOMER_COLUMNS, Database, check_identifier
-from . import idindex, rules
+from ..store import idindex
+from ..store.database import CUSTOMER_COLUMNS, Database, check_identifier
+from . import rules
 from .readers import Source, open_source
 from .report import ImportReport, ItemResult, RowError, Status
 
@@ -48,7 +49,7 @@ def import_events(db: Database, source: Any, *, strict: bool = False,
     """Append events, deduplicated by ``event_id``, from a file, DataFrame, Arrow table or list of dicts.
 
     ``keep_index``: keep in-memory sets of the stored event and customer ids for the
-    next imports of this process (``advokit.ingest.idindex``; the API server's batches),
+    next imports of this process (``advokit.store.idindex``; the API server's batches),
     so a small batch does not read the whole events and customers tables.
     """
     return _run(db, "events", source, strict=strict, rejects_path=rejects_path, write_rejects=write_rejects,

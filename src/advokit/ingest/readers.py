@@ -125,7 +125,8 @@ def read_csv(path: Path) -> Source:
 
 
 # -- JSON Lines ----------------------------------------------------------------
-def _cell(value: Any) -> str | None:
+def text_cell(value: Any) -> str | None:
+    """One JSON value as a text cell: objects and arrays as compact JSON, booleans as true / false."""
     if value is None:
         return None
     if isinstance(value, (dict, list)):
@@ -148,9 +149,9 @@ def rows_to_batch(rows: Sequence[Mapping[str, Any]], start: int, *, bad_rows: di
     for r in rows:
         normalised = {normalise_name(k): v for k, v in r.items()}
         for n in names:
-            cols[n].append(_cell(normalised.get(n)))
+            cols[n].append(text_cell(normalised.get(n)))
     arrays = [pa.array(cols[n], pa.string()) for n in names]
-    bad = [None] * len(rows)
+    bad: list[str | None] = [None] * len(rows)
     for offset, reason in (bad_rows or {}).items():
         bad[offset] = reason
     arrays += [pa.array(bad, pa.string()), pa.array(range(start, start + len(rows)), pa.int64())]
@@ -189,7 +190,7 @@ def read_jsonl(path: Path) -> Source:
                     else:
                         try:
                             value = json.loads(line)
-                        except ValueError as exc:
+                        except json.JSONDecodeError as exc:
                             value, bad[len(rows)] = {}, f"not valid JSON ({exc.msg})"
                         if not isinstance(value, dict):
                             value, bad[len(rows)] = {}, "not a JSON object"

@@ -375,7 +375,7 @@ def fast_events(records: Sequence[Any]) -> FastEvents | None:
         if score is not None:
             if type(score) not in (int, float) or not -1e15 < score < 1e15:  # bool excluded; NaN fails
                 return None
-            score = float(score) + 0.0  # -0.0 reaches the SQL as the text "0" (advokit.batches._text)
+            score = float(score) + 0.0  # -0.0 reaches the SQL as the text "0" (advokit.ingest.batches._text)
         if amount is not None:
             if type(amount) not in (int, float) or not -1e15 < amount < 1e15:
                 return None

@@ -3,8 +3,9 @@
 ::
 
     from advokit import Workspace
+    from advokit.reports import build_report
     ws = Workspace("advokit.duckdb")
-    report = ws.report("2025-09")                  # a Report (advokit.reports.model)
+    report = build_report(ws, "2025-09")           # a Report (advokit.reports.model)
     report.write("report-2025-09.pdf")             # or .html / .md; report.render("html") -> bytes
 
 Layers: :mod:`.content` builds the :class:`~.model.Report` from the workspace
@@ -12,11 +13,17 @@ Layers: :mod:`.content` builds the :class:`~.model.Report` from the workspace
 :mod:`.html` (Jinja2 templates in ``templates/``), :mod:`.markdown` and
 :mod:`.pdf` (fpdf2) lay it out, :mod:`.charts` draws the trends (matplotlib).
 Every format has the same six sections (``SECTIONS``), in the same order.
+
+A shell: it reads the workspace only through :class:`~advokit.Workspace`
+and its services; the CLI (``advokit report``) and the REST API
+(``/v1/reports``) call :func:`build_report`. Nothing below the shells imports it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +33,7 @@ from .model import KINDS, SECTIONS, Report
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
-__all__ = ["FORMATS", "KINDS", "MEDIA_TYPES", "SECTIONS", "Report", "build", "format_of", "render", "write"]
+__all__ = ["FORMATS", "KINDS", "MEDIA_TYPES", "SECTIONS", "Report", "build", "build_report", "format_of", "render", "write"]
 
 FORMATS: tuple[str, ...] = ("html", "md", "pdf")
 MEDIA_TYPES: dict[str, str] = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
@@ -39,6 +46,21 @@ def build(ws: "Workspace", **options: Any) -> Report:
     from .content import build as _build
 
     return _build(ws, **options)
+
+
+def build_report(ws: "Workspace", period: str | None = None, *, kind: str | None = None, by: str | None = None,
+                 filters: Mapping[str, str | None] | None = None, start: str | dt.date | None = None,
+                 end: str | dt.date | None = None, baseline_start: str | dt.date | None = None,
+                 baseline_end: str | dt.date | None = None, title: str | None = None,
+                 generated_at: dt.datetime | None = None) -> Report:
+    """A management report (monthly, quarterly or campaign) with its six sections.
+
+    ``build_report(ws, "2025-09").write("report.pdf")`` (or ``.html`` / ``.md``);
+    ``.render("html")`` gives the bytes. A campaign report takes ``start``/``end``
+    (and optionally ``baseline_start``/``baseline_end``) instead of ``period``.
+    """
+    return build(ws, kind=kind, period=period, by=by, filters=filters, start=start, end=end,
+                 baseline_start=baseline_start, baseline_end=baseline_end, title=title, generated_at=generated_at)
 
 
 def check_format(fmt: str) -> str:

@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..analysis.compare import compare_to_rest, compare_windows
 from ..analysis.targets import applicable, list_targets, parse_bound
 from ..analysis.targets import status as target_status
 from ..catalogue.model import FOCUS_AREAS, KpiDefinition
@@ -23,8 +22,21 @@ from ..engine.periods import Period, parse_period_label, period_of
 from ..errors import InvalidArgumentError, UnknownDimensionError
 from . import format as fmt
 from . import narrative
-from .model import (GRAIN_OF, KINDS, Campaign, Comment, Finding, FocusArea, Kind, Metric, Point, Report,
-                    SegmentWin, Significance, Step)
+from .model import (
+    GRAIN_OF,
+    KINDS,
+    Campaign,
+    Comment,
+    Finding,
+    FocusArea,
+    Kind,
+    Metric,
+    Point,
+    Report,
+    SegmentWin,
+    Significance,
+    Step,
+)
 from .stories import collect
 
 if TYPE_CHECKING:
@@ -90,7 +102,7 @@ def _comments(ws: "Workspace", labels: set[str]) -> tuple[dict[str, list[Comment
     owners: dict[str, str] = {}
     earlier: dict[str, str] = {}
     # oldest first; comments entered within the same second by their text (ids are random)
-    ordered = sorted(ws.comments(), key=lambda c: (c["created_at"] or "", c["kind"], c["body"], c["owner"] or "",
+    ordered = sorted(ws.commentary.list(), key=lambda c: (c["created_at"] or "", c["kind"], c["body"], c["owner"] or "",
                                                    c["author"] or "", c["id"]))
     for c in ordered:
         if c["period"] in labels:
@@ -164,7 +176,7 @@ def _campaign_metric(ws: "Workspace", kpi: KpiDefinition, row: Mapping[str, Any]
     a, b = row["campaign"], row["baseline"]
     value = a["value"]
     band = kpi.band_for(value) if not a["per_month"] else None
-    found = applicable(list_targets(ws, [kpi.id]), first_month, dict(filters or {}))
+    found = applicable(list_targets(ws.kpis, [kpi.id]), first_month, dict(filters or {}))
     goal = None if found is None or a["per_month"] else found.value
     t_status = None if goal is None else target_status(kpi, value, goal)
     sig = _significance(row["p_value"], row["difference"])
@@ -229,7 +241,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
     report_kind = resolve_kind(kind, period, start)
     notes: list[str] = []
     filters = dict(filters or {})
-    dims = ws.dimensions()
+    dims = ws.kpis.dimensions()
     for dim in [*([by] if by else []), *filters]:
         if dim not in dims:
             raise UnknownDimensionError(f"unknown dimension {dim!r}",
@@ -238,7 +250,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
     ids = ws.catalogue.ids
     kpis = {k.id: k for k in ws.catalogue}
 
-    bounds = ws.engine().data_range()
+    bounds = ws.kpis.engine().data_range()
     if bounds is None:
         raise InvalidArgumentError("the workspace holds no data", hint="import customers and events first")
 
@@ -252,7 +264,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
         if period is not None:
             raise InvalidArgumentError("a campaign report takes --from/--to, not --period",
                                        hint="e.g. --kind campaign --from 2025-09 --to 2025-10")
-        cmp = compare_windows(ws, ids, start=start, end=end, baseline_start=baseline_start,
+        cmp = ws.analysis.compare_windows(ids, start=start, end=end, baseline_start=baseline_start,
                               baseline_end=baseline_end, filters=filters)
         w, b = cmp["window"], cmp["baseline"]
         campaign = Campaign(start=w["start"], end=w["end"], months=w["months"], baseline_start=b["start"],
@@ -330,10 +342,10 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
     if segment_by:
         testable = [k for k in ids if k in shown and metrics[k].value is not None]
         if report_kind == "campaign":
-            rows = compare_to_rest(ws, testable, by=segment_by, start=window_start,
+            rows = ws.analysis.compare_to_rest(testable, by=segment_by, start=window_start,
                                    end=window_end - dt.timedelta(days=1), filters=filters)
         else:
-            rows = compare_to_rest(ws, testable, by=segment_by, period=period_label, filters=filters)
+            rows = ws.analysis.compare_to_rest(testable, by=segment_by, period=period_label, filters=filters)
         good = [r for r in rows if r["significant"] and r["better"] and not r["small_sample"]]
         good.sort(key=lambda r: (r["p_value"], r["kpi"], str(r["group"])))
         for r in good[:MAX_SEGMENT_WINS]:

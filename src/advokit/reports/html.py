@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .. import __version__
+from .._version import __version__
 from . import charts
 from . import format as fmt
 from .model import SECTION_IDS, SECTIONS, Report

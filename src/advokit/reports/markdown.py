@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-from .. import __version__
+from .._version import __version__
 from . import format as fmt
 from .model import SECTIONS, Metric, Report, Story
 from .narrative import headline_metrics

@@ -24,7 +24,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from .. import __version__
+from .._version import __version__
 from . import charts
 from . import format as fmt
 from .model import SECTIONS, Metric, Report, Story
@@ -201,7 +201,7 @@ def render_pdf(r: Report) -> bytes:
     pdf.section(SECTIONS[1], new_page=True)
     pdf.para(f"Each panel shows the last {len(r.chart_labels)} {r.grain}s"
              + (", the campaign and baseline windows shaded" if r.campaign else "")
-             + f"; the band is the 95 % interval, the dashed line the target. Changes are against "
+             + "; the band is the 95 % interval, the dashed line the target. Changes are against "
              + f"{r.reference_label}" + (" (baseline)." if r.campaign else "."), size=8.5, color=MUTED)
     for area in r.areas:
         w_in, h_in = charts.size_in(area)

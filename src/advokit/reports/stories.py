@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..engine.lexicon import NEGATIVE, POSITIVE
-from ..storage import quote_ident
+from ..store.database import quote_ident
 from .format import clean_text
 from .model import Stories, Story, Theme
 
@@ -137,7 +137,7 @@ def _neg_time(iso: str) -> float:
 def collect(ws: "Workspace", start: dt.date, end: dt.date, *,
             filters: Mapping[str, str | None] | None = None) -> Stories:
     """The stories of [start, end) (customers filtered like the KPIs when ``filters`` is given)."""
-    dims = set(ws.dimensions())
+    dims = set(ws.kpis.dimensions())
     shown = [d for d in ("segment", "industry", "region") if d in dims]
     cols = ", ".join(f"c.{quote_ident(d)}" for d in shown)
     sql = (f"SELECT e.event_id, e.type, e.occurred_at, e.score, e.text, e.channel, e.customer_id"

@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from ..storage import Database
+from ..store.database import Database
 
 T = TypeVar("T")
 

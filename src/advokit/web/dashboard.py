@@ -35,17 +35,17 @@ class Dashboard:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.cache = ViewCache(ws.db)
-        self.guard = Guard(ws.api_keys())
+        self.guard = Guard(ws.access.keys)
 
     # -- workspace facts ------------------------------------------------------------------
     def dimensions(self) -> list[str]:
-        return self.cache.get(("dimensions",), self.ws.dimensions)
+        return self.cache.get(("dimensions",), self.ws.kpis.dimensions)
 
     def attribute_values(self) -> dict[str, list[str]]:
-        return self.cache.get(("attribute_values",), self.ws.attribute_values)
+        return self.cache.get(("attribute_values",), self.ws.customers.attribute_values)
 
     def bounds(self) -> tuple[dt.date, dt.date] | None:
-        return self.cache.get(("bounds",), lambda: self.ws.engine().data_range())
+        return self.cache.get(("bounds",), lambda: self.ws.kpis.engine().data_range())
 
     def default_period(self, grain: Grain) -> str | None:
         return self.cache.get(("latest", grain), lambda: self.ws.latest_complete_period(grain))
@@ -61,7 +61,7 @@ class Dashboard:
         labels = [first.shift(i).label for i in range(SPARK_PERIODS[sel.grain])]
         # The same periods the scorecard's analysis just read, so the KPI cache answers them.
         start = min(first.start, history_start(sel.period))
-        rows = self.ws.values(self.ws.catalogue.ids, period=sel.grain, start=start, end=sel.period.end,
+        rows = self.ws.kpis.values(self.ws.catalogue.ids, period=sel.grain, start=start, end=sel.period.end,
                               filters=sel.filter_dict or None)
         spark: dict[str, dict[str, float | None]] = {}
         for r in rows:
@@ -83,19 +83,19 @@ class Dashboard:
 
     # -- customers ----------------------------------------------------------------------------
     def customer_page(self, customer_id: str, *, limit: int, offset: int) -> dict[str, Any]:
-        profile = self.ws.customer(customer_id, limit=limit, offset=offset,
+        profile = self.ws.customers.profile(customer_id, limit=limit, offset=offset,
                                    events_of={"scores": SURVEY_TYPES, "actions": ADVOCACY_ACTION_TYPES})
         return {"profile": profile, "scores": profile.pop("scores"), "actions": profile.pop("actions")}
 
     # -- commentary -----------------------------------------------------------------------------
     def comments(self, *, kpi: str | None = None, period: str | None = None) -> list[dict[str, Any]]:
-        return self.ws.comments(kpi=kpi, period=period)
+        return self.ws.commentary.list(kpi=kpi, period=period)
 
     def add_comment(self, *, kpi: str, period: Period, body: str, author: str | None, owner: str | None = None,
                     kind: str = "comment") -> dict[str, Any]:
         """Store a comment, action or request; it changes no number, so the view cache stays."""
         with self.cache.quiet():
-            return self.ws.add_comment(kpi, period.label, body, author=author, owner=owner, kind=kind)
+            return self.ws.commentary.add(kpi, period.label, body, author=author, owner=owner, kind=kind)
 
     # -- warm-up -----------------------------------------------------------------------------------
     def warm(self, grains: Sequence[Grain] = ("month", "quarter", "year"), *,
@@ -112,7 +112,7 @@ class Dashboard:
 
             views: list[Selection] = []
             try:
-                self.ws.cache.ensure_rollups(self.ws)  # shared with the background maintenance: done once
+                self.ws.rollups.ensure_rollups(self.ws.kpis)  # shared with the background maintenance: done once
                 for grain in grains:
                     label = self.default_period(grain)
                     if label is not None:
@@ -131,7 +131,7 @@ class Dashboard:
 
         def directory() -> None:
             try:
-                self.ws.customer_list()  # the customer directory in memory, in the default order
+                self.ws.customers.page()  # the customer directory in memory, in the default order
             except Exception:
                 log.warning("customer directory warm-up failed", exc_info=True)
 

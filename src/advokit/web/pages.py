@@ -27,7 +27,7 @@ from ..errors import AuthError, ForbiddenError, InvalidArgumentError, NotFoundEr
 from . import charts
 from .dashboard import MAX_COMMENT, Dashboard
 from .render import page
-from .routing import PageRoute, read_form, redirect, static_response, plotly_version
+from .routing import PageRoute, plotly_version, read_form, redirect, static_response
 from .security import BROWSER_COOKIE, SESSION_COOKIE, Viewer, safe_next, set_cookie
 from .selection import GRAINS, Selection, parse_filters, parse_selection, period_choices
 
@@ -164,7 +164,7 @@ class Pages:
             raise InvalidArgumentError(f"invalid order {order!r}", hint="use asc or desc")
         number = _int(page_no, "page", 1)
         chosen = parse_filters(filters, self.d.dimensions())
-        found = self.d.ws.customer_list(q=q, filters=dict(chosen) or None, sort=sort or "name",
+        found = self.d.ws.customers.page(q=q, filters=dict(chosen) or None, sort=sort or "name",
                                         descending=order == "desc", limit=CUSTOMERS_PER_PAGE,
                                         offset=(number - 1) * CUSTOMERS_PER_PAGE)
         pages = max(1, math.ceil(found.total / CUSTOMERS_PER_PAGE))

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import jinja2
 from starlette.responses import HTMLResponse, Response
 
-from .. import __version__
+from .._version import __version__
 from ..catalogue.model import FOCUS_AREAS, FUNNEL_STAGES
 from . import format as fmt
 

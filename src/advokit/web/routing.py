@@ -16,9 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import RedirectResponse, Response
 
-from ..api.errors import status_of
 from ..errors import AdvokitError, InvalidArgumentError, PayloadTooLargeError
-from .render import HERE, HEADERS, page
+from .render import HEADERS, HERE, page
 from .security import BROWSER_COOKIE, SignInRequired, set_cookie
 
 log = logging.getLogger("advokit.web")
@@ -48,7 +47,7 @@ class PageRoute(APIRoute):
                     target = "/"
                 response = RedirectResponse("/signin?" + urlencode({"next": target}), status_code=303)
             except AdvokitError as exc:
-                response = error_page(request, status_of(exc), exc.message, exc.hint)
+                response = error_page(request, exc.http_status, exc.message, exc.hint)
             except RequestValidationError:
                 response = error_page(request, 422, "this address has an invalid parameter",
                                       "check the link, or start again from the scorecard")

@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import hmac
+import ipaddress
 import secrets
 import threading
 import time
@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from starlette.responses import Response
 
+from ..access.keys import ApiKey, KeyStore, allows
 from ..errors import AuthError, ForbiddenError, NotFoundError
-from ..keys import ApiKey, KeyStore, allows
 
 SESSION_COOKIE = "advokit_session"
 BROWSER_COOKIE = "advokit_browser"

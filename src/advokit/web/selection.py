@@ -17,7 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from ..engine.periods import GRAINS, Grain, Period, check_grain, parse_period_label, period_of, periods_between
+from ..engine.periods import (
+    GRAINS,
+    Grain,
+    Period,
+    check_grain,
+    parse_period_label,
+    period_of,
+    periods_between,
+)
 from ..errors import InvalidArgumentError, UnknownDimensionError
 
 MAX_FILTERS = 5

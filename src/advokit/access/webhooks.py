@@ -35,9 +35,9 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .customers import first, jsonable
-from .errors import AuthError, DataError, InvalidArgumentError, NotFoundError
-from .storage import Database
+from ..errors import AuthError, DataError, InvalidArgumentError, NotFoundError
+from ..store.database import Database
+from ..store.rows import first, jsonable
 
 KINDS = ("auto", "canonical", "survey", "referral")
 TOLERANCE_S = 300
@@ -179,7 +179,7 @@ def to_events(source: str, kind: str, payload: Any) -> list[dict[str, Any]]:
 
 
 def _fail(message: str) -> DataError:
-    return DataError(message, hint="see the payload shapes in advokit.webhooks (docs: README, Webhooks)")
+    return DataError(message, hint="see the payload shapes in advokit.access.webhooks (docs: README, Webhooks)")
 
 
 def _obj(value: Any, what: str) -> dict[str, Any]:

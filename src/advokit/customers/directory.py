@@ -32,9 +32,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .customers import jsonable
-from .errors import InvalidArgumentError, UnknownDimensionError
-from .storage import quote_ident
+from ..errors import InvalidArgumentError, UnknownDimensionError
+from ..store.database import quote_ident
+from ..store.rows import jsonable
 
 #: Columns a customer list can be sorted by (besides any extra attribute column).
 SORTABLE: tuple[str, ...] = ("customer_id", "name", "segment", "industry", "region", "plan", "arr",

@@ -13,7 +13,7 @@ per process), which also makes the duplicate check and the insert one step.
 Event batches that queue up behind the lock are imported together, as one
 transaction (group commit: most of an import's cost is per statement, not
 per row), each still answered with its own items. Event imports keep the
-importer's in-memory id index (``advokit.ingest.idindex``), so a batch never
+importer's in-memory id index (``advokit.store.idindex``), so a batch never
 scans the whole events or customers table. Appended events tell the KPI cache
 which months they touched.
 """
@@ -21,7 +21,6 @@ which months they touched.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 import weakref
 from collections import Counter, deque
@@ -33,12 +32,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 
-from .customers import jsonable
-from .errors import RejectedRowsError
-from .ingest import importer, rules
+from ..errors import RejectedRowsError
+from ..store.rows import jsonable
+from . import importer, rules
+from .readers import text_cell
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from .service import Ingest
 
 Kind = Literal["customers", "events"]
 
@@ -172,15 +172,9 @@ def _items(report: Any, n: int) -> list[ItemResult]:
 
 def _text(value: Any) -> str | None:
     """One JSON value as the importer's text cell (what a CSV or JSON Lines file would hold)."""
-    if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))  # 42.0 -> "42", as the client most likely wrote it
-    return str(value)
+    return text_cell(value)
 
 
 def _column(values: list[Any]) -> pa.Array:
@@ -202,7 +196,7 @@ def _table(records: list[dict[str, Any]], *, keep: Sequence[str] | None = None) 
                      if keep is None or n in keep or any(x is not None for x in v)})
 
 
-def ingest(ws: "Workspace", kind: Kind, records: list[dict[str, Any]], *, strict: bool = False,
+def ingest(service: "Ingest", kind: Kind, records: list[dict[str, Any]], *, strict: bool = False,
            source_name: str = "api", checked: rules.FastEvents | None = None) -> BatchResult:
     """Import one batch of canonical records; return the result of each item.
 
@@ -225,18 +219,18 @@ def ingest(ws: "Workspace", kind: Kind, records: list[dict[str, Any]], *, strict
         fast = checked if checked is not None else rules.fast_events(records)
         if fast is not None:
             fast.arrow()  # made here, not under the write lock
-        return _grouped(ws, _Job(records, source_name, fast))
+        return _grouped(service, _Job(records, source_name, fast))
     options: dict[str, Any] = {"strict": strict, "write_rejects": False, "item_results": True,
                                "source_name": source_name}
-    with ws.db.write_lock:
+    with service.db.write_lock:
         if kind == "customers":
             try:
-                report = ws.import_customers(_table(records), **options)
+                report = service.customers(_table(records), **options)
             except RejectedRowsError as exc:
                 raise _strict_error(exc, kind, len(records)) from None
             return BatchResult(kind, _items(report, len(records)))
         try:
-            return _append_events(ws, None, records, options)
+            return _append_events(service, None, records, options)
         except RejectedRowsError as exc:
             raise _strict_error(exc, kind, len(records)) from None
 
@@ -246,7 +240,7 @@ _EVENT_KEEP = ("customer_id", "type", "occurred_at")
 GROUP_ROWS = 20_000
 
 
-def _append_events(ws: "Workspace", table: pa.Table | None, records: list[dict[str, Any]],
+def _append_events(service: "Ingest", table: pa.Table | None, records: list[dict[str, Any]],
                    options: dict[str, Any], fast: rules.FastEvents | None = None,
                    read: bool = False) -> BatchResult:
     """One events import (under the write lock) that tells the KPI cache which months it touched.
@@ -257,18 +251,18 @@ def _append_events(ws: "Workspace", table: pa.Table | None, records: list[dict[s
     (``table``: the records as text columns, made here when None). ``read``: the caller has
     already read ``records`` with ``rules.fast_events`` and passes what it gave as ``fast``.
     """
-    with ws.cache.appending() as scope:
+    with service.appending() as scope:
         if not read:
             fast = rules.fast_events(records)
-        done = importer.append_fast_events(ws.db, fast, source_name=options["source_name"]) if fast else None
+        done = importer.append_fast_events(service.db, fast, source_name=options["source_name"]) if fast else None
         if done is not None:
             assert fast is not None
             scope.landed(done.report.landed_times, rows=_landed_rows(fast, done.status, done.customer_hashes))
             return BatchResult("events", statuses=list(done.status), ids=fast.event_id)
-        # keep_index: in-memory id sets instead of two table scans a batch (advokit.ingest.idindex)
+        # keep_index: in-memory id sets instead of two table scans a batch (advokit.store.idindex)
         if table is None:
             table = _table(records, keep=_EVENT_KEEP)
-        report = ws.import_events(table, keep_index=True, **options)
+        report = service.events(table, keep_index=True, **options)
         items = _items(report, len(records))
         times: list[Any] | None = report.landed_times
         if times is None:
@@ -307,21 +301,21 @@ _QUEUES: "weakref.WeakKeyDictionary[Any, _Queue]" = weakref.WeakKeyDictionary()
 _QUEUES_LOCK = threading.Lock()
 
 
-def _queue_of(ws: "Workspace") -> _Queue:
+def _queue_of(service: "Ingest") -> _Queue:
     with _QUEUES_LOCK:
-        queue = _QUEUES.get(ws.db)
+        queue = _QUEUES.get(service.db)
         if queue is None:
-            queue = _QUEUES[ws.db] = _Queue()
+            queue = _QUEUES[service.db] = _Queue()
         return queue
 
 
-def _grouped(ws: "Workspace", job: _Job) -> BatchResult:
+def _grouped(service: "Ingest", job: _Job) -> BatchResult:
     """Queue the batch; whoever holds the write lock next imports every queued batch at once."""
-    queue = _queue_of(ws)
+    queue = _queue_of(service)
     with queue.lock:
         queue.jobs.append(job)
     while not job.done:
-        with ws.db.write_lock:
+        with service.db.write_lock:
             if job.done:
                 break
             with queue.lock:  # the oldest batches first, up to GROUP_ROWS rows (at least one batch)
@@ -330,25 +324,25 @@ def _grouped(ws: "Workspace", job: _Job) -> BatchResult:
                 while queue.jobs and (not group or rows + len(queue.jobs[0].records) <= GROUP_ROWS):
                     group.append(queue.jobs.popleft())
                     rows += len(group[-1].records)
-            _run_group(ws, group)
+            _run_group(service, group)
     if job.error is not None:
         raise job.error
     assert job.result is not None
     return job.result
 
 
-def _run_group(ws: "Workspace", group: list[_Job]) -> None:
+def _run_group(service: "Ingest", group: list[_Job]) -> None:
     """Import a group as one transaction, else (a failure: whose?) each batch alone."""
     try:
         if len(group) > 1:
             try:
-                _import_group(ws, group)
+                _import_group(service, group)
                 return
             except Exception:  # noqa: BLE001 - retried batch by batch below, each keeps its own error
                 pass
         for job in group:
             try:
-                job.result = _append_events(ws, None, job.records, _options(job.source_name), job.fast, True)
+                job.result = _append_events(service, None, job.records, _options(job.source_name), job.fast, True)
             except Exception as exc:  # noqa: BLE001 - handed to the batch's own request
                 job.error = exc
     except BaseException as exc:
@@ -367,13 +361,13 @@ def _options(source_name: str) -> dict[str, Any]:
     return {"strict": False, "write_rejects": False, "item_results": True, "source_name": source_name}
 
 
-def _import_group(ws: "Workspace", group: list[_Job]) -> None:
+def _import_group(service: "Ingest", group: list[_Job]) -> None:
     records = [r for job in group for r in job.records]
     names = list(dict.fromkeys(job.source_name for job in group))
     name = names[0] if len(names) == 1 else "api events"
     parts = [job.fast for job in group]
     fast = rules.FastEvents.concat(parts) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
-    result = _append_events(ws, None, records, _options(f"{name} ({len(group)} batches)"), fast, True)
+    result = _append_events(service, None, records, _options(f"{name} ({len(group)} batches)"), fast, True)
     start = 0
     for job in group:
         job.result = result.slice(start, start + len(job.records))

@@ -4,37 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import InvalidArgumentError
+from ..engine.service import KpiService
+from ..errors import InvalidArgumentError
+from ..ingest.service import Ingest
+from .generate import generate
 
-if TYPE_CHECKING:
-    from .workspace import Workspace
 
-
-def build_demo(ws: "Workspace", *, customers: int = 5000, months: int = 24, seed: int = 42,
+def build_demo(kpis: KpiService, ingest: Ingest, *, customers: int = 5000, months: int = 24, seed: int = 42,
                end_month: dt.date | None = None, replace: bool = False,
                progress: Callable[[int, int | None], None] | None = None) -> dict[str, Any]:
     """Generate demo data and import it (validated like any other file); return what was built."""
-    from .demo import generate
-
-    counts = ws.counts()
+    db = kpis.db
+    counts = kpis.counts()
     if any(counts.values()) and not replace:
         raise InvalidArgumentError(
-            f"workspace {ws.path} already holds {counts['customers']:,} customers and {counts['events']:,} events",
+            f"workspace {db.path} already holds {counts['customers']:,} customers and {counts['events']:,} events",
             hint="pass --replace to empty it first, or choose another --db")
     data = generate(customers=customers, months=months, seed=seed, end_month=end_month)
-    with ws.db.transaction() as cur:
+    with db.transaction() as cur:
         if replace:
             for table in ("events", "customers", "imports", "targets", "comments"):
                 cur.execute(f"DELETE FROM {table}")
-    ws.import_customers(data.customers, source_name="demo customers", write_rejects=False)
-    report = ws.import_events(data.events, source_name="demo events", write_rejects=False, progress=progress)
+    ingest.customers(data.customers, source_name="demo customers", write_rejects=False)
+    report = ingest.events(data.events, source_name="demo events", write_rejects=False, progress=progress)
     if report.rejected:
         raise RuntimeError(f"demo generator produced {report.rejected} invalid events: {report.errors[:3]}")
-    counts = ws.counts()
-    first = ws.engine().data_range()
-    latest = ws.latest_complete_period("month")
-    return {"workspace": str(ws.path), "customers": counts["customers"], "events": counts["events"],
+    counts = kpis.counts()
+    first = kpis.data_range()
+    latest = kpis.latest_complete_period("month")
+    return {"workspace": str(db.path), "customers": counts["customers"], "events": counts["events"],
             "seed": seed, "first_month": first[0].strftime("%Y-%m") if first else None,
             "last_month": first[1].strftime("%Y-%m") if first else None, "latest_complete_month": latest}

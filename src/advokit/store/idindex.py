@@ -36,10 +36,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..sortedhash import buckets_of, member
+from .sortedhash import buckets_of, member
 
 if TYPE_CHECKING:
-    from ..storage import Database
+    from .database import Database
 
 #: Batches larger than this use the SQL joins (a file import reads the tables once anyway).
 MAX_INDEXED_ROWS = 100_000

@@ -22,7 +22,7 @@ event changes a declarative KPI only in its own period but a custom one (with
 look-back windows) in every later period too.
 
 Everything here is pure computation over Ibis expressions and Arrow tables; when
-to build, refresh, keep or drop rollups is :mod:`advokit.rollupkeeper`'s business.
+to build, refresh, keep or drop rollups is :mod:`advokit.rollups.keeper`'s business.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalogue.model import CustomCompute, EventMeasure, KpiDefinition
-from . import custom, measures, uncertainty
-from .compiler import Engine, KpiRequest, kpi_table, to_long
-from .periods import Grain, Period
+from ..engine import custom, measures, uncertainty
+from ..engine.compiler import Engine, KpiRequest, kpi_table, to_long
+from ..engine.periods import Grain, Period
 
 Family = Literal["declared", "custom"]
 FAMILIES: tuple[Family, ...] = ("declared", "custom")

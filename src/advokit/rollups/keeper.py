@@ -1,12 +1,12 @@
-"""Keeping the KPI rollups (:mod:`advokit.engine.rollup`) of a workspace fresh, for :class:`KpiCache`.
+"""Keeping the KPI rollups (:mod:`advokit.rollups.parts`) of a workspace fresh, for :class:`KpiCache`.
 
 The rollups answer a request only for periods whose *stamp* (the versions of
 the data they depend on, kept by the KPI cache) still matches. This module
 takes them up from the workspace file, computes what is missing or stale,
 saves them back, keeps them fresh in a background thread once writes pause,
 and brings the declared KPIs' periods forward with each appended batch
-(:mod:`advokit.engine.rollup_delta`). It is the rollup half of
-:class:`advokit.kpicache.KpiCache` (a base class sharing its lock and versions).
+(:mod:`advokit.rollups.delta`). It is the rollup half of
+:class:`advokit.rollups.cache.KpiCache` (a base class sharing its lock and versions).
 """
 
 from __future__ import annotations
@@ -21,14 +21,24 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from .engine import Engine, KpiRequest, KpiResult, Period, periods_between
-from .engine.periods import Grain, period_of
-from .engine.rollup import FAMILIES, Family, Part, Rollups, choose_dimensions, compute_part, family, replace_periods
-from .engine.rollup_delta import LiveRollups
-from .storage import Database
+from ..engine import Engine, KpiRequest, KpiResult, Period, periods_between
+from ..engine.periods import Grain, period_of
+from ..store.database import Database
+from . import saved
+from .delta import LiveRollups
+from .parts import (
+    FAMILIES,
+    Family,
+    Part,
+    Rollups,
+    choose_dimensions,
+    compute_part,
+    family,
+    replace_periods,
+)
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..engine.service import KpiService
 
 log = logging.getLogger(__name__)
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -73,7 +83,7 @@ class RollupKeeper:
         self._stop = False
         self._refresh_lock = threading.Lock()
         self._live: LiveRollups | None = None
-        self._ws: "Workspace | None" = None
+        self._service: "KpiService | None" = None
 
     def _bump_locked(self, times: list[dt.datetime]) -> None:
         raise NotImplementedError
@@ -89,7 +99,7 @@ class RollupKeeper:
 
     def _appended(self, times: list[dt.datetime], rows: list[pa.Table] | None = None) -> None:
         """Bump the months the events fell in; bring the declared KPIs' rollups forward with the events
-        (``advokit.engine.rollup_delta``) when they were fresh before, else let those periods go stale."""
+        (``advokit.rollups.delta``) when they were fresh before, else let those periods go stale."""
         self._wrote()
         months = sorted({month_index(t.date()) for t in times})
         live, before = self._live_parts(months) if rows else (None, None)
@@ -137,10 +147,10 @@ class RollupKeeper:
             return live, out
 
     def _backend(self) -> Any:
-        ws = self._ws
-        if ws is None:
+        service = self._service
+        if service is None:
             raise RuntimeError("no workspace known to the KPI cache yet")
-        return ws.backend()
+        return service.backend()
 
     # -- rollups ---------------------------------------------------------------------------
     def _stamp(self, p: Period, fam: Family) -> tuple[Any, ...]:
@@ -181,7 +191,7 @@ class RollupKeeper:
             self.rollup_hits += 1
         return KpiResult(table, by=req.by).to_dicts()
 
-    def _load_rollups(self, ws: "Workspace") -> None:
+    def _load_rollups(self, service: "KpiService") -> None:
         """Take up the rollups saved in the workspace (once, before anything was written)."""
         if self._rollups_loaded:
             return
@@ -190,9 +200,8 @@ class RollupKeeper:
                 return
             self._rollups_loaded = True
             version, appends = self._global, self._appends
-        from . import rollupstore
 
-        rollups = rollupstore.load(self._db, ws.catalogue)
+        rollups = saved.load(self._db, service.catalogue)
         if rollups is None:
             return
         with self._lock:
@@ -210,24 +219,24 @@ class RollupKeeper:
             held = self._rollups
             return held[1] if held is not None and held[0] == self._global else None
 
-    def refresh_rollups(self, ws: "Workspace", *, save: bool = True,
+    def refresh_rollups(self, service: "KpiService", *, save: bool = True,
                         yield_to_writes: float | None = None) -> bool:
         """Compute what the rollups lack or hold stale (every period of the data, month, quarter and year),
         then save them in the workspace when no write landed meanwhile. True when they are up to date.
 
         ``yield_to_writes``: stop early (keeping what is done) when a write landed less than that many
         seconds ago, so a background refresh gives way to a stream of writes."""
-        self._ws = ws
+        self._service = service
         with self._refresh_lock:
-            self._load_rollups(ws)
+            self._load_rollups(service)
             with self._db.write_lock, self._lock:  # no write half done (committed, versions not yet bumped)
                 writes = self._db.writes
                 version = self._global
                 held = self._rollups if self._rollups is not None and self._rollups[0] == version else None
-            dims = ws.dimensions()
-            engine = Engine(ws.backend(), ws.catalogue, dimensions=dims)
+            dims = service.dimensions()
+            engine = Engine(service.backend(), service.catalogue, dimensions=dims)
             rollups = held[1] if held is not None else Rollups(choose_dimensions(engine.backend, dims),
-                                                              list(ws.catalogue))
+                                                              list(service.catalogue))
             bounds = engine.data_range()
             if bounds is None:
                 return False
@@ -282,20 +291,18 @@ class RollupKeeper:
                     return False
                 self._rollups = (version, rollups)
         if save and changed and not self._db.read_only:
-            from . import rollupstore
-
-            rollupstore.save(self._db, rollups, ws.catalogue,
-                             lambda: self._db.writes == writes and self.rollup_status()["stale_periods"] == 0)
-        self._prepare_live(ws, rollups)
+            saved.save(self._db, rollups, service.catalogue,
+                       lambda: self._db.writes == writes and self.rollup_status()["stale_periods"] == 0)
+        self._prepare_live(service, rollups)
         return True
 
-    def _prepare_live(self, ws: "Workspace", rollups: Rollups) -> None:
+    def _prepare_live(self, service: "KpiService", rollups: Rollups) -> None:
         """Get ready to bring the declared KPIs' rollups forward with appended events."""
         with self._lock:
             if self._live is not None and self._live.rollups is rollups:
                 return
         live = LiveRollups(rollups)
-        live.prepare(ws.backend())
+        live.prepare(service.backend())
         with self._db.write_lock:  # no write between reading the bitmaps and using them
             with self._lock:
                 current = self._rollups is not None and self._rollups[0] == self._global \
@@ -303,9 +310,9 @@ class RollupKeeper:
                 bounds = self._bounds[1] if self._bounds is not None and self._bounds[0] == self._global else None
             if current:
                 if bounds is None:
-                    bounds = Engine(ws.backend(), ws.catalogue, dimensions=[]).data_range()
+                    bounds = Engine(service.backend(), service.catalogue, dimensions=[]).data_range()
                 if bounds is not None:
-                    live.preload(ws.backend(), bounds[1])
+                    live.preload(service.backend(), bounds[1])
             with self._lock:  # still under the write lock: no batch lands between the bitmaps and this
                 held = self._rollups
                 if held is not None and held[0] == self._global and held[1] is rollups:
@@ -322,16 +329,16 @@ class RollupKeeper:
                         if stamp != self._stamp(Period(start=start, grain=grain), fam))
             return {"built": True, "dims": list(rollups.dims), "stale_periods": stale}
 
-    def wants_rollups(self, ws: "Workspace") -> bool:
+    def wants_rollups(self, service: "KpiService") -> bool:
         """Whether rollups pay off here: they exist already, or the workspace is big enough."""
-        return self.rollups() is not None or ws.counts()["events"] >= rollup_min_events()
+        return self.rollups() is not None or service.counts()["events"] >= rollup_min_events()
 
-    def ensure_rollups(self, ws: "Workspace", *, yield_to_writes: float | None = None) -> bool:
+    def ensure_rollups(self, service: "KpiService", *, yield_to_writes: float | None = None) -> bool:
         """Refresh the rollups when they pay off (see :meth:`wants_rollups`); True when they are up to date."""
-        self._load_rollups(ws)
-        return self.wants_rollups(ws) and self.refresh_rollups(ws, yield_to_writes=yield_to_writes)
+        self._load_rollups(service)
+        return self.wants_rollups(service) and self.refresh_rollups(service, yield_to_writes=yield_to_writes)
 
-    def maintain(self, ws: "Workspace", *, quiet_seconds: float = 1.0) -> threading.Thread:
+    def maintain(self, service: "KpiService", *, quiet_seconds: float = 1.0) -> threading.Thread:
         """Keep the rollups up to date in a background thread: at start, and after writes once the
         workspace has been quiet for ``quiet_seconds`` (so a stream of writes is not slowed by it)."""
         with self._lock:
@@ -354,7 +361,7 @@ class RollupKeeper:
                         return
                     began = time.monotonic()
                     try:
-                        self.ensure_rollups(ws, yield_to_writes=quiet_seconds)
+                        self.ensure_rollups(service, yield_to_writes=quiet_seconds)
                     except Exception:  # the rollups only speed things up: KPIs are computed without them
                         log.warning("rollup refresh failed", exc_info=True)
                     ended = time.monotonic()

@@ -26,7 +26,7 @@ for the current month stream in, a 24-month trend query recomputes one month,
 with the event scan narrowed to that month.
 
 A miss is answered from the KPI rollups when they cover the request and are
-fresh for its periods (:mod:`advokit.rollupkeeper`, the base class that keeps
+fresh for its periods (:mod:`advokit.rollups.keeper`, the base class that keeps
 them), else computed by the engine.
 """
 
@@ -44,14 +44,22 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from .catalogue.model import CustomCompute, EventMeasure
-from .engine import Engine, KpiRequest, KpiResult, Period, measures, periods_between, uncertainty
-from .engine.compiler import Prepared
-from .rollupkeeper import RollupKeeper, month_index, months_of, runs
-from .storage import Database
+from ..catalogue.model import CustomCompute, EventMeasure
+from ..engine import (
+    Engine,
+    KpiRequest,
+    KpiResult,
+    Period,
+    measures,
+    periods_between,
+    uncertainty,
+)
+from ..engine.compiler import Prepared
+from ..store.database import Database
+from .keeper import RollupKeeper, month_index, months_of, runs
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..engine.service import KpiService
 
 Bounds = tuple[dt.date, dt.date] | None
 
@@ -149,27 +157,27 @@ class KpiCache(RollupKeeper):
             self._bounds = (self._global, (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi)))
 
     # -- lookup ----------------------------------------------------------------------
-    def rows(self, ws: "Workspace", kpis: Sequence[str], *, period: str = "month", by: Sequence[str] = (),
+    def rows(self, service: "KpiService", kpis: Sequence[str], *, period: str = "month", by: Sequence[str] = (),
              start: str | dt.date | None = None, end: str | dt.date | None = None,
              filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
-        """Exactly ``ws.compute(...).to_dicts()``, from cache where still valid."""
-        req = ws.request(kpis, period=period, by=by, start=start, end=end, filters=filters)
+        """Exactly ``service.compute(...).to_dicts()``, from cache where still valid."""
+        req = service.request(kpis, period=period, by=by, start=start, end=end, filters=filters)
         with self._lock:
             version = self._global
             dims = self._dims[1] if self._dims and self._dims[0] == version else None
         if dims is None:
-            dims = ws.dimensions()
+            dims = service.dimensions()
             with self._lock:
                 if self._global == version:
                     self._dims = (version, dims)
-        engine = Engine(ws.backend(), ws.catalogue, dimensions=dims)
+        engine = Engine(service.backend(), service.catalogue, dimensions=dims)
         defs = engine.check(req)
         periods = self._periods(engine, req, version)
         if not periods:
             return []
         ids = [k.id for k in defs]
         shape = (tuple(ids), req.grain, req.by, req.filters)
-        self._load_rollups(ws)
+        self._load_rollups(service)
         if any(isinstance(k.compute, CustomCompute) for k in defs):
             return self._whole(engine, req, shape, periods, defs)
         uses_events = any(isinstance(leaf, EventMeasure) for k in defs

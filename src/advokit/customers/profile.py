@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,29 +10,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .catalogue import ADVOCACY_ACTION_TYPES
-from .errors import InvalidArgumentError, NotFoundError
-from .storage import EVENT_COLUMNS, Database
+from ..catalogue import ADVOCACY_ACTION_TYPES
+from ..errors import InvalidArgumentError, NotFoundError
+from ..store.database import EVENT_COLUMNS, Database
+from ..store.rows import first, jsonable
 
 #: Most events one timeline page returns.
 MAX_TIMELINE = 1000
-
-
-def first(rel: duckdb.DuckDBPyConnection) -> Any:
-    """The first row of a result, read to the end (DuckDB 2 keeps a half-read result open)."""
-    rows = rel.fetchall()
-    return rows[0] if rows else None
-
-
-def jsonable(value: Any) -> Any:
-    """A stored value as JSON: UTC timestamps with ``Z``, NaN as None, JSON text as objects."""
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None).isoformat() + "Z"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _properties(text: str | None) -> Any:

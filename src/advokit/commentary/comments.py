@@ -18,8 +18,8 @@ import datetime as dt
 import secrets
 from typing import Any, Literal
 
-from .errors import InvalidArgumentError, NotFoundError
-from .storage import Database
+from ..errors import InvalidArgumentError, NotFoundError
+from ..store.database import Database
 
 Kind = Literal["comment", "action", "request"]
 KINDS: tuple[Kind, ...] = ("comment", "action", "request")

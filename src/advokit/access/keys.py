@@ -23,9 +23,9 @@ import secrets
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from .customers import first
-from .errors import AuthError, ForbiddenError, InvalidArgumentError, NotFoundError
-from .storage import Database
+from ..errors import AuthError, ForbiddenError, InvalidArgumentError, NotFoundError
+from ..store.database import Database
+from ..store.rows import first
 
 Scope = Literal["read", "write", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")

@@ -18,7 +18,7 @@ here: their periods go stale and are computed again once writes pause.
 
 :class:`LiveRollups` holds what that needs beside the rollups: each customer's
 cell and number (read once), the bitmaps, the compiled contribution query.
-It only computes; :mod:`advokit.rollupkeeper` decides when its answer is used (the
+It only computes; :mod:`advokit.rollups.keeper` decides when its answer is used (the
 rollup periods must be fresh before the batch, and it installs the new parts
 together with the new stamps).
 """
@@ -40,10 +40,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..catalogue.model import EventMeasure
-from ..sortedhash import buckets_of, member
-from . import measures, uncertainty
-from .periods import Grain, period_of
-from .rollup import Part, Rollups, scratch_connection
+from ..engine import measures, uncertainty
+from ..engine.periods import Grain, period_of
+from ..store.sortedhash import buckets_of, member
+from .parts import Part, Rollups, scratch_connection
 
 INPUT = "advokit_delta_input"
 #: The event columns a batch must carry (the stored ``events`` columns the leaves read).

@@ -28,9 +28,10 @@ from typing import Any
 
 import duckdb
 
-from .customers import customer_row, event_rows, first
-from .errors import NotFoundError
-from .storage import Database
+from ..customers.profile import customer_row, event_rows
+from ..errors import NotFoundError
+from ..store.database import Database
+from ..store.rows import first
 
 _SALT_KEY = "erasure_salt"
 

@@ -1,6 +1,6 @@
 """Rollups kept in the workspace file, so a new process answers from them at once.
 
-The rollups (:mod:`advokit.engine.rollup`) are saved as plain tables
+The rollups (:mod:`advokit.rollups.parts`) are saved as plain tables
 ``rollup_<grain>_<family>_<cells|total>`` with a ``derived:rollups`` marker in
 ``meta`` that names the catalogue and dimensions they were computed with. The
 first write of data after saving deletes the marker in the same transaction
@@ -20,10 +20,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from . import __version__
-from .catalogue import Catalogue
-from .engine.rollup import FAMILIES, Part, Rollups
-from .storage import Database
+from .._version import __version__
+from ..catalogue import Catalogue
+from ..store.database import Database
+from .parts import FAMILIES, Part, Rollups
 
 log = logging.getLogger(__name__)
 MARKER = "rollups"

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import InvalidArgumentError, WorkspaceError
+from ..errors import InvalidArgumentError, WorkspaceError
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +263,13 @@ class Database:
         cur.execute(f"ALTER TABLE customers ADD COLUMN {quote_ident(name)} VARCHAR")
 
     # -- change notification (rollups, caches) ------------------------------
+    def counts(self) -> dict[str, int]:
+        """How many customers and events the workspace holds."""
+        cur = self.cursor()
+        customers = cur.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+        events = cur.execute("SELECT count(*) FROM events").fetchall()[0][0]
+        return {"customers": int(customers), "events": int(events)}
+
     def on_change(self, listener: Callable[[str], None]) -> None:
         self._listeners.append(listener)
 

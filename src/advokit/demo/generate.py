@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 SEGMENTS = np.array(["SMB", "Mid-Market", "Enterprise"])
@@ -109,6 +110,10 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+#: A 0-d object array of None: the 'missing' branch of ``np.where`` on text columns.
+_NONE = np.array(None, dtype=object)
+
+
 def _us(day: dt.date) -> np.int64:
     return np.int64((day - dt.date(1970, 1, 1)).days) * 86_400_000_000
 
@@ -131,12 +136,13 @@ class _Events:
         ids = np.arange(self.count, self.count + n, dtype=np.int64)
         self.count += n
 
-        def full(value: object, dtype: object = object) -> np.ndarray:
+        def full(value: object, dtype: npt.DTypeLike = object) -> np.ndarray:
             if value is None:
                 return np.full(n, None, dtype=object)
             if isinstance(value, np.ndarray):
                 return value
-            return np.full(n, value, dtype=dtype)
+            out: np.ndarray = np.full(n, value, dtype=dtype)
+            return out
 
         self.cols["customer"].append(customer.astype(np.int64))
         self.cols["type"].append(full(type_))
@@ -194,7 +200,7 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
     # -- customers ------------------------------------------------------------------
     early = rng.random(n) < 0.4
     signup = np.where(early, t0 - rng.integers(1, 730 * DAY_US, n),
-                      t0 + rng.integers(0, max(t_end - t0 - 15 * DAY_US, DAY_US), n))
+                      t0 + rng.integers(0, max(int(t_end - t0) - 15 * DAY_US, DAY_US), n))
     signup = np.sort(signup // 1_000_000 * 1_000_000)  # whole seconds; ids follow signup order
     seg = rng.choice(3, n, p=SEGMENT_P)
     ind = rng.integers(0, len(INDUSTRIES), n)
@@ -236,7 +242,8 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
         span = np.maximum(m_end - lo, 1)
 
         def when(sel: np.ndarray) -> np.ndarray:
-            return lo[sel] + (rng.random(sel.sum()) * span[sel]).astype(np.int64)
+            out: np.ndarray = lo[sel] + (rng.random(sel.sum()) * span[sel]).astype(np.int64)
+            return out
 
         s = sat[idx]
         # surveys -------------------------------------------------------------------
@@ -245,7 +252,7 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
         score = np.clip(np.round(7.9 + 1.9 * s[sel] + rng.normal(0, 1.5, sel.sum())), 0, 10)
         sentiment = np.where(score >= 9, 1, np.where(score <= 6, -1, 0))
         has_text = rng.random(sel.sum()) < 0.45
-        text = np.where(has_text, _comment(rng, sentiment), None)
+        text = np.where(has_text, _comment(rng, sentiment), _NONE)
         at = when(sel)
         ids = ev.add(idx[sel], "nps_response", at, score=score, text=text,
                      channel=CHANNELS[rng.integers(0, 3, sel.sum())])
@@ -261,7 +268,7 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
         sel = rng.random(len(idx)) < 0.1 * SURVEY_SEASON[month_of_year]
         cs = np.clip(np.round(3.9 + 0.9 * s[sel] + rng.normal(0, 0.8, sel.sum())), 1, 5)
         text = np.where(rng.random(sel.sum()) < 0.3, _comment(rng, np.where(cs >= 4, 1, np.where(cs <= 2, -1, 0))),
-                        None)
+                        _NONE)
         ev.add(idx[sel], "csat_response", when(sel), score=cs, text=text, channel="in-app")
         sel = rng.random(len(idx)) < 0.04
         ev.add(idx[sel], "advocacy_rating", when(sel),
@@ -438,7 +445,7 @@ def _customer_table(rng: np.random.Generator, n: int, signup: np.ndarray, churne
     email = np.char.add(np.char.add("cx@", slug), np.char.add(idx.astype(str), ".example"))
     churn_ts = pa.array(np.where(churned >= 0, churned, 0).astype("datetime64[us]"), pa.timestamp("us"),
                         mask=churned < 0)
-    ref = pa.array(np.where(referred_by >= 0, _customer_ids(np.maximum(referred_by, 0)), None), pa.string())
+    ref = pa.array(np.where(referred_by >= 0, _customer_ids(np.maximum(referred_by, 0)), _NONE), pa.string())
     return pa.table({
         "customer_id": pa.array(_customer_ids(idx), pa.string()),
         "name": pa.array(name.astype(object), pa.string()),

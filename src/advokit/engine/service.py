@@ -1,0 +1,159 @@
+"""``KpiService``: KPI values of one workspace database, the calls every other service makes.
+
+It owns nothing but a per-thread Ibis backend on the workspace's DuckDB
+connection; the database and the catalogue are handed in. ``compute`` always
+runs the engine; ``values`` gives the same rows through a value cache when
+one is attached (the rollup-backed :class:`advokit.rollups.KpiCache`, which
+the :class:`~advokit.Workspace` attaches; this module does not import it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+import ibis
+
+from ..catalogue import Catalogue, KpiDefinition
+from ..store.database import Database
+from .compiler import Engine, KpiRequest
+from .periods import Grain, check_grain, parse_date, parse_period_label, period_of
+from .result import KpiResult
+
+Filters = Mapping[str, str | None]
+
+#: The twelve KPIs of ``summary`` and the demo's printout, in order.
+CORE_KPIS: tuple[str, ...] = (
+    "nps", "csat", "customer_advocacy_score", "advocacy_actions_per_customer", "active_advocates_rate",
+    "referral_participation_rate", "referral_conversion_rate", "referral_revenue", "customer_churn_rate",
+    "customer_retention_rate", "contract_renewal_rate", "expansion_revenue",
+)
+
+
+class ValueCache(Protocol):
+    """What ``values`` needs of a cache: exactly ``compute(...).to_dicts()``, maybe from memory."""
+
+    def rows(self, service: "KpiService", kpis: Sequence[str], /, *, period: str = "month", by: Sequence[str] = (),
+             start: str | dt.date | None = None, end: str | dt.date | None = None,
+             filters: Filters | None = None) -> list[dict[str, Any]]: ...
+
+
+def _listed(value: Sequence[str] | str) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+class KpiService:
+    """KPI requests, results and their SQL over one :class:`~advokit.store.Database`."""
+
+    def __init__(self, db: Database, catalogue: Catalogue, *,
+                 cache: Callable[[], ValueCache] | None = None) -> None:
+        self.db = db
+        self.catalogue = catalogue
+        self._cache = cache
+        self._local = threading.local()
+
+    # -- the engine on this thread ---------------------------------------------------
+    def backend(self) -> ibis.BaseBackend:
+        """An Ibis backend on a cursor of this thread's own.
+
+        Not the thread's ``db.cursor()``: with DuckDB 2 a result of ``execute()``
+        left half-read there (``fetchone``) would block every Ibis query after it.
+        """
+        backend: ibis.BaseBackend | None = getattr(self._local, "backend", None)
+        if backend is None:
+            cur = self.db.cursor().cursor()
+            cur.execute("SET TimeZone = 'UTC'")
+            backend = ibis.duckdb.from_connection(cur)
+            self._local.backend = backend
+        return backend
+
+    def dimensions(self) -> list[str]:
+        """The customer attributes a request may break down or filter by."""
+        return self.db.dimension_columns()
+
+    def engine(self) -> Engine:
+        return Engine(self.backend(), self.catalogue, dimensions=self.dimensions())
+
+    def kpi(self, kpi_id: str) -> KpiDefinition:
+        return self.catalogue.get(kpi_id)
+
+    # -- requests and values -----------------------------------------------------------
+    def request(self, kpis: Sequence[str], *, period: str = "month", by: Sequence[str] = (),
+                start: str | dt.date | None = None, end: str | dt.date | None = None,
+                filters: Filters | None = None) -> KpiRequest:
+        """Validate and normalise a KPI request (raises ``InputError`` subclasses)."""
+        grain: Grain = check_grain(period)
+        return KpiRequest(kpis=tuple(kpis), grain=grain, by=tuple(by),
+                          start=parse_date(start, name="--from"), end=parse_date(end, name="--to"),
+                          filters=tuple(sorted((filters or {}).items(), key=lambda kv: kv[0])))
+
+    def compute(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
+                start: str | dt.date | None = None, end: str | dt.date | None = None,
+                filters: Filters | None = None) -> KpiResult:
+        """KPI values by period (and segment) in the output contract of kpi-semantics.md.
+
+        ``filters`` keeps only customers whose attribute equals the value
+        (``{"segment": "Enterprise"}``); events follow their customer.
+        """
+        req = self.request(_listed(kpis), period=period, by=_listed(by), start=start, end=end, filters=filters)
+        return KpiResult(self.engine().compute(req), by=req.by)
+
+    def values(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
+               start: str | dt.date | None = None, end: str | dt.date | None = None,
+               filters: Filters | None = None) -> list[dict[str, Any]]:
+        """Exactly ``compute(...).to_dicts()``, served from the value cache where still valid."""
+        if self._cache is None:
+            return self.compute(kpis, period=period, by=by, start=start, end=end, filters=filters).to_dicts()
+        return self._cache().rows(self, _listed(kpis), period=period, by=_listed(by), start=start, end=end,
+                                  filters=filters)
+
+    def sql(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
+            start: str | dt.date | None = None, end: str | dt.date | None = None,
+            filters: Filters | None = None, dialect: str = "duckdb") -> str:
+        """The SQL a KPI request compiles to (for review, or to run on PostgreSQL / Spark)."""
+        req = self.request(_listed(kpis), period=period, by=_listed(by), start=start, end=end, filters=filters)
+        return self.engine().sql(req, dialect=dialect)
+
+    # -- what the data spans -------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """How many customers and events the workspace holds."""
+        return self.db.counts()
+
+    def data_range(self) -> tuple[dt.date, dt.date] | None:
+        """First and last day holding an event or a signup (None for an empty workspace)."""
+        return Engine(self.backend(), self.catalogue, dimensions=[]).data_range()
+
+    def latest_complete_period(self, grain: Grain = "month", *, today: dt.date | None = None) -> str | None:
+        """The last period of ``grain`` that has ended and holds data (None for an empty workspace)."""
+        bounds = self.engine().data_range()
+        if bounds is None:
+            return None
+        today = today or dt.datetime.now(dt.timezone.utc).date()
+        last = min(bounds[1], today)
+        p = period_of(last, grain)
+        if p.end > today or p.end > bounds[1] + dt.timedelta(days=1):
+            p = p.shift(-1)
+        return p.label
+
+    def summary(self, *, period: str | None = None, kpis: Sequence[str] = CORE_KPIS) -> list[dict[str, Any]]:
+        """Each KPI's value in a month and its change against the month before."""
+        label = period or self.latest_complete_period("month")
+        if label is None:
+            return []
+        current = parse_period_label(label)
+        previous = current.shift(-1)
+        rows = self.compute(list(kpis), period=current.grain, start=previous.start, end=current.end).to_dicts()
+        by_key = {(r["kpi"], r["period"]): r for r in rows}
+        out = []
+        for kpi_id in kpis:
+            now = by_key.get((kpi_id, current.label), {})
+            before = by_key.get((kpi_id, previous.label), {})
+            value, prior = now.get("value"), before.get("value")
+            definition = self.kpi(kpi_id)
+            out.append({"kpi": kpi_id, "name": definition.name, "unit": definition.unit,
+                        "period": current.label, "value": value, "previous_period": previous.label,
+                        "previous": prior, "n": now.get("n"),
+                        "change": None if value is None or prior is None else value - prior})
+        return out
