@@ -416,7 +416,7 @@ def _customers(db: Database, cur: duckdb.DuckDBPyConnection, types: dict[str, st
     cur.execute(f"""
         CREATE TEMP TABLE _checked AS
         WITH n AS (SELECT {rules.customer_normalise_sql(types, all_extras)} FROM _stage)
-        SELECT n.*, {rules.customer_errors_sql()} AS errors FROM n""")
+        SELECT n.*, {rules.customer_errors_sql(all_extras)} AS errors FROM n""")
     cur.execute("DROP TABLE _stage")
     cols = ", ".join(rules.q(c) for c in table_cols)
     same = " AND ".join(f"o.{rules.q(c)} IS NOT DISTINCT FROM v.{rules.q(c)}" for c in table_cols)
