@@ -222,6 +222,12 @@ class Profile(BaseModel):
     offset: int
 
 
+class AttributeOut(BaseModel):
+    name: str
+    distinct_values: int
+    dimension: bool = Field(description="Offered as a dimension (at most 100 distinct values)")
+
+
 class Erasure(BaseModel):
     erasure_id: str
     subject_hash: str

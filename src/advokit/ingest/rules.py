@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -226,16 +226,42 @@ def _nul_checks(texts: Sequence[tuple[str, str]], json_sql: str | None = None) -
     return checks
 
 
-def nul_rule(texts: Sequence[tuple[str, str]], json_sql: str | None = None) -> str:
-    """One problem struct: the first field of ``texts`` holding a NUL character (NULL reason: none does)."""
-    checks = _nul_checks(texts, json_sql)
+def first_rule(checks: Sequence[tuple[str, str, str]], reason_sql: str) -> str:
+    """One problem struct naming the first of ``checks`` (field, value SQL, condition) that holds;
+    its reason ``reason_sql`` (NULL: none holds)."""
     if not checks:
         return err(None, "NULL", "NULL")
     column = "CASE " + " ".join(f"WHEN {c} THEN {lit(name)}" for name, _, c in checks) + " END"
-    value = "CASE " + " ".join(f"WHEN {c} THEN replace({sql}, chr(0), '\\0')" for _, sql, c in checks) + " END"
-    reason = "CASE WHEN " + " OR ".join(c for _, _, c in checks) + f" THEN {lit(NUL_REASON)} END"
+    value = "CASE " + " ".join(f"WHEN {c} THEN {sql}" for _, sql, c in checks) + " END"
+    reason = "CASE WHEN " + " OR ".join(c for _, _, c in checks) + f" THEN {reason_sql} END"
     return (f"{{'column': CAST({column} AS VARCHAR), 'value': left(CAST({value} AS VARCHAR), 200), "
             f"'reason': CAST({reason} AS VARCHAR)}}")
+
+
+def nul_rule(texts: Sequence[tuple[str, str]], json_sql: str | None = None) -> str:
+    """One problem struct: the first field of ``texts`` holding a NUL character (NULL reason: none does)."""
+    checks = [(name, f"replace({sql}, chr(0), '\\0')", c) for name, sql, c in _nul_checks(texts, json_sql)]
+    return first_rule(checks, lit(NUL_REASON))
+
+
+def attribute_rules(present: Sequence[str], over: Sequence[str], *, workspace_reason: Callable[[str], str],
+                    record_limit: int, record_reason: str) -> list[str]:
+    """The attribute limits of a normalised customer row: a value in a column ``over`` the workspace's
+    limit (not stored), and more than ``record_limit`` values among the attribute columns ``present``."""
+    out = []
+    if over:
+        reason = "CASE " + " ".join(f"WHEN n.{q(name)} IS NOT NULL THEN {lit(workspace_reason(name))}"
+                                    for name in over) + " END"
+        out.append(first_rule([(name, f"n.{q(name)}", f"n.{q(name)} IS NOT NULL") for name in over], reason))
+    if len(present) > record_limit:
+        count = " + ".join(f"CAST(n.{q(name)} IS NOT NULL AS INTEGER)" for name in present)
+        names = "list_filter([" + ", ".join(f"CASE WHEN n.{q(name)} IS NOT NULL THEN {lit(name)} END"
+                                            for name in present) + "], lambda _advokit_k: _advokit_k IS NOT NULL)"
+        out.append(f"{{'column': CAST({names}[{record_limit + 1}] AS VARCHAR), "
+                   f"'value': CAST(({count}) AS VARCHAR), "
+                   f"'reason': CASE WHEN ({count}) > {record_limit} THEN {lit(record_reason + '; this row has ')} "
+                   f"|| CAST(({count}) AS VARCHAR) END}}")
+    return out
 
 
 def event_errors_sql() -> str:
@@ -278,8 +304,9 @@ def customer_normalise_sql(types: dict[str, str], extras: list[str]) -> str:
     return ",\n  ".join(parts)
 
 
-def customer_errors_sql(extras: Sequence[str] = ()) -> str:
-    """The list of problems of a normalised customer row (table alias ``n``); ``extras``: its attribute columns."""
+def customer_errors_sql(extras: Sequence[str] = (), limits: Sequence[str] = ()) -> str:
+    """The list of problems of a normalised customer row (table alias ``n``); ``extras``: its attribute columns;
+    ``limits``: the :func:`attribute_rules` of the import."""
     texts = [(name, f"n.{q(name)}") for name in (*_CUSTOMER_TEXTS, *extras)]
     rules = [
         rule("customer_id", "n.customer_id", [("n.customer_id IS NULL", lit("customer_id is required"))]),
@@ -291,6 +318,7 @@ def customer_errors_sql(extras: Sequence[str] = ()) -> str:
         rule("arr", "n.arr_raw", [(bad_number("n.arr_raw", "n.arr"), lit("arr must be a number")),
                                   ("n.arr < 0", lit("arr must not be negative"))]),
         nul_rule(texts),
+        *limits,
     ]
     return _problems(rules)
 
@@ -300,7 +328,7 @@ _CUSTOMER_TEXTS = ("customer_id", "name", "email", "segment", "industry", "regio
 
 def _problems(rules: list[str]) -> str:
     """A row's problems: why it could not be read at all, else every failed rule."""
-    checks = "list_filter([\n  " + ",\n  ".join(rules) + "\n], lambda x: x.reason IS NOT NULL)"
+    checks = "list_filter([\n  " + ",\n  ".join(rules) + "\n], lambda _advokit_p: _advokit_p.reason IS NOT NULL)"
     return f"CASE WHEN n._bad IS NOT NULL THEN [{err(None, 'NULL', 'n._bad')}] ELSE {checks} END"
 
 
