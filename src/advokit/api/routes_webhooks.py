@@ -8,7 +8,6 @@ and come back with the same per-item results as ``POST /v1/events``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Body, Path, Request
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 
 from ..access.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, to_events
 from ..errors import DataError, PayloadTooLargeError
+from ..store import jsonvalues
 from .auth import AdminKey, StrictQuery
 from .errors import validation_details
 from .responses import SafeJSONResponse
@@ -51,9 +51,9 @@ def _receive(state: AppState, source: str, body: bytes, timestamp: str | None,
     found = state.webhooks.verify(source, body, timestamp, signature)
     state.limiter.take("webhook:" + source)
     try:
-        payload = json.loads(body)
-    except ValueError:
-        raise DataError("the webhook body is not JSON") from None
+        payload = jsonvalues.loads(body)
+    except ValueError as exc:
+        raise DataError("the webhook body is not JSON" + (" (nested too deeply)" if "deeply" in str(exc) else "")) from None
     events = to_events(source, found.kind, payload)
     if len(events) > state.settings.max_batch:
         raise PayloadTooLargeError(f"{len(events):,} events are over the batch limit of {state.settings.max_batch:,}")

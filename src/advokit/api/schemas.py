@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ..catalogue import EVENT_TYPES
+from ..ingest import rules
+from ..store import jsonvalues
 
 _ATTRIBUTE = r"^[a-z_][a-z0-9_]{0,62}$"
 #: ISO 8601 date or datetime (optional zone), years 1900-2999: the shape. The importer then rejects,
@@ -29,8 +31,8 @@ def _utf8(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("text must be valid Unicode (no lone surrogates)") from None
-    if "\x00" in value:
-        raise ValueError("text must not contain NUL characters")
+    if rules.has_nul(value):  # the importer's rule: files and the API refuse the same text
+        raise ValueError(rules.NUL_REASON)
     return value
 
 
@@ -44,6 +46,15 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _properties(value: dict[str, Any]) -> dict[str, Any]:
+    """``properties`` within the data contract's bounds (measured with a loop), then its text checked."""
+    problem = jsonvalues.properties_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    cleaned: dict[str, Any] = _clean(value)  # (at most MAX_PROPERTIES_DEPTH calls deep)
+    return cleaned
+
+
 Text = Annotated[str, AfterValidator(_utf8)]
 #: The longest id or short text (type, channel, ref) and the longest event text, in characters.
 SHORT_MAX = 256
@@ -53,7 +64,9 @@ Short = Annotated[str, Field(max_length=SHORT_MAX), AfterValidator(_utf8)]
 When = Annotated[str, Field(pattern=ISO_TIME, max_length=64,
                              description="ISO 8601 date or datetime; no zone = UTC. An item whose time "
                                          "(in UTC) is outside years 1900-2100 is rejected")]
-Properties = Annotated[dict[str, Any], AfterValidator(_clean)]
+Properties = Annotated[dict[str, Any], AfterValidator(_properties),
+                      Field(description=f"A JSON object at most {jsonvalues.MAX_PROPERTIES_DEPTH} levels deep and "
+                                        f"{jsonvalues.MAX_PROPERTIES_BYTES // 1024} KB as JSON")]
 
 
 class _Strict(BaseModel):
@@ -207,6 +220,12 @@ class Profile(BaseModel):
     timeline_total: int
     limit: int
     offset: int
+
+
+class AttributeOut(BaseModel):
+    name: str
+    distinct_values: int
+    dimension: bool = Field(description="Offered as a dimension (at most 100 distinct values)")
 
 
 class Erasure(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +12,7 @@ import pyarrow.compute as pc
 from ..catalogue import ADVOCACY_ACTION_TYPES
 from ..errors import InvalidArgumentError, NotFoundError
 from ..store.database import EVENT_COLUMNS, Database
+from ..store import jsonvalues
 from ..store.rows import first, jsonable
 
 #: Most events one timeline page returns.
@@ -23,9 +23,11 @@ def _properties(text: str | None) -> Any:
     if text is None:
         return None
     try:
-        return json.loads(text)
+        value = jsonvalues.loads(text)
     except ValueError:
         return text
+    # stored before properties had bounds: deeper than a page or an export can render, so kept as text
+    return text if jsonvalues.depth_over(value, jsonvalues.MAX_PROPERTIES_DEPTH) else value
 
 
 def customer_row(cur: duckdb.DuckDBPyConnection, customer_id: str) -> dict[str, Any] | None:

@@ -9,7 +9,9 @@ from typing import Any
 import ibis
 
 from ..store.database import Database
-from . import directory, profile
+from ..store.attributes import offered_dimensions
+from . import attributes, directory, profile
+from .attributes import Attribute
 from .directory import CustomerDirectory, CustomerPage
 
 
@@ -72,7 +74,15 @@ class Customers:
 
     def attribute_values(self, *, max_values: int = 50) -> dict[str, list[str]]:
         """Each customer attribute with at most ``max_values`` distinct values, and those values."""
-        return directory.attribute_values(self._backend(), self.db.dimension_columns(), max_values=max_values)
+        return directory.attribute_values(self._backend(), offered_dimensions(self.db), max_values=max_values)
+
+    def attributes(self) -> list[Attribute]:
+        """The extra attribute columns, with their distinct values and whether each is a dimension."""
+        return attributes.list_attributes(self.db)
+
+    def drop_attribute(self, name: str) -> Attribute:
+        """Drop an extra attribute (its column and values); rollups and cached views that used it are dropped."""
+        return attributes.drop_attribute(self.db, name)
 
     def events(self, customer_id: str, *, types: Sequence[str], limit: int = 1000) -> list[dict[str, Any]]:
         """One customer's events of the given types, oldest first (e.g. survey answers over time)."""

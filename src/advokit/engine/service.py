@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import ibis
 
 from ..catalogue import Catalogue, KpiDefinition
+from ..store.attributes import offered_dimensions
 from ..store.database import Database
 from .compiler import Engine, KpiRequest
 from .periods import Grain, check_grain, parse_date, parse_period_label, period_of
@@ -70,8 +71,9 @@ class KpiService:
         return backend
 
     def dimensions(self) -> list[str]:
-        """The customer attributes a request may break down or filter by."""
-        return self.db.dimension_columns()
+        """The customer attributes a request may break down or filter by: those of at most
+        ``MAX_DIMENSION_VALUES`` distinct values (``advokit.store.attributes``)."""
+        return offered_dimensions(self.db)
 
     def engine(self) -> Engine:
         return Engine(self.backend(), self.catalogue, dimensions=self.dimensions())

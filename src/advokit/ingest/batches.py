@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import pyarrow as pa
 
 from ..errors import RejectedRowsError
+from ..store import attributes
+from ..store.database import CUSTOMER_COLUMNS, Database
 from ..store.rows import jsonable
 from . import importer, rules
 from .readers import text_cell
@@ -224,6 +226,7 @@ def ingest(service: "Ingest", kind: Kind, records: list[dict[str, Any]], *, stri
                                "source_name": source_name}
     with service.db.write_lock:
         if kind == "customers":
+            _check_attributes(service.db, records)
             try:
                 report = service.customers(_table(records), **options)
             except RejectedRowsError as exc:
@@ -233,6 +236,37 @@ def ingest(service: "Ingest", kind: Kind, records: list[dict[str, Any]], *, stri
             return _append_events(service, None, records, options)
         except RejectedRowsError as exc:
             raise _strict_error(exc, kind, len(records)) from None
+
+
+def attribute_problems(db: Database, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each record (by index) with a value in an attribute beyond the workspace's limit, or with more
+    attribute values than a record may carry: what the importer would reject row by row."""
+    existing = set(db.customer_columns())
+    held = sum(1 for c in existing if c not in CUSTOMER_COLUMNS and c != "updated_at")
+    limit, record_limit = attributes.max_attributes(), attributes.max_record_attributes()
+    new = [n for n in dict.fromkeys(chain.from_iterable(records)) if n not in existing and n not in rules.CUSTOMER_FIELDS]
+    over = set(new[max(limit - held, 0):])
+    out: list[dict[str, Any]] = []
+    for index, record in enumerate(records):
+        given = [k for k, v in record.items() if k not in rules.CUSTOMER_FIELDS and v is not None and v != ""]
+        beyond = [k for k in given if k in over]
+        if beyond:
+            out.append({"index": index, "field": beyond[0], "value": _value(record[beyond[0]]),
+                        "reason": attributes.workspace_limit_reason(beyond[0], limit)})
+        elif len(given) > record_limit:
+            out.append({"index": index, "field": given[record_limit], "value": len(given),
+                        "reason": attributes.record_limit_reason(record_limit) + f"; this one has {len(given)}"})
+    return out
+
+
+def _check_attributes(db: Database, records: Sequence[dict[str, Any]]) -> None:
+    """Refuse the whole batch (nothing lands) when a record is over an attribute limit."""
+    problems = attribute_problems(db, records)
+    if problems:
+        raise RejectedRowsError(f"customers batch: {len(problems):,} of {len(records):,} items over the "
+                                "customer attribute limits; nothing was imported",
+                                hint="send fewer attributes, raise ADVOKIT_MAX_ATTRIBUTES, or drop unused ones "
+                                     "with `advokit attribute drop NAME`", details=problems)
 
 
 _EVENT_KEEP = ("customer_id", "type", "occurred_at")

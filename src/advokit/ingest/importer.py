@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import DataError, RejectedRowsError
-from ..store import idindex
+from ..store import attributes, idindex
 from ..store.database import CUSTOMER_COLUMNS, Database, check_identifier
 from . import rules
 from .readers import Source, open_source
@@ -408,15 +408,24 @@ def _customers(db: Database, cur: duckdb.DuckDBPyConnection, types: dict[str, st
         if name in ("updated_at",):
             raise DataError(f"{report.source}: column {name!r} is reserved")
     existing = set(db.customer_columns())
-    for name in extras:
-        if name not in existing:
-            db.add_customer_attribute(cur, name)
+    held = [c for c in existing if c not in CUSTOMER_COLUMNS and c != "updated_at"]
+    limit = attributes.max_attributes()
+    new = [name for name in extras if name not in existing]
+    room = max(limit - len(held), 0)
+    over = new[room:]  # not stored: a row with a value there is rejected, naming it
+    for name in new[:room]:
+        db.add_customer_attribute(cur, name)
     table_cols = [c for c in db.customer_columns() if c != "updated_at"]
     all_extras = [c for c in table_cols if c not in CUSTOMER_COLUMNS]
+    record_limit = attributes.max_record_attributes()
+    limits = rules.attribute_rules(
+        [c for c in extras if c not in over], over, record_limit=record_limit,
+        workspace_reason=lambda name: attributes.workspace_limit_reason(name, limit),
+        record_reason=attributes.record_limit_reason(record_limit))
     cur.execute(f"""
         CREATE TEMP TABLE _checked AS
-        WITH n AS (SELECT {rules.customer_normalise_sql(types, all_extras)} FROM _stage)
-        SELECT n.*, {rules.customer_errors_sql()} AS errors FROM n""")
+        WITH n AS (SELECT {rules.customer_normalise_sql(types, [*all_extras, *over])} FROM _stage)
+        SELECT n.*, {rules.customer_errors_sql(all_extras, limits)} AS errors FROM n""")
     cur.execute("DROP TABLE _stage")
     cols = ", ".join(rules.q(c) for c in table_cols)
     same = " AND ".join(f"o.{rules.q(c)} IS NOT DISTINCT FROM v.{rules.q(c)}" for c in table_cols)

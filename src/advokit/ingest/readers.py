@@ -20,9 +20,13 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from ..errors import DataError
+from ..store import jsonvalues
 
 Format = Literal["csv", "jsonl", "parquet"]
 BATCH_ROWS = 262_144
+#: The longest line (CSV row) a file may hold, in bytes: the CSV reader's block size (read when a
+#: file is opened, so a test may lower it). A longer line is refused with its number.
+MAX_LINE_BYTES = 8 << 20
 _SUFFIXES: dict[str, Format] = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
                                 ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -96,15 +100,18 @@ def read_csv(path: Path) -> Source:
 
     header, delimiter = _csv_header(path)
     names = _check_names(header, str(path))
+    limit = MAX_LINE_BYTES
     try:
         reader = pcsv.open_csv(
             path,
-            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 23),
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=limit),
             parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, OSError) as exc:
+        if _STRADDLES in str(exc):
+            raise _too_long(path, limit, 1) from None
         raise DataError(f"{path}: cannot be read as CSV: {_short(exc)}") from None
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -114,7 +121,12 @@ def read_csv(path: Path) -> Source:
                 batch = reader.read_next_batch()
             except StopIteration:
                 return
-            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            except pa.ArrowInvalid as exc:
+                if _STRADDLES in str(exc):
+                    raise _too_long(path, limit, row) from None
+                raise DataError(f"{path}: cannot be read as CSV near data row {row}: {_short(exc)}",
+                                hint="check the file is UTF-8 CSV with the same number of fields on every row") from None
+            except UnicodeDecodeError as exc:
                 raise DataError(f"{path}: cannot be read as CSV near data row {row}: {_short(exc)}",
                                 hint="check the file is UTF-8 CSV with the same number of fields on every row") from None
             yield _with_rows(batch, row, names)
@@ -124,12 +136,42 @@ def read_csv(path: Path) -> Source:
     return Source(str(path), names, None if size > 0 else 0, batches())
 
 
+#: pyarrow's words for a row longer than its block
+_STRADDLES = "straddling object straddles"
+
+
+def _too_long(path: Path, limit: int, row: int) -> DataError:
+    """The error for a CSV row longer than ``limit`` bytes: the number of the first such line of the file."""
+    mb = f"{limit / (1 << 20):.3g}"
+    hint = f"split the value, or keep each line under {mb} MB"
+    line, length = 1, 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            start = 0
+            while (end := chunk.find(b"\n", start)) != -1:
+                if length + end - start > limit:
+                    return DataError(f"{path}: line {line:,} is longer than the limit of {mb} MB", hint=hint)
+                line, length, start = line + 1, 0, end + 1
+            length += len(chunk) - start
+            if length > limit:
+                return DataError(f"{path}: line {line:,} is longer than the limit of {mb} MB", hint=hint)
+    # no physical line that long: a quoted value spans lines (a row of several lines)
+    return DataError(f"{path}: a row near data row {row:,} is longer than the limit of {mb} MB", hint=hint)
+
+
 # -- JSON Lines ----------------------------------------------------------------
+#: What a cell holding JSON nested deeper than properties may be reads as: an object one level too
+#: deep, which the import rejects for its depth (``advokit.store.jsonvalues``), as it would the value.
+_TOO_DEEP = '{"_":' * jsonvalues.MAX_PROPERTIES_DEPTH + "{}" + "}" * jsonvalues.MAX_PROPERTIES_DEPTH
+
+
 def text_cell(value: Any) -> str | None:
     """One JSON value as a text cell: objects and arrays as compact JSON, booleans as true / false."""
     if value is None:
         return None
     if isinstance(value, (dict, list)):
+        if jsonvalues.depth_over(value, jsonvalues.MAX_PROPERTIES_DEPTH):
+            return _TOO_DEEP  # (never dumped: it may be too deep for the encoder)
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -169,7 +211,7 @@ def read_jsonl(path: Path) -> Source:
         raise DataError(f"{path}: not a JSON Lines file (binary content)")
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
     try:
-        obj = json.loads(first)
+        obj = jsonvalues.loads(first)
     except ValueError:
         raise DataError(f"{path}: not a JSON Lines file (the first line is not JSON)") from None
     if not isinstance(obj, dict):
@@ -192,6 +234,8 @@ def read_jsonl(path: Path) -> Source:
                             value = json.loads(line)
                         except json.JSONDecodeError as exc:
                             value, bad[len(rows)] = {}, f"not valid JSON ({exc.msg})"
+                        except RecursionError:
+                            value, bad[len(rows)] = {}, "not valid JSON (nested too deeply)"
                         if not isinstance(value, dict):
                             value, bad[len(rows)] = {}, "not a JSON object"
                         rows.append(value)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pyarrow as pa
 
 from ..catalogue.model import EVENT_TYPES
+from ..store.jsonvalues import DEPTH_REASON, MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH, SIZE_REASON, nesting_regex
 
 #: type -> (min, max, required) for scored event types
 SCORE_RULES: dict[str, tuple[int, int, bool]] = {
@@ -37,6 +38,16 @@ CUSTOMER_FIELDS = ("customer_id", "name", "email", "segment", "industry", "regio
 #: Timestamps (occurred_at, signup_at, churned_at) must be finite, with a year in this range (UTC):
 #: periods, the KPI calendar and the API's date parameters exist only there.
 MIN_YEAR, MAX_YEAR = 1900, 2100
+#: Why a text value holding a NUL character is refused: files, API bodies and webhooks alike
+#: (the API's request models give the same reason, ``advokit.api.schemas``).
+NUL_REASON = "text must not contain NUL characters"
+#: A normalised JSON text with an escaped NUL (``\\u0000`` not itself escaped), as a regular expression.
+_JSON_NUL = r"(^|[^\\])(\\\\)*\\u0000"
+
+
+def has_nul(text: str) -> bool:
+    """Whether ``text`` holds a NUL character (the one rule of :data:`NUL_REASON`)."""
+    return "\x00" in text
 
 
 def q(name: str) -> str:
@@ -151,6 +162,12 @@ def event_normalise_sql(types: dict[str, str]) -> str:
     return ",\n  ".join(parts)
 
 
+def _brackets(json_sql: str) -> str:
+    """SQL: the brackets of a normalised JSON text, its strings removed (what ``nesting_regex`` reads)."""
+    strings, others = lit(r'"(\\.|[^"\\])*"'), lit(r"[^\[\]{}]")
+    return f"regexp_replace(regexp_replace({json_sql}, {strings}, '', 'g'), {others}, '', 'g')"
+
+
 Rule = tuple[str, str, list[tuple[str, str]]]  # column, value shown, (check, reason) in order
 
 
@@ -186,22 +203,78 @@ def event_rules() -> list[Rule]:
         (f"n.type IN ({positive}) AND n.amount = 0", "'amount must be greater than 0 for ' || n.type")]))
     rules.append(("properties", "n.properties_raw", [
         ("n.properties_raw IS NOT NULL AND (n.properties IS NULL OR json_type(CAST(n.properties AS JSON)) <> 'OBJECT')",
-         lit("properties must be a JSON object"))]))
+         lit("properties must be a JSON object")),
+        (f"NOT regexp_full_match({_brackets('n.properties')}, {lit(nesting_regex(MAX_PROPERTIES_DEPTH))})",
+         lit(DEPTH_REASON)),
+        (f"strlen(n.properties) > {MAX_PROPERTIES_BYTES}", lit(SIZE_REASON))]))
     rules.append(("ref", "n.ref", [
         ("n.type = 'follow_up' AND n.ref IS NULL",
          lit("ref is required for follow_up (the event_id of the answer followed up)"))]))
     return rules
 
 
+#: The text fields of a normalised event row (field, SQL) that must hold no NUL character.
+_EVENT_TEXTS = (("event_id", "n.event_id_raw"), ("customer_id", "n.customer_id"), ("type", "n.type"),
+                ("text", "n.text"), ("channel", "n.channel"), ("ref", "n.ref"), ("properties", "n.properties_raw"))
+
+
+def _nul_checks(texts: Sequence[tuple[str, str]], json_sql: str | None = None) -> list[tuple[str, str, str]]:
+    """(field, value SQL, condition) of the NUL rule, in field order."""
+    checks = [(name, sql, f"contains({sql}, chr(0))") for name, sql in texts]
+    if json_sql is not None:  # an escaped NUL in properties is a NUL in the value the JSON holds
+        checks.append(("properties", json_sql, f"regexp_matches({json_sql}, {lit(_JSON_NUL)})"))
+    return checks
+
+
+def first_rule(checks: Sequence[tuple[str, str, str]], reason_sql: str) -> str:
+    """One problem struct naming the first of ``checks`` (field, value SQL, condition) that holds;
+    its reason ``reason_sql`` (NULL: none holds)."""
+    if not checks:
+        return err(None, "NULL", "NULL")
+    column = "CASE " + " ".join(f"WHEN {c} THEN {lit(name)}" for name, _, c in checks) + " END"
+    value = "CASE " + " ".join(f"WHEN {c} THEN {sql}" for _, sql, c in checks) + " END"
+    reason = "CASE WHEN " + " OR ".join(c for _, _, c in checks) + f" THEN {reason_sql} END"
+    return (f"{{'column': CAST({column} AS VARCHAR), 'value': left(CAST({value} AS VARCHAR), 200), "
+            f"'reason': CAST({reason} AS VARCHAR)}}")
+
+
+def nul_rule(texts: Sequence[tuple[str, str]], json_sql: str | None = None) -> str:
+    """One problem struct: the first field of ``texts`` holding a NUL character (NULL reason: none does)."""
+    checks = [(name, f"replace({sql}, chr(0), '\\0')", c) for name, sql, c in _nul_checks(texts, json_sql)]
+    return first_rule(checks, lit(NUL_REASON))
+
+
+def attribute_rules(present: Sequence[str], over: Sequence[str], *, workspace_reason: Callable[[str], str],
+                    record_limit: int, record_reason: str) -> list[str]:
+    """The attribute limits of a normalised customer row: a value in a column ``over`` the workspace's
+    limit (not stored), and more than ``record_limit`` values among the attribute columns ``present``."""
+    out = []
+    if over:
+        reason = "CASE " + " ".join(f"WHEN n.{q(name)} IS NOT NULL THEN {lit(workspace_reason(name))}"
+                                    for name in over) + " END"
+        out.append(first_rule([(name, f"n.{q(name)}", f"n.{q(name)} IS NOT NULL") for name in over], reason))
+    if len(present) > record_limit:
+        count = " + ".join(f"CAST(n.{q(name)} IS NOT NULL AS INTEGER)" for name in present)
+        names = "list_filter([" + ", ".join(f"CASE WHEN n.{q(name)} IS NOT NULL THEN {lit(name)} END"
+                                            for name in present) + "], lambda _advokit_k: _advokit_k IS NOT NULL)"
+        out.append(f"{{'column': CAST({names}[{record_limit + 1}] AS VARCHAR), "
+                   f"'value': CAST(({count}) AS VARCHAR), "
+                   f"'reason': CASE WHEN ({count}) > {record_limit} THEN {lit(record_reason + '; this row has ')} "
+                   f"|| CAST(({count}) AS VARCHAR) END}}")
+    return out
+
+
 def event_errors_sql() -> str:
     """The list of problems of a normalised event row (table alias ``n``, ``known`` flag)."""
-    return _problems([rule(*r) for r in event_rules()])
+    return _problems([*(rule(*r) for r in event_rules()), nul_rule(_EVENT_TEXTS, "n.properties")])
 
 
 def event_ok_sql() -> str:
     """Whether a normalised event row has no problem: exactly ``len(event_errors_sql()) = 0``,
     and cheaper to plan and run (no problem structs), so a batch builds those only for bad rows."""
-    checks = " OR ".join(f"coalesce({cond}, FALSE)" for _, _, whens in event_rules() for cond, _ in whens)
+    conds = [cond for _, _, whens in event_rules() for cond, _ in whens]
+    conds += [c for _, _, c in _nul_checks(_EVENT_TEXTS, "n.properties")]
+    checks = " OR ".join(f"coalesce({cond}, FALSE)" for cond in conds)
     return f"(n._bad IS NULL AND NOT ({checks}))"
 
 
@@ -231,7 +304,10 @@ def customer_normalise_sql(types: dict[str, str], extras: list[str]) -> str:
     return ",\n  ".join(parts)
 
 
-def customer_errors_sql() -> str:
+def customer_errors_sql(extras: Sequence[str] = (), limits: Sequence[str] = ()) -> str:
+    """The list of problems of a normalised customer row (table alias ``n``); ``extras``: its attribute columns;
+    ``limits``: the :func:`attribute_rules` of the import."""
+    texts = [(name, f"n.{q(name)}") for name in (*_CUSTOMER_TEXTS, *extras)]
     rules = [
         rule("customer_id", "n.customer_id", [("n.customer_id IS NULL", lit("customer_id is required"))]),
         rule("signup_at", "n.signup_at_raw",
@@ -241,13 +317,18 @@ def customer_errors_sql() -> str:
             ("n.churned_at < n.signup_at", lit("churned_at precedes signup_at"))]),
         rule("arr", "n.arr_raw", [(bad_number("n.arr_raw", "n.arr"), lit("arr must be a number")),
                                   ("n.arr < 0", lit("arr must not be negative"))]),
+        nul_rule(texts),
+        *limits,
     ]
     return _problems(rules)
 
 
+_CUSTOMER_TEXTS = ("customer_id", "name", "email", "segment", "industry", "region", "plan", "referred_by")
+
+
 def _problems(rules: list[str]) -> str:
     """A row's problems: why it could not be read at all, else every failed rule."""
-    checks = "list_filter([\n  " + ",\n  ".join(rules) + "\n], lambda x: x.reason IS NOT NULL)"
+    checks = "list_filter([\n  " + ",\n  ".join(rules) + "\n], lambda _advokit_p: _advokit_p.reason IS NOT NULL)"
     return f"CASE WHEN n._bad IS NOT NULL THEN [{err(None, 'NULL', 'n._bad')}] ELSE {checks} END"
 
 
@@ -327,7 +408,7 @@ def fast_events(records: Sequence[Any]) -> FastEvents | None:
     would be a third of the cost): an absent field or '' is NULL; text with stray whitespace,
     a number that is not a JSON number within ±1e15, a time not in one canonical ISO 8601
     spelling, a missing ``event_id``, ``properties`` (JSON normalisation is DuckDB's) or any
-    rule not certainly met sends the whole batch to the SQL.
+    rule not certainly met (a NUL character in a text) sends the whole batch to the SQL.
     """
     if not records:
         return None
@@ -341,12 +422,12 @@ def fast_events(records: Sequence[Any]) -> FastEvents | None:
             return None
         get = r.get
         event_id = get("event_id")  # required here (without one, its content hash is the SQL's)
-        if type(event_id) is not str or not event_id or event_id.strip() != event_id:
+        if type(event_id) is not str or not event_id or event_id.strip() != event_id or "\x00" in event_id:
             return None  # (DuckDB's trim removes a subset of str.isspace: stray whitespace is not read here)
         customer_id = get("customer_id")
         if customer_id is None or customer_id == "":
             customer_id = None
-        elif type(customer_id) is not str or customer_id.strip() != customer_id:
+        elif type(customer_id) is not str or customer_id.strip() != customer_id or "\x00" in customer_id:
             return None
         typ = get("type")
         if type(typ) is not str or not type_ok(typ):  # (an event type has no whitespace)
@@ -359,17 +440,17 @@ def fast_events(records: Sequence[Any]) -> FastEvents | None:
         if text is not None:
             if text == "":
                 text = None
-            elif type(text) is not str or text.strip() != text:
+            elif type(text) is not str or text.strip() != text or "\x00" in text:
                 return None
         if channel is not None:
             if channel == "":
                 channel = None
-            elif type(channel) is not str or channel.strip() != channel:
+            elif type(channel) is not str or channel.strip() != channel or "\x00" in channel:
                 return None
         if ref is not None:
             if ref == "":
                 ref = None
-            elif type(ref) is not str or ref.strip() != ref:
+            elif type(ref) is not str or ref.strip() != ref or "\x00" in ref:
                 return None
         score, amount = get("score"), get("amount")
         if score is not None:

@@ -51,6 +51,9 @@ FAMILIES: tuple[Family, ...] = ("declared", "custom")
 MAX_VALUES = 100
 #: At most this many cells (combinations of dimension values present among the customers).
 MAX_CELLS = 20_000
+#: At most this many rollup dimensions (those with fewest values): each one more multiplies the
+#: cells and the width of every rollup query, and a workspace may hold up to 64 attributes.
+MAX_DIMENSIONS = 8
 INPUT = "advokit_rollup_input"
 
 
@@ -68,14 +71,15 @@ def rollable(kpi: KpiDefinition) -> bool:
 
 def choose_dimensions(backend: ibis.BaseBackend, dimensions: Sequence[str]) -> list[str]:
     """The customer attributes to roll up by: each with at most ``MAX_VALUES`` values (an empty value counts
-    as one), together at most ``MAX_CELLS`` combinations; the attributes with most values go first."""
+    as one), at most ``MAX_DIMENSIONS`` of them (fewest values first), together at most ``MAX_CELLS``
+    combinations; the attributes with most values go first."""
     if not dimensions:
         return []
     c = backend.table("customers")
     counts = c.aggregate(**{f"d{i}": c[d].nunique() + c[d].isnull().any().cast("int64")
                             for i, d in enumerate(dimensions)}).to_pyarrow().to_pylist()[0]
     dims = sorted((d for i, d in enumerate(dimensions) if counts[f"d{i}"] <= MAX_VALUES),
-                  key=lambda d: (counts[f"d{dimensions.index(d)}"], d))
+                  key=lambda d: (counts[f"d{dimensions.index(d)}"], d))[:MAX_DIMENSIONS]
     while dims:
         cells = c.select(*dims).distinct().count().to_pyarrow().as_py()
         if cells <= MAX_CELLS:
