@@ -99,14 +99,19 @@ def test_a_write_with_a_bad_key_is_answered_before_its_body_arrives(
 
 
 def test_a_good_key_still_writes(guarded: SimpleNamespace) -> None:
-    event = {"customer_id": "A", "type": "review", "occurred_at": "2023-01-01", "event_id": "g-1"}
-    body = json.dumps({"events": [event]}).encode()
-    with _connect(guarded.server) as sock:
-        sock.sendall(_head("POST", "/v1/events", guarded.server.port, length=len(body), key=guarded.keys["write"])
-                     + body)
-        got, _, answer = _read_response(sock)
-    result = json.loads(answer)
-    assert (got, result["received"], result["accepted"]) == (200, 1, 1), answer
+    port, key = guarded.server.port, guarded.keys["write"]
+    customers = json.dumps({"customers": [{"customer_id": "G", "signup_at": "2023-01-01"}]}).encode()
+    events = json.dumps({"events": [{"customer_id": "G", "type": "review", "occurred_at": "2023-02-01",
+                                     "event_id": "g-1"}]}).encode()
+    with _connect(guarded.server) as sock:  # one keep-alive connection: the fast path of events, then the declared
+        for path, body, kind in (("/v1/customers", customers, "customers"), ("/v1/events", events, "events"),
+                                 ("/v1/events?strict=true", events, "events")):
+            sock.sendall(_head("POST", path, port, length=len(body), key=key) + body)
+            got, headers, answer = _read_response(sock)
+            result = json.loads(answer)
+            assert (got, result["kind"], result["received"]) == (200, kind, 1), answer
+            assert headers.get("connection") != "close"
+    assert [result["items"][0]["status"]] == ["duplicate"]
 
 
 def _from(server: Server, address: str, key: str | None = None) -> httpx.Client:

@@ -163,15 +163,10 @@ class _GuardedRequest:
         return {"type": "http.disconnect"}
 
 
-_NEEDS: dict[int, KeyScope | None] = {}  # id(route) -> the scope its key must have
-
-
 def _needed(route: BaseRoute) -> KeyScope | None:
     """The scope of the ``require(scope)`` dependency of ``route`` (None: the route needs no key)."""
-    if id(route) not in _NEEDS:
-        dependant = getattr(route, "dependant", None)
-        _NEEDS[id(route)] = None if dependant is None else _walk(dependant)
-    return _NEEDS[id(route)]
+    dependant = getattr(route, "dependant", None)
+    return None if dependant is None else _walk(dependant)
 
 
 def _walk(dependant: Any) -> KeyScope | None:
@@ -214,6 +209,7 @@ def _bearer(scope: Scope) -> str | None:
     """The token of ``Authorization: Bearer TOKEN`` (as FastAPI's HTTPBearer reads it), else None."""
     raw = (_header(scope, b"authorization") or b"").decode("latin-1")
     scheme, _, token = raw.partition(" ")
+    token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
 
 
