@@ -253,3 +253,17 @@ def test_an_unknown_webhook_source_is_401_like_a_bad_signature(guarded: SimpleNa
             answers.append((r.status_code, r.headers.get("www-authenticate"), r.json()))
     assert answers[0][0] == 401 and answers[0][2]["error"]["code"] == "unauthorized"
     assert answers[1] == answers[0] and answers[2] == answers[0]
+
+
+def test_the_guard_settings_have_defaults_variables_and_bounds() -> None:
+    from advokit.api import ApiSettings
+    from advokit.errors import InvalidArgumentError
+
+    default = ApiSettings.from_env({})
+    assert (default.auth_fail_rate, default.auth_fail_burst, default.body_timeout, default.max_discard_bytes) == (
+        1.0, 20, 10.0, 64 * 1024 * 1024)
+    env = {"ADVOKIT_API_BODY_TIMEOUT": "2.5", "ADVOKIT_API_AUTH_FAIL_BURST": "3"}
+    assert (ApiSettings.from_env(env).body_timeout, ApiSettings.from_env(env).auth_fail_burst) == (2.5, 3)
+    for bad in ({"body_timeout": 0}, {"auth_fail_burst": 0}, {"max_discard_bytes": -1}):
+        with pytest.raises(InvalidArgumentError):
+            ApiSettings(**bad)
