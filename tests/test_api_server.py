@@ -321,7 +321,7 @@ def test_webhook_signatures_good_bad_stale_and_replay(live: SimpleNamespace) -> 
         assert "5 minutes" in stale["message"]
         _error(_deliver(c, "delighted", secret, payload, ts=int(time.time()) + 600), 401, "unauthorized")
         _error(c.post("/v1/webhooks/delighted", json=payload), 401, "unauthorized")
-        _error(_deliver(c, "nosuchtool", secret, payload), 404, "not_found")
+        _error(_deliver(c, "nosuchtool", secret, payload), 401, "unauthorized")  # as a bad signature (issue 13)
     with _client(live, "read") as c:
         timeline = c.get("/v1/customers/B").json()["timeline"]
         assert "delighted:r-1" in [e["event_id"] for e in timeline]

@@ -93,8 +93,11 @@ def test_webhook_signatures_good_bad_stale_future_and_rotation(ws) -> None:  # t
         hooks.verify("delighted", body, str(now + 120), sign(secret, now + 120, body))
     with pytest.raises(AuthError, match="missing"):
         hooks.verify("delighted", body, None, None)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(AuthError) as unknown:  # as a bad signature: the sources cannot be enumerated (issue 13)
         hooks.verify("unknown", body, str(now), sign(secret, now, body))
+    with pytest.raises(AuthError) as bad:
+        hooks.verify("delighted", body, str(now), sign("whsec_other", now, body))
+    assert (type(unknown.value), unknown.value.to_dict()) == (type(bad.value), bad.value.to_dict())
     new_secret, rotated = hooks.set_secret("delighted")
     assert rotated.kind == "survey" and rotated.rotated_at is not None
     assert hooks.verify("delighted", body, str(now), sign(new_secret, now, body))

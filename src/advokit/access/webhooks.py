@@ -129,11 +129,19 @@ class WebhookStore:
 
     def verify(self, source: str, body: bytes, timestamp: str | None, signature: str | None,
                *, now: float | None = None) -> WebhookSource:
-        """Check a delivery's signature and freshness; raise AuthError when it does not hold."""
-        kind, secret, previous, rotated_at, _ = self._row(source)
+        """Check a delivery's signature and freshness; raise AuthError when it does not hold.
+
+        An unknown source fails exactly as a bad signature does (same error, same
+        work: the body is signed with a throw-away secret), so the names of the
+        sources cannot be found by trying them.
+        """
         if not timestamp or not signature:
             raise AuthError(f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header",
                             hint="sign the body: sha256=HMAC-SHA256(secret, f'{timestamp}.{body}')")
+        row = first(self.db.cursor().execute(
+            "SELECT kind, secret, previous_secret, rotated_at FROM webhook_sources WHERE source = ?", [source]))
+        known = row is not None
+        kind, secret, previous, rotated_at = row if known else ("auto", secrets.token_urlsafe(32), None, None)
         secrets_ok = [secret]
         if previous and rotated_at is not None and _now() - rotated_at < ROTATION_GRACE:
             secrets_ok.append(previous)
@@ -143,7 +151,7 @@ class WebhookStore:
             expected = sign(candidate, timestamp, body)
             for value in given:
                 valid |= hmac.compare_digest(expected.encode(), value.encode())
-        if not valid:
+        if not (valid and known):
             raise AuthError("webhook signature does not match", hint="sign with the source's current secret")
         try:
             sent = int(timestamp)

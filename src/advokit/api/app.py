@@ -17,6 +17,7 @@ from .._version import __version__
 from ..workspace import Workspace
 from . import (
     errors,
+    guard,
     routes_customers,
     routes_ingest,
     routes_keys,
@@ -25,7 +26,7 @@ from . import (
     routes_reports,
     routes_webhooks,
 )
-from .limits import BodyLimitMiddleware, RateLimiter
+from .limits import RateLimiter
 from .settings import ApiSettings
 from .state import AppState
 
@@ -52,7 +53,7 @@ def create_app(workspace: Workspace, *, settings: ApiSettings | None = None,
                                  limiter=RateLimiter(settings.rate, settings.burst),
                                  keys=workspace.access.keys, webhooks=workspace.access.webhooks)
     errors.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    guard.install(app, settings)  # the key before the body, bounded and timed bodies, 500s that keep the connection
     for module in (routes_meta, routes_ingest, routes_kpis, routes_customers, routes_webhooks, routes_keys,
                    routes_reports):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import Depends, Request
@@ -12,8 +12,8 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..access.keys import ApiKey, Scope, allows
-from ..errors import ForbiddenError
-from .state import state_of
+from ..errors import AuthError, ForbiddenError
+from .state import AppState, state_of
 
 bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey",
                     description="An API key from `advokit apikey create`, sent as `Authorization: Bearer KEY`.")
@@ -44,15 +44,47 @@ def strict_query(request: Request) -> None:
 StrictQuery = Depends(strict_query)
 
 
-def check_key(request: Request, token: str | None, scope: Scope) -> ApiKey:
-    """The key ``token`` names: valid, within its rate (one request spent), with at least ``scope``."""
-    state = state_of(request)
-    key = state.keys.authenticate(token)
+KEY_STATE = "advokit_key"  # request.state: the key the request guard already checked (advokit.api.guard)
+
+
+def client_address(scope: Mapping[str, Any]) -> str:
+    """The client's address (the peer of the connection), the unit of the failed-authentication budget."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def note_failed_auth(state: AppState, client: str) -> None:
+    """Spend one of ``client``'s failed authentications; RateLimitError (429) once they are spent."""
+    state.failed_auth.take("auth:" + client, what="failed authentications")
+
+
+def authorize(state: AppState, token: str | None, scope: Scope, *, client: str) -> ApiKey:
+    """The key ``token`` names: valid, within its rate (one request spent), with at least ``scope``.
+
+    A failed authentication spends one of the client address's budget
+    (``auth_fail_rate``, ``auth_fail_burst``): past it the answer is 429, not 401.
+    A valid key is never refused for its address's failures.
+    """
+    try:
+        key = state.keys.authenticate(token)
+    except ForbiddenError:
+        raise
+    except AuthError:
+        note_failed_auth(state, client)
+        raise
     state.limiter.take("key:" + key.id)
     if not allows(key.scope, scope):
         raise ForbiddenError(f"this key has scope {key.scope!r}; this endpoint needs {scope!r}",
                              hint=f"use a key created with --scope {scope}")
     return key
+
+
+def check_key(request: Request, token: str | None, scope: Scope) -> ApiKey:
+    """The request's key, checked by the request guard before the body was read, or checked now."""
+    checked = getattr(request.state, KEY_STATE, None)
+    if isinstance(checked, ApiKey) and allows(checked.scope, scope):
+        return checked
+    return authorize(state_of(request), token, scope, client=client_address(request.scope))
 
 
 def require(scope: Scope) -> Callable[..., ApiKey]:
@@ -65,6 +97,7 @@ def require(scope: Scope) -> Callable[..., ApiKey]:
         return key
 
     dependency.__name__ = f"require_{scope}"
+    dependency.advokit_scope = scope  # type: ignore[attr-defined]  # read by the request guard
     return dependency
 
 

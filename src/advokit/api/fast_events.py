@@ -89,7 +89,7 @@ def _import_if_plain(request: Request, token: str, body: bytes) -> Response | No
     checked = rules.fast_events(events)
     if checked is None:
         return None
-    check_key(request, token, "write")  # only now: the declared way checks the key itself
+    check_key(request, token, "write")  # checked before the body was read (advokit.api.guard): the same key
     result = state.workspace.ingest.batch("events", events, source_name=SOURCE_NAME, checked=checked)
     return BatchJSONResponse(result.to_dict(), status_code=207 if result.rejected else 200)
 

@@ -15,9 +15,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from ..access.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, to_events
-from ..errors import DataError, PayloadTooLargeError
+from ..errors import AuthError, DataError, PayloadTooLargeError
 from ..store import jsonvalues
-from .auth import AdminKey, StrictQuery
+from .auth import AdminKey, StrictQuery, client_address, note_failed_auth
 from .errors import validation_details
 from .responses import SafeJSONResponse
 from .schemas import (
@@ -47,8 +47,12 @@ _RECEIVE_DOC: dict[str, Any] = {
 
 
 def _receive(state: AppState, source: str, body: bytes, timestamp: str | None,
-             signature: str | None) -> SafeJSONResponse:
-    found = state.webhooks.verify(source, body, timestamp, signature)
+             signature: str | None, client: str) -> SafeJSONResponse:
+    try:
+        found = state.webhooks.verify(source, body, timestamp, signature)
+    except AuthError:  # an unknown source too: one answer, so sources cannot be enumerated
+        note_failed_auth(state, client)
+        raise
     state.limiter.take("webhook:" + source)
     try:
         payload = jsonvalues.loads(body)
@@ -72,11 +76,12 @@ def _receive(state: AppState, source: str, body: bytes, timestamp: str | None,
              summary="Receive a signed delivery from a tool",
              responses={200: {"model": BatchOut, "description": "Every event accepted or duplicate"},
                         207: {"model": BatchOut, "description": "Some events rejected"},
-                        **error_responses(401, 404, 413, 422, 429)})
+                        **error_responses(401, 413, 422, 429)})
 async def receive(request: Request, source: str = Source) -> SafeJSONResponse:
     body = await request.body()
     return await run_in_threadpool(_receive, state_of(request), source, body,
-                                   request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER))
+                                   request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER),
+                                   client_address(request.scope))
 
 
 @router.get("/webhooks", response_model=list[SourceOut], dependencies=[AdminKey],

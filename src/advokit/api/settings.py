@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import InvalidArgumentError
 
 ENV_PREFIX = "ADVOKIT_API_"
+_AT_LEAST_ONE = ("max_body_bytes", "max_batch", "burst", "auth_fail_burst")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -25,11 +26,20 @@ class ApiSettings:
     max_batch: int = _setting(10_000, "Most customers or events in one batch; more is answered 413.")
     rate: float = _setting(100.0, "Requests per second each API key (or webhook source) may sustain; 0: no limit.")
     burst: int = _setting(200, "Requests a key may send at once before the rate applies (token bucket size).")
+    auth_fail_rate: float = _setting(1.0, "Failed authentications (bad or missing API keys, bad webhook signatures) "
+                                          "per second one client address may sustain; beyond, 429. 0: no limit.")
+    auth_fail_burst: int = _setting(20, "Failed authentications one client address may make at once before "
+                                        "auth_fail_rate applies.")
+    body_timeout: float = _setting(10.0, "Seconds a request body may stall (no bytes arriving) before the request "
+                                         "is answered 408 and its connection closed.")
+    max_discard_bytes: int = _setting(64 * 1024 * 1024, "Most bytes of a refused body (401, 403, 413, 429) read "
+                                                        "and discarded so the client can read the answer; beyond "
+                                                        "them the connection is closed.")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if value < 0 or (f.name in ("max_body_bytes", "max_batch", "burst") and value < 1):
+            if value < 0 or (f.name in _AT_LEAST_ONE and value < 1) or (f.name == "body_timeout" and value <= 0):
                 raise InvalidArgumentError(f"setting {f.name} = {value} is out of range",
                                            hint=f"{f.metadata['help']}")
 

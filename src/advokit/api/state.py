@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
@@ -20,6 +20,11 @@ class AppState:
     limiter: RateLimiter
     keys: KeyStore
     webhooks: WebhookStore
+    #: failed authentications per client address (bad keys, bad webhook signatures)
+    failed_auth: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.failed_auth = RateLimiter(self.settings.auth_fail_rate, self.settings.auth_fail_burst)
 
 
 def state_of(request: Request) -> AppState:
