@@ -203,20 +203,27 @@ def two_proportion_test(x1: npt.ArrayLike, n1: npt.ArrayLike, x2: npt.ArrayLike,
 
 
 def welch_df(se1: npt.ArrayLike, n1: npt.ArrayLike, se2: npt.ArrayLike, n2: npt.ArrayLike) -> Array:
-    """Welch–Satterthwaite degrees of freedom from the two standard errors."""
-    v1, v2 = _f(se1) ** 2, _f(se2) ** 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (v1 + v2) ** 2 / (v1 * v1 / (_f(n1) - 1) + v2 * v2 / (_f(n2) - 1))
+    """Welch–Satterthwaite degrees of freedom from the two standard errors; NaN when either n < 2."""
+    v1, v2, n1, n2 = _f(se1) ** 2, _f(se2) ** 2, _f(n1), _f(n2)
+    valid = (n1 >= 2) & (n2 >= 2)
+    m1, m2 = np.where(valid, n1, 2.0), np.where(valid, n2, 2.0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        df = (v1 + v2) ** 2 / (v1 * v1 / (m1 - 1) + v2 * v2 / (m2 - 1))
+    return np.where(valid, df, np.nan)
 
 
 def welch_test(mean1: npt.ArrayLike, se1: npt.ArrayLike, n1: npt.ArrayLike,
                mean2: npt.ArrayLike, se2: npt.ArrayLike, n2: npt.ArrayLike) -> Array:
-    """Two-sided p-value of mean₁ − mean₂ (Welch's t-test); NaN when either n < 2."""
+    """Two-sided p-value of mean₁ − mean₂ (Welch's t-test); NaN when either n < 2.
+
+    The sizes are checked before any distribution is evaluated: with n = 1 the degrees of freedom
+    are undefined (they once reached ``lgamma(0)``, which raised "math domain error").
+    """
     diff = _f(mean1) - _f(mean2)
     se = np.sqrt(_f(se1) ** 2 + _f(se2) ** 2)
-    df = welch_df(se1, n1, se2, n2)
     valid = (_f(n1) >= 2) & (_f(n2) >= 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    df = welch_df(se1, n1, se2, n2)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         p = t_sf2(diff / se, df)
     p = np.where(se == 0, np.where(diff == 0, 1.0, np.nan), p)  # no variance: nothing to test
     return np.where(valid, p, np.nan)
