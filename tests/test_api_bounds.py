@@ -3,10 +3,8 @@ signed webhooks, NUL characters, customer attribute limits, and dropping an attr
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx

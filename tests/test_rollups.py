@@ -183,7 +183,7 @@ def test_maintenance_refreshes_after_writes_pause(ws: Workspace) -> None:
                                       end="2025-03-01", by=["segment"]).to_dicts())
 
 
-def _landed_table(events: list[dict[str, Any]]) -> "pa.Table":
+def _landed_table(events: list[dict[str, Any]]) -> Any:  # a pyarrow Table
     import pyarrow as pa
 
     def ts(text: str) -> dt.datetime:

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..engine.periods import Period, parse_date, parse_period_label
+from ..engine.periods import Period, check_label_year, parse_date, parse_period_label
 from ..errors import InvalidArgumentError, NotFoundError, UnknownDimensionError
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ def parse_bound(value: str | dt.date | None, *, name: str, end: bool) -> dt.date
     text = value.strip()
     if len(text) == 10:
         return parse_date(text, name=name)
+    check_label_year(text)  # a label outside the calendar: that message, not "invalid date"
     try:
         period = parse_period_label(text)
     except InvalidArgumentError:

@@ -50,6 +50,11 @@ OTHER_TYPES = (
 )
 EVENT_TYPES: tuple[str, ...] = SURVEY_TYPES + ADVOCACY_ACTION_TYPES + OTHER_TYPES
 
+#: The calendar of the data contract (UTC): event and customer timestamps, periods, report months and
+#: every date parameter of the CLI, the API and the dashboard have a year in this range
+#: (``engine.periods`` parses periods and dates against it, ``ingest.rules`` checks timestamps).
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

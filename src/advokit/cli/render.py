@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -10,6 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
+
+from ..store.csvcells import SafeWriter
 
 FORMATS = ("table", "json", "csv")
 
@@ -58,11 +59,13 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, units: dict
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """CSV text of ``rows``; a text cell that a spreadsheet would run as a formula gets a ``'`` in front
+    (:mod:`advokit.store.csvcells`), numbers are written as they are."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    writer = SafeWriter(buf, lineterminator="\n")
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+        writer.writerow("" if row.get(k) is None else row.get(k) for k in columns)
     return buf.getvalue()
 
 

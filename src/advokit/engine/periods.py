@@ -1,4 +1,13 @@
-"""Calendar periods (month, quarter, year) in UTC, half-open [start, end)."""
+"""Calendar periods (month, quarter, year) in UTC, half-open [start, end).
+
+The one parser of period labels and date bounds: every shell (CLI options, API
+and dashboard query parameters) and every service (reports, analysis windows,
+targets, comments) reads them through :func:`parse_period_label` and
+:func:`parse_date`, which accept only the data contract's calendar, years
+:data:`MIN_YEAR` to :data:`MAX_YEAR` (a date bound may also be the exclusive
+end of that calendar, ``MAX_YEAR + 1``-01-01). Anything else is an
+:class:`InvalidArgumentError` (exit code 2, HTTP 422), never a crash.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +16,16 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ..catalogue.model import MAX_YEAR, MIN_YEAR
 from ..errors import InvalidArgumentError
 
 Grain = Literal["month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
+#: The first day of the calendar, and its exclusive end.
+FIRST_DAY = dt.date(MIN_YEAR, 1, 1)
+END_DAY = dt.date(MAX_YEAR + 1, 1, 1)
+_RANGE_HINT = f"periods and dates run from {MIN_YEAR} to {MAX_YEAR}"
 
 
 def check_grain(value: str) -> Grain:
@@ -43,6 +57,9 @@ class Period:
 
 def add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + months
+    if not dt.MINYEAR <= index // 12 <= dt.MAXYEAR:
+        raise InvalidArgumentError(f"{months:+d} months from {day.isoformat()} is outside the calendar",
+                                   hint=_RANGE_HINT)
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
@@ -70,12 +87,22 @@ def periods_between(start: dt.date, end: dt.date, grain: Grain) -> list[Period]:
 _LABEL = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])))?$")
 
 
+def check_label_year(label: str) -> None:
+    """Raise :class:`InvalidArgumentError` when ``label`` has the shape of a period label (YYYY-MM,
+    YYYY-Qn, YYYY) with a year outside :data:`MIN_YEAR`–:data:`MAX_YEAR`; anything else passes."""
+    m = _LABEL.match(label.strip())
+    if m and not MIN_YEAR <= int(m.group(1)) <= MAX_YEAR:
+        raise InvalidArgumentError(f"period {label.strip()!r} is outside the years {MIN_YEAR}-{MAX_YEAR}",
+                                   hint=_RANGE_HINT)
+
+
 def parse_period_label(label: str) -> Period:
-    """``2025-09`` → month, ``2025-Q3`` → quarter, ``2025`` → year."""
+    """``2025-09`` → month, ``2025-Q3`` → quarter, ``2025`` → year; years :data:`MIN_YEAR`–:data:`MAX_YEAR`."""
     m = _LABEL.match(label.strip())
     if not m:
         raise InvalidArgumentError(f"invalid period {label!r}",
                                    hint="use YYYY-MM (month), YYYY-Qn (quarter) or YYYY (year)")
+    check_label_year(label)
     year = int(m.group(1))
     if m.group(2):
         month = int(m.group(2))
@@ -87,15 +114,28 @@ def parse_period_label(label: str) -> Period:
     return Period(dt.date(year, 1, 1), "year")
 
 
+def check_day(day: dt.date, *, name: str) -> dt.date:
+    """``day`` if it lies in the calendar (its exclusive end included), else an :class:`InvalidArgumentError`."""
+    if not FIRST_DAY <= day <= END_DAY:
+        raise InvalidArgumentError(f"{name} {day.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR}",
+                                   hint=_RANGE_HINT)
+    return day
+
+
 def parse_date(value: str | dt.date | None, *, name: str) -> dt.date | None:
-    """Parse ``--from`` / ``--to``: YYYY-MM-DD, YYYY-MM (first day) or YYYY (1 January)."""
+    """Parse ``--from`` / ``--to``: YYYY-MM-DD, YYYY-MM (first day) or YYYY (1 January), in the calendar.
+
+    A ``date`` object is the caller's own (e.g. a trend's history, a year before its first period) and
+    passes unchecked; text is what a person typed and must lie in the calendar.
+    """
     if value is None or isinstance(value, dt.date):
         return value if not isinstance(value, dt.datetime) else value.date()
     text = value.strip()
     for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            day = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return check_day(day, name=name)
     raise InvalidArgumentError(f"invalid date for {name}: {value!r}",
                                hint="use YYYY-MM-DD, YYYY-MM or YYYY")

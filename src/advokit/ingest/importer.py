@@ -8,7 +8,6 @@ kill of the process, before the COMMIT leaves the workspace as it was.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 import uuid
@@ -23,6 +22,7 @@ import pyarrow as pa
 
 from ..errors import DataError, RejectedRowsError
 from ..store import attributes, idindex
+from ..store.csvcells import SafeWriter
 from ..store.database import CUSTOMER_COLUMNS, Database, check_identifier
 from . import rules
 from .readers import Source, open_source
@@ -485,7 +485,7 @@ def _maybe_write_rejects(cur: duckdb.DuckDBPyConnection, report: ImportReport, s
         errors = report.errors if len(report.errors) < MAX_ERRORS else _errors(cur, None)
     try:
         with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)  # a value such as =HYPERLINK(...) is written '=HYPERLINK(...)
             writer.writerow(["row", "column", "value", "reason"])
             writer.writerows([e.row, e.column or "", "" if e.value is None else e.value, e.reason] for e in errors)
     except OSError as exc:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..catalogue.model import EVENT_TYPES
+from ..catalogue.model import EVENT_TYPES, MAX_YEAR, MIN_YEAR
 from ..store.jsonvalues import DEPTH_REASON, MAX_PROPERTIES_BYTES, MAX_PROPERTIES_DEPTH, SIZE_REASON, nesting_regex
 
 #: type -> (min, max, required) for scored event types
@@ -35,9 +35,10 @@ EVENT_FIELDS = ("event_id", "customer_id", "type", "occurred_at", "score", "amou
                 "properties")
 CUSTOMER_FIELDS = ("customer_id", "name", "email", "segment", "industry", "region", "plan", "signup_at",
                    "churned_at", "arr", "referred_by")
-#: Timestamps (occurred_at, signup_at, churned_at) must be finite, with a year in this range (UTC):
-#: periods, the KPI calendar and the API's date parameters exist only there.
-MIN_YEAR, MAX_YEAR = 1900, 2100
+# Timestamps (occurred_at, signup_at, churned_at) must be finite, with a year from MIN_YEAR to MAX_YEAR
+# (UTC, the data contract's calendar in ``catalogue.model``): periods, the KPI calendar and the API's date
+# parameters exist only there.
+
 #: Why a text value holding a NUL character is refused: files, API bodies and webhooks alike
 #: (the API's request models give the same reason, ``advokit.api.schemas``).
 NUL_REASON = "text must not contain NUL characters"

@@ -19,8 +19,19 @@ import numpy.typing as npt
 
 Array = npt.NDArray[np.float64]
 
+def _lgamma_scalar(x: float) -> float:
+    """ln|Γ(x)|, total: +inf at the poles (0, −1, −2, …) and where it overflows; NaN stays NaN.
+
+    ``math.lgamma`` raises there ("math domain error"); a statistic must never raise on a small sample.
+    """
+    try:
+        return math.lgamma(x)
+    except (ValueError, OverflowError):
+        return math.inf
+
+
 _erfc = np.frompyfunc(math.erfc, 1, 1)
-_lgamma = np.frompyfunc(math.lgamma, 1, 1)
+_lgamma = np.frompyfunc(_lgamma_scalar, 1, 1)
 
 
 def _f(x: npt.ArrayLike) -> Array:
@@ -33,6 +44,7 @@ def erfc(x: npt.ArrayLike) -> Array:
 
 
 def lgamma(x: npt.ArrayLike) -> Array:
+    """ln|Γ(x)| elementwise; +inf at the poles x = 0, −1, −2, … (never raises)."""
     return np.asarray(_lgamma(_f(x)), dtype=np.float64)
 
 
@@ -113,7 +125,7 @@ def _betacf(a: Array, b: Array, x: Array, iterations: int = 300) -> Array:
 
 
 def betainc(a: npt.ArrayLike, b: npt.ArrayLike, x: npt.ArrayLike) -> Array:
-    """The regularised incomplete beta function I_x(a, b), elementwise."""
+    """The regularised incomplete beta function I_x(a, b), elementwise; NaN unless a, b are positive and finite."""
     a, b, x = np.broadcast_arrays(_f(a), _f(b), _f(x))
     a, b, x = a.astype(np.float64), b.astype(np.float64), x.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -128,16 +140,20 @@ def betainc(a: npt.ArrayLike, b: npt.ArrayLike, x: npt.ArrayLike) -> Array:
         cf = _betacf(aa, bb, xx)
         value = np.where(direct, front * cf / a, 1.0 - front * cf / b)
     out = np.where(x <= 0, 0.0, np.where(x >= 1, 1.0, value))
-    return np.where(np.isnan(x) | np.isnan(a) | np.isnan(b), np.nan, out)
+    undefined = np.isnan(x) | ~((a > 0) & (b > 0) & np.isfinite(a) & np.isfinite(b))
+    return np.where(undefined, np.nan, out)
 
 
 def t_sf2(t: npt.ArrayLike, df: npt.ArrayLike) -> Array:
-    """Two-sided tail P(|T| >= |t|) of Student's t with ``df`` degrees of freedom (df may be real)."""
+    """Two-sided tail P(|T| >= |t|) of Student's t with ``df`` degrees of freedom (df may be real);
+    NaN unless df is positive and finite."""
     t, df = np.broadcast_arrays(_f(t), _f(df))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        x = df / (df + t * t)
-    out = betainc(df / 2.0, 0.5, x)
-    return np.where(np.isinf(t), 0.0, out)
+    ok = (df > 0) & np.isfinite(df)
+    dfs = np.where(ok, df, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        x = dfs / (dfs + t * t)
+    out = betainc(dfs / 2.0, 0.5, x)
+    return np.where(ok, np.where(np.isinf(t), 0.0, out), np.nan)
 
 
 def t_cdf(t: npt.ArrayLike, df: npt.ArrayLike) -> Array:

@@ -54,14 +54,14 @@ def nps_from_scores(scores: npt.ArrayLike) -> tuple[int, int, int]:
 
 def nps_value(promoters: npt.ArrayLike, detractors: npt.ArrayLike, n: npt.ArrayLike) -> Array:
     """NPS on the [−1, 1] scale."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return np.where(_f(n) > 0, (_f(promoters) - _f(detractors)) / _f(n), np.nan)
 
 
 def nps_variance(promoters: npt.ArrayLike, detractors: npt.ArrayLike, n: npt.ArrayLike) -> Array:
     """Variance of one answer's score (+1 promoter, 0 passive, −1 detractor): (p + d) − (p − d)²."""
     n = _f(n)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         p = _f(promoters) / n
         d = _f(detractors) / n
         return np.where(n > 0, (p + d) - (p - d) ** 2, np.nan)
@@ -69,7 +69,7 @@ def nps_variance(promoters: npt.ArrayLike, detractors: npt.ArrayLike, n: npt.Arr
 
 def nps_se(promoters: npt.ArrayLike, detractors: npt.ArrayLike, n: npt.ArrayLike) -> Array:
     """Standard error of the NPS on the [−1, 1] scale: √(variance / n)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return np.sqrt(nps_variance(promoters, detractors, n) / _f(n))
 
 
@@ -88,7 +88,7 @@ def wilson_interval(successes: npt.ArrayLike, n: npt.ArrayLike, *, confidence: f
     x, n = _f(successes), _f(n)
     z = z_value(confidence)
     valid = (n > 0) & (x >= 0) & (x <= n)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         p = x / n
         denom = 1.0 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
@@ -101,7 +101,7 @@ def wilson_interval(successes: npt.ArrayLike, n: npt.ArrayLike, *, confidence: f
 def proportion_se(successes: npt.ArrayLike, n: npt.ArrayLike) -> Array:
     """√(p(1 − p)/n); NaN when undefined."""
     x, n = _f(successes), _f(n)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         p = x / n
         return np.where((n > 0) & (x >= 0) & (x <= n), np.sqrt(p * (1 - p) / n), np.nan)
 
@@ -110,14 +110,14 @@ def proportion_se(successes: npt.ArrayLike, n: npt.ArrayLike) -> Array:
 def sd_from_sums(total: npt.ArrayLike, sum_squares: npt.ArrayLike, n: npt.ArrayLike) -> Array:
     """Sample standard deviation (n − 1) from Σx, Σx² and n; NaN when n < 2."""
     total, ss, n = _f(total), _f(sum_squares), _f(n)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         var = (ss - total * total / n) / (n - 1)
     var = np.where(var < 0, 0.0, var)  # rounding of equal values
     return np.where(n >= 2, np.sqrt(var), np.nan)
 
 
 def mean_se(sd: npt.ArrayLike, n: npt.ArrayLike) -> Array:
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return np.where(_f(n) >= 2, _f(sd) / np.sqrt(_f(n)), np.nan)
 
 
@@ -150,13 +150,13 @@ def rate_interval(count: npt.ArrayLike, exposure: npt.ArrayLike, *, confidence: 
     """Interval of count / exposure (Poisson count, fixed exposure); NaN when exposure is 0."""
     lo, hi = poisson_interval(count, confidence=confidence)
     e = _f(exposure)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return np.where(e > 0, lo / e, np.nan), np.where(e > 0, hi / e, np.nan)
 
 
 def rate_se(count: npt.ArrayLike, exposure: npt.ArrayLike) -> Array:
     x, e = _f(count), _f(exposure)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return np.where((e > 0) & (x >= 0), np.sqrt(x) / e, np.nan)
 
 
@@ -168,7 +168,7 @@ def z_test_p(difference: npt.ArrayLike, se: npt.ArrayLike) -> Array:
     difference is 0 too, else NaN (e.g. one answer against one answer).
     """
     diff, se = _f(difference), _f(se)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         p = norm_sf2(diff / se)
     return np.where(se == 0, np.where(diff == 0, 1.0, np.nan), p)
 
@@ -185,7 +185,7 @@ def nps_difference_test(promoters1: npt.ArrayLike, detractors1: npt.ArrayLike, n
     diff = nps_value(promoters1, detractors1, n1) - nps_value(promoters2, detractors2, n2)
     se = np.sqrt(nps_se(promoters1, detractors1, n1) ** 2 + nps_se(promoters2, detractors2, n2) ** 2)
     n1, n2 = _f(n1), _f(n2)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         pooled = nps_variance(_f(promoters1) + _f(promoters2), _f(detractors1) + _f(detractors2), n1 + n2)
         pooled_se = np.sqrt(pooled * (1 / n1 + 1 / n2))
     return z_test_p(diff, np.where(se == 0, pooled_se, se))
@@ -195,7 +195,7 @@ def two_proportion_test(x1: npt.ArrayLike, n1: npt.ArrayLike, x2: npt.ArrayLike,
     """Two-sided p-value of p₁ − p₂, pooled two-proportion z-test (= Pearson χ² without correction)."""
     x1, n1, x2, n2 = _f(x1), _f(n1), _f(x2), _f(n2)
     valid = (n1 > 0) & (n2 > 0) & (x1 >= 0) & (x2 >= 0) & (x1 <= n1) & (x2 <= n2)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         pooled = (x1 + x2) / (n1 + n2)
         se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
         p = z_test_p(x1 / n1 - x2 / n2, se)
@@ -203,20 +203,27 @@ def two_proportion_test(x1: npt.ArrayLike, n1: npt.ArrayLike, x2: npt.ArrayLike,
 
 
 def welch_df(se1: npt.ArrayLike, n1: npt.ArrayLike, se2: npt.ArrayLike, n2: npt.ArrayLike) -> Array:
-    """Welch–Satterthwaite degrees of freedom from the two standard errors."""
-    v1, v2 = _f(se1) ** 2, _f(se2) ** 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (v1 + v2) ** 2 / (v1 * v1 / (_f(n1) - 1) + v2 * v2 / (_f(n2) - 1))
+    """Welch–Satterthwaite degrees of freedom from the two standard errors; NaN when either n < 2."""
+    v1, v2, n1, n2 = _f(se1) ** 2, _f(se2) ** 2, _f(n1), _f(n2)
+    valid = (n1 >= 2) & (n2 >= 2)
+    m1, m2 = np.where(valid, n1, 2.0), np.where(valid, n2, 2.0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        df = (v1 + v2) ** 2 / (v1 * v1 / (m1 - 1) + v2 * v2 / (m2 - 1))
+    return np.where(valid, df, np.nan)
 
 
 def welch_test(mean1: npt.ArrayLike, se1: npt.ArrayLike, n1: npt.ArrayLike,
                mean2: npt.ArrayLike, se2: npt.ArrayLike, n2: npt.ArrayLike) -> Array:
-    """Two-sided p-value of mean₁ − mean₂ (Welch's t-test); NaN when either n < 2."""
+    """Two-sided p-value of mean₁ − mean₂ (Welch's t-test); NaN when either n < 2.
+
+    The sizes are checked before any distribution is evaluated: with n = 1 the degrees of freedom
+    are undefined (they once reached ``lgamma(0)``, which raised "math domain error").
+    """
     diff = _f(mean1) - _f(mean2)
     se = np.sqrt(_f(se1) ** 2 + _f(se2) ** 2)
-    df = welch_df(se1, n1, se2, n2)
     valid = (_f(n1) >= 2) & (_f(n2) >= 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    df = welch_df(se1, n1, se2, n2)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         p = t_sf2(diff / se, df)
     p = np.where(se == 0, np.where(diff == 0, 1.0, np.nan), p)  # no variance: nothing to test
     return np.where(valid, p, np.nan)
@@ -226,7 +233,7 @@ def rate_difference_test(x1: npt.ArrayLike, e1: npt.ArrayLike, x2: npt.ArrayLike
     """Two-sided p-value of x₁/e₁ − x₂/e₂ for Poisson counts over fixed exposures."""
     x1, e1, x2, e2 = _f(x1), _f(e1), _f(x2), _f(e2)
     valid = (e1 > 0) & (e2 > 0) & (x1 >= 0) & (x2 >= 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         pooled = (x1 + x2) / (e1 + e2)  # the common rate under the null hypothesis (score test)
         p = z_test_p(x1 / e1 - x2 / e2, np.sqrt(pooled * (1 / e1 + 1 / e2)))
     return np.where(valid, p, np.nan)
