@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -94,7 +95,7 @@ def pool(kpi: "KpiDefinition", rows: Sequence[Mapping[str, Any]], *, months: int
     from ..catalogue.model import RatioCompute, TotalCompute
 
     kind = kpi.uncertainty_kind
-    live = [r for r in rows if r.get("value") is not None]
+    live = [r for r in rows if r.get("value") is not None and not math.isnan(float(r["value"]))]  # NaN: no value
     out: dict[str, Any] = {"value": None, "numerator": None, "denominator": None, "n": None, "promoters": None,
                            "detractors": None, "std_error": None, "ci_low": None, "ci_high": None,
                            "test": kind, "basis": "pooled", "per_month": False}
