@@ -15,6 +15,7 @@
     │   └── ForbiddenError            valid credentials, insufficient scope (HTTP 403)
     ├── RateLimitError                too many requests (HTTP 429)
     ├── PayloadTooLargeError          a request body or batch over the limit (HTTP 413)
+    ├── HostNotAllowedError           a request names a host the server does not answer to (HTTP 421)
     └── WorkspaceError                the workspace file cannot be opened or migrated
 
 Every error carries a one-line ``message`` and an optional ``hint`` telling the
@@ -109,6 +110,11 @@ class RateLimitError(AdvokitError):
 class PayloadTooLargeError(AdvokitError):
     code = "payload_too_large"
     http_status = 413
+
+
+class HostNotAllowedError(AdvokitError):
+    code = "host_not_allowed"
+    http_status = 421
 
 
 class WorkspaceError(AdvokitError):
