@@ -62,8 +62,9 @@ def free_port() -> int:
 class Server:
     """``advokit --db DB serve`` on a free loopback port, with optional ``ADVOKIT_API_*`` settings."""
 
-    def __init__(self, db: Path | str, **settings: Any) -> None:
+    def __init__(self, db: Path | str, *, args: tuple[str, ...] = (), **settings: Any) -> None:
         self.db = str(db)
+        self.args = args  # more `advokit serve` options, e.g. ("--allowed-host", "dash.example")
         self.settings = settings
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -79,7 +80,7 @@ class Server:
         self.log = tempfile.TemporaryFile()
         env = {**os.environ, **{f"ADVOKIT_API_{k.upper()}": str(v) for k, v in self.settings.items()}}
         self.proc = subprocess.Popen([advokit_bin(), "--db", self.db, "serve", "--host", "127.0.0.1",
-                                      "--port", str(self.port)], env=env,
+                                      "--port", str(self.port), *self.args], env=env,
                                      stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

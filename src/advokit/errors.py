@@ -16,6 +16,7 @@
     ├── RateLimitError                too many requests (HTTP 429)
     ├── PayloadTooLargeError          a request body or batch over the limit (HTTP 413)
     ├── RequestTimeoutError           a request body stalled (HTTP 408)
+    ├── HostNotAllowedError           a request names a host the server does not answer to (HTTP 421)
     └── WorkspaceError                the workspace file cannot be opened or migrated
 
 Every error carries a one-line ``message`` and an optional ``hint`` telling the
@@ -115,6 +116,11 @@ class PayloadTooLargeError(AdvokitError):
 class RequestTimeoutError(AdvokitError):
     code = "request_timeout"
     http_status = 408
+
+
+class HostNotAllowedError(AdvokitError):
+    code = "host_not_allowed"
+    http_status = 421
 
 
 class WorkspaceError(AdvokitError):

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from .._version import __version__
 from ..workspace import Workspace
 from . import (
+    docs_page,
     errors,
     guard,
     routes_customers,
@@ -26,6 +27,8 @@ from . import (
     routes_reports,
     routes_webhooks,
 )
+from .headers import SecurityHeadersMiddleware
+from .hosts import HostMiddleware, HostPolicy
 from .limits import RateLimiter
 from .settings import ApiSettings
 from .state import AppState
@@ -44,19 +47,26 @@ ordered read < write < admin. Every error has one shape:
 
 
 def create_app(workspace: Workspace, *, settings: ApiSettings | None = None,
-               extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
-    """The application: API routes under ``/v1``, then ``extra_routers`` (e.g. the dashboard at ``/``)."""
+               extra_routers: Sequence[APIRouter] = (), hosts: HostPolicy | None = None) -> FastAPI:
+    """The application: API routes under ``/v1``, then ``extra_routers`` (e.g. the dashboard at ``/``).
+
+    ``hosts`` is the ``Host`` allow-list (``advokit serve`` always passes one); without it any host is answered.
+    """
     settings = settings or ApiSettings.from_env()
     app = FastAPI(title="advokit", version=__version__, description=DESCRIPTION, openapi_url="/openapi.json",
-                  docs_url="/v1/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)
     app.state.advokit = AppState(workspace=workspace, settings=settings,
                                  limiter=RateLimiter(settings.rate, settings.burst),
                                  keys=workspace.access.keys, webhooks=workspace.access.webhooks)
     errors.install(app)
     guard.install(app, settings)  # the key before the body, bounded and timed bodies, 500s that keep the connection
+    if hosts is not None:
+        app.add_middleware(HostMiddleware, policy=hosts)  # outside the guard: a bad Host is refused before any body
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on the 408, 413 and 421 answers
     for module in (routes_meta, routes_ingest, routes_kpis, routes_customers, routes_webhooks, routes_keys,
                    routes_reports):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(docs_page.router)
     for router in extra_routers:
         app.include_router(router)
     return app

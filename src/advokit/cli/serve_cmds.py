@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 from typing import Any
 
 import click
@@ -24,47 +23,53 @@ def _limit_options(fn: Any) -> Any:
     return fn
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _extra_routers(ws: Any) -> list[Any]:
-    """The dashboard's routers, mounted at / next to the API."""
+def _extra_routers(ws: Any, hosts: Any) -> list[Any]:
+    """The dashboard's routers, mounted at / next to the API (form Origins checked against ``hosts``)."""
     from ..web import routers
 
-    return list(routers(ws))
+    return list(routers(ws, origin_allowed=hosts.allows_origin))
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to bind.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME[:PORT]",
+              help="Another host name requests may name in Host (and forms in Origin), besides the bound "
+                   "address (loopback binds: 127.0.0.1, localhost, [::1]); without a port, any port; '*' "
+                   "turns the check off. Repeatable. Others are answered 421.")
 @_limit_options
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
 @pass_state
-def serve(state: State, host: str, port: int, access_log: bool, **limits: Any) -> None:
+def serve(state: State, host: str, port: int, allowed_hosts: tuple[str, ...], access_log: bool,
+          **limits: Any) -> None:
     """Serve the REST API (under /v1, OpenAPI at /openapi.json) over the workspace, in one process."""
     import uvicorn
 
     from ..api import create_app
+    from ..api.hosts import HostPolicy, is_loopback
 
     settings = ApiSettings.from_env(**limits)
+    policy = HostPolicy.for_bind(host, port, allowed_hosts)
     ws = state.workspace()
-    if not _loopback(host):
-        keys = ws.access.keys.list(include_revoked=False)
-        if not keys:
+    loopback = is_loopback(host)
+    if not ws.access.keys.list(include_revoked=False):
+        if loopback:
+            click.echo("warning: the workspace has no API key: the dashboard is open to anyone on this machine "
+                       "(open local mode, no sign-in) and every /v1 endpoint but /v1/health answers 401; "
+                       "create one with `advokit apikey create --scope read|write|admin --name NAME`", err=True)
+        else:
             click.echo(f"warning: serving on {host} beyond loopback and the workspace has no API key: every "
-                       "endpoint but /v1/health will answer 401; create one with `advokit apikey create`", err=True)
+                       "endpoint but /v1/health will answer 401 and the dashboard answers only this machine; "
+                       "create one with `advokit apikey create`", err=True)
+    if not loopback:
         click.echo("warning: the API speaks plain HTTP; put it behind a TLS proxy when it leaves this machine",
                    err=True)
+    click.echo("advokit answers requests for " + ", ".join(policy.describe())
+               + " (add others with --allowed-host NAME)", err=True)
     # rollups: taken from the workspace or computed in the background, refreshed 5 s after writes pause
     ws.rollups.maintain(ws.kpis, quiet_seconds=5.0)
-    extra = _extra_routers(ws)
-    app = create_app(ws, settings=settings, extra_routers=extra)
+    extra = _extra_routers(ws, policy)
+    app = create_app(ws, settings=settings, extra_routers=extra, hosts=policy)
     click.echo(f"advokit API on http://{host}:{port}/v1 (OpenAPI: /openapi.json); workspace {ws.path}", err=True)
     click.echo(f"advokit dashboard on http://{host}:{port}/", err=True)
     _tune_gc()

@@ -11,6 +11,8 @@ Pages are listed in :mod:`advokit.web.pages`; sign-in and CSRF in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
 
 from ..workspace import Workspace
@@ -20,9 +22,14 @@ from .pages import build_router
 __all__ = ["Dashboard", "build_router", "routers"]
 
 
-def routers(ws: Workspace, *, warm: bool = True) -> list[APIRouter]:
-    """The dashboard's routers over ``ws``; ``warm`` computes the default scorecard in the background."""
-    dashboard = Dashboard(ws)
+def routers(ws: Workspace, *, warm: bool = True,
+            origin_allowed: Callable[[str], bool] | None = None) -> list[APIRouter]:
+    """The dashboard's routers over ``ws``; ``warm`` computes the default scorecard in the background.
+
+    ``origin_allowed`` says whether a form's ``Origin`` is this server (``advokit serve`` passes its host
+    allow-list's check); by default only loopback origins are.
+    """
+    dashboard = Dashboard(ws, origin_allowed=origin_allowed)
     if warm:
         dashboard.warm()
     return [build_router(dashboard)]

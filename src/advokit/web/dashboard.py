@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..analysis.trend import history_start
@@ -32,10 +32,10 @@ MAX_COMMENT = 1000
 class Dashboard:
     """The workspace, its view cache and its sign-in guard, shared by every page."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, *, origin_allowed: Callable[[str], bool] | None = None) -> None:
         self.ws = ws
         self.cache = ViewCache(ws.db)
-        self.guard = Guard(ws.access.keys)
+        self.guard = Guard(ws.access.keys, origin_allowed=origin_allowed)
 
     # -- workspace facts ------------------------------------------------------------------
     def dimensions(self) -> list[str]:

@@ -10,7 +10,10 @@
   dashboard asks for a key to be created first.
 * Every form POST carries a CSRF token: the session's own token when signed
   in, else an HMAC of a random ``HttpOnly; SameSite=Strict`` browser cookie
-  (signed double submit). A POST whose ``Origin`` names another host is refused.
+  (signed double submit). A POST whose ``Origin`` is not one of the server's
+  own addresses (the allow-list ``advokit serve`` gets from its bind address
+  and ``--allowed-host``; never the request's own ``Host``) is refused, and so
+  is ``Origin: null`` (a sandboxed frame, a redirect chain, a ``data:`` page).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import ipaddress
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -66,9 +70,11 @@ class Viewer:
 class Guard:
     """Sessions and CSRF tokens of one running dashboard (in memory: a restart asks to sign in again)."""
 
-    def __init__(self, keys: KeyStore, *, ttl: float = SESSION_TTL) -> None:
+    def __init__(self, keys: KeyStore, *, ttl: float = SESSION_TTL,
+                 origin_allowed: Callable[[str], bool] | None = None) -> None:
         self.keys = keys
         self.ttl = ttl
+        self.origin_allowed = origin_allowed or loopback_origin
         self._secret = secrets.token_bytes(32)
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
@@ -147,11 +153,9 @@ class Guard:
 
     def check_post(self, request: Request, viewer: Viewer | None, token: str | None) -> None:
         """Refuse a form POST from another site or without the right CSRF token."""
-        origin = request.headers.get("origin")
-        if origin and origin != "null":
-            host = request.headers.get("host", "")
-            if urlsplit(origin).netloc != host:
-                raise ForbiddenError("this form was sent from another site", hint="reload the page and try again")
+        origins = request.headers.getlist("origin")
+        if origins and (len(origins) > 1 or not self.origin_allowed(origins[0])):
+            raise ForbiddenError("this form was sent from another site", hint="reload the page and try again")
         if viewer is not None:
             expected = viewer.csrf
         else:
@@ -167,6 +171,17 @@ def _loopback(host: str | None) -> bool:
         return True
     try:
         return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_origin(origin: str) -> bool:
+    """The default origin check: ``http(s)://`` a loopback address or ``localhost``, any port."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or parts.path not in ("", "/") or "@" in parts.netloc:
+        return False
+    try:
+        return parts.hostname is not None and _loopback(parts.hostname)
     except ValueError:
         return False
 
