@@ -215,6 +215,7 @@ class Erasure(BaseModel):
     events_removed: int
     customers_removed: int
     references_cleared: int
+    comments_redacted: int
     erased_at: str
 
 
@@ -224,6 +225,8 @@ class Export(BaseModel):
     exported_at: str
     customer: dict[str, Any] | None
     events: list[dict[str, Any]]
+    events_naming_customer: list[dict[str, Any]]
+    comments_naming_customer: list[dict[str, Any]]
 
 
 class KeyIn(_Strict):

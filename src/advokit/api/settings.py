@@ -25,6 +25,8 @@ class ApiSettings:
     max_batch: int = _setting(10_000, "Most customers or events in one batch; more is answered 413.")
     rate: float = _setting(100.0, "Requests per second each API key (or webhook source) may sustain; 0: no limit.")
     burst: int = _setting(200, "Requests a key may send at once before the rate applies (token bucket size).")
+    checkpoint_minutes: float = _setting(5.0, "Minutes between checkpoints of the workspace (its WAL written into "
+                                              "the file); 0: only on shutdown.")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -11,6 +11,7 @@ import click
 from ..access.keys import SCOPES
 from ..access.webhooks import KINDS, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from ..api.settings import ApiSettings
+from ..store.checkpoints import Checkpointer
 from .app import State, cli, format_option, pass_state
 from .render import emit
 
@@ -68,8 +69,50 @@ def serve(state: State, host: str, port: int, access_log: bool, **limits: Any) -
     click.echo(f"advokit API on http://{host}:{port}/v1 (OpenAPI: /openapi.json); workspace {ws.path}", err=True)
     click.echo(f"advokit dashboard on http://{host}:{port}/", err=True)
     _tune_gc()
-    uvicorn.run(app, host=host, port=port, workers=1, log_level="warning", access_log=access_log,
-                timeout_graceful_shutdown=10)
+    checkpoints = Checkpointer(ws.db, settings.checkpoint_minutes * 60).start()
+
+    def stop() -> None:  # closing the workspace checkpoints it: no WAL is left beside the file
+        checkpoints.stop()
+        state.close()
+
+    _until_signal(lambda: uvicorn.run(app, host=host, port=port, workers=1, log_level="warning",
+                                      access_log=access_log, timeout_graceful_shutdown=10), stop)
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGINT arrived (after uvicorn's graceful shutdown)."""
+
+
+def _until_signal(run: Any, cleanup: Any) -> None:
+    """``run()``, then ``cleanup()``, also when a signal ends it.
+
+    uvicorn shuts down gracefully on SIGTERM / SIGINT and then raises the signal again, with the
+    handlers from before it started: under the default SIGTERM handler the process would end at
+    once, before the workspace is closed. Ours is in place instead: it unwinds to ``cleanup()``,
+    and the signal is raised once more afterwards so the exit status still tells what ended it.
+    """
+    import signal
+
+    received: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        received.append(signum)
+        raise _Stopped()
+
+    wanted = (signal.SIGTERM, signal.SIGINT)
+    previous = {s: signal.signal(s, handler) for s in wanted}
+    try:
+        run()
+    except _Stopped:
+        pass
+    finally:
+        try:
+            cleanup()
+        finally:
+            for s, h in previous.items():
+                signal.signal(s, h)
+    if received:
+        signal.raise_signal(received[0])
 
 
 def _tune_gc() -> None:
