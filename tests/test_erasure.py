@@ -240,3 +240,50 @@ def test_server_checkpoints_periodically(tmp_path: Path) -> None:
         while _wal(db) > 0 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _wal(db) == 0 and b"P-1" in db.read_bytes()
+
+
+def test_reads_on_other_threads_go_on_across_the_rewrite(tmp_path: Path) -> None:
+    """The rewrite closes the connection under other threads: new reads wait for the new one, reads under
+    way are given REWRITE_DRAIN_S to finish (one that takes longer fails once with a connection error);
+    afterwards every thread reads the new file, on cursors of the new connection."""
+    import threading
+
+    ws = _workspace(tmp_path / "t.duckdb")
+    ws.import_customers([{"customer_id": f"X-{i}", "name": f"Person {i}", "email": f"x{i}@example.org",
+                          "segment": "SMB", "signup_at": "2025-01-01"} for i in range(4)])
+    stop = threading.Event()
+    done = threading.Event()
+    errors: list[str] = []
+    after = [0, 0]
+
+    def reader(k: int) -> None:
+        while not stop.is_set():
+            finished = done.is_set()
+            try:
+                assert ws.customers.profile("OT-0001")["customer"]["name"] == "Olga Other"
+                rows = ws.kpis.values(["nps"], period="month", start="2025-02", end="2025-03")
+                assert rows[0]["n"] == 2
+                after[k] += finished
+            except Exception as exc:  # noqa: BLE001  # (the test reports every failure)
+                errors.append(f"{'after' if finished else 'during'}: {exc!r}")
+
+    threads = [threading.Thread(target=reader, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        generation = ws.db.generation
+        for i in range(4):
+            ws.access.erase(f"X-{i}")
+        assert ws.db.generation == generation + 4  # each erasure put a new file in place
+        done.set()
+        deadline = time.monotonic() + 20
+        while min(after) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert min(after) >= 3  # every thread reads again once the rewrites are over
+    assert [e for e in errors if not e.startswith("during: ConnectionException")] == []
+    assert ws.counts()["customers"] == 2
+    ws.close()

@@ -249,6 +249,8 @@ class NewKeyOut(KeyOut):
 
 class SecretIn(_Strict):
     kind: Literal["auto", "canonical", "survey", "referral"] | None = None
+    grace_hours: float = Field(24.0, ge=0, le=720, description="How long the replaced secret keeps working "
+                                                                "(0: not at all).")
 
 
 class SourceOut(BaseModel):
@@ -256,6 +258,8 @@ class SourceOut(BaseModel):
     kind: str
     created_at: str | None
     rotated_at: str | None
+    previous_until: str | None = Field(None, description="Until when the previous secret is still accepted "
+                                                          "(null: it is not).")
 
 
 class NewSecretOut(SourceOut):

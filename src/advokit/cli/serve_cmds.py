@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import ipaddress
 from typing import Any
 
 import click
 
 from ..access.keys import SCOPES
-from ..access.webhooks import KINDS, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from ..access.webhooks import KINDS, MAX_GRACE, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from ..api.settings import ApiSettings
 from ..store.checkpoints import Checkpointer
 from .app import State, cli, format_option, pass_state
@@ -183,15 +184,31 @@ def webhook() -> None:
 @click.argument("source")
 @click.option("--kind", type=click.Choice(KINDS), default=None,
               help="Payload shape of the source (default: auto-detect; kept on rotation).")
+@click.option("--grace-hours", type=click.FloatRange(0, MAX_GRACE.total_seconds() / 3600), default=24.0,
+              show_default=True, help="On a rotation, how long the replaced secret keeps working (0: not at all).")
+@click.option("--revoke-previous", is_flag=True,
+              help="Do not rotate: stop accepting the previous secret now (end the grace period).")
 @format_option(("text", "json"), default="text")
 @pass_state
-def webhook_secret(state: State, source: str, kind: str | None, fmt: str) -> None:
-    """Set or rotate SOURCE's shared secret and print it once (the previous one works 24 h more)."""
-    secret, found = state.workspace().access.webhooks.set_secret(source, kind=kind)
+def webhook_secret(state: State, source: str, kind: str | None, grace_hours: float, revoke_previous: bool,
+                   fmt: str) -> None:
+    """Set or rotate SOURCE's shared secret and print it once (the previous one works --grace-hours more)."""
+    hooks = state.workspace().access.webhooks
+    if revoke_previous:
+        found = hooks.revoke_previous(source)
+        if fmt == "json":
+            emit(found.to_dict(), "json")
+        else:
+            click.echo(f"webhook source {source!r}: the previous secret no longer works; only the current one does")
+        return
+    secret, found = hooks.set_secret(source, kind=kind, grace=dt.timedelta(hours=grace_hours))
     if fmt == "json":
         emit({**found.to_dict(), "secret": secret}, "json")
         return
     click.echo(secret)
+    if found.previous_until:
+        click.echo(f"the previous secret works until {found.previous_until}; end that now with "
+                   f"`advokit webhook secret {source} --revoke-previous`", err=True)
     click.echo(f"secret of webhook source {source!r} (kind {found.kind}): shown once. Sign each delivery: "
                f"{TIMESTAMP_HEADER}: <unix seconds>, {SIGNATURE_HEADER}: sha256=HMAC-SHA256(secret, "
                f"'<timestamp>.<body>'); POST it to /v1/webhooks/{source}", err=True)
@@ -203,4 +220,4 @@ def webhook_secret(state: State, source: str, kind: str | None, fmt: str) -> Non
 def webhook_list(state: State, fmt: str) -> None:
     """List signed sources (never their secrets)."""
     rows = [s.to_dict() for s in state.workspace().access.webhooks.list()]
-    emit(rows, fmt, columns=["source", "kind", "created_at", "rotated_at"])
+    emit(rows, fmt, columns=["source", "kind", "created_at", "rotated_at", "previous_until"])

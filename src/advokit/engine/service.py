@@ -62,6 +62,7 @@ class KpiService:
         left half-read there (``fetchone``) would block every Ibis query after it.
         A new one after the workspace's connection was replaced (``Database.rewrite``).
         """
+        self.db.wait_ready()
         backend: ibis.BaseBackend | None = getattr(self._local, "backend", None)
         if backend is None or getattr(self._local, "generation", -1) != self.db.generation:
             backend = ibis.duckdb.from_connection(self.db.new_cursor())

@@ -23,6 +23,11 @@ Schema version 3 adds:
   event. Migrating a big workspace builds it once (about 7 s for 13M events on 2 cores);
   imports then keep it up to date (about 8 % slower bulk imports, see docs/benchmarks.md).
 
+Schema version 4 adds:
+
+* ``webhook_sources.previous_until``  when the previous secret of a rotated source stops
+  working (the grace period's end; NULL: it does not work).
+
 All timestamps are stored as naive UTC ``TIMESTAMP``.
 
 Deleted rows are not gone from the file: DuckDB marks them deleted and frees
@@ -53,7 +58,7 @@ from .rows import first
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Columns of the customers table defined by the data contract, in order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -113,8 +118,15 @@ _V3 = [
     "CREATE INDEX IF NOT EXISTS events_customer_id ON events (customer_id)",
 ]
 
+_V4 = [
+    "ALTER TABLE webhook_sources ADD COLUMN IF NOT EXISTS previous_until TIMESTAMP",
+    # a rotation of before kept its previous secret 24 hours: the same end
+    "UPDATE webhook_sources SET previous_until = rotated_at + INTERVAL 24 HOUR "
+    "WHERE previous_secret IS NOT NULL AND rotated_at IS NOT NULL",
+]
+
 #: Ordered migrations: index i upgrades a workspace from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
 
 
 #: Saved derived tables (the rollups) start with this; a rewrite leaves them out, they are recomputed.
@@ -125,6 +137,8 @@ _REWRITE_ALIAS = "__advokit_rewrite"
 _PROBE = "__advokit_probe"
 #: How long a rewrite waits for reads still running on the old connection.
 REWRITE_WAIT_S = 60.0
+#: How long a rewrite lets reads already under way go on before it closes the connection under them.
+REWRITE_DRAIN_S = 0.1
 
 
 def default_db_path() -> Path:
@@ -248,9 +262,7 @@ class Database:
     # -- access ---------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for the calling thread (DuckDB connections are not thread-safe)."""
-        if self._swapper is not None and self._swapper != threading.get_ident():
-            with self._gate:  # the connection is being replaced: wait for the new one
-                self._gate.wait_for(lambda: self._swapper is None)
+        self.wait_ready()
         cur = getattr(self._local, "cursor", None)
         if cur is None or getattr(self._local, "generation", -1) != self.generation:
             cur = self.con.cursor()
@@ -258,6 +270,12 @@ class Database:
             self._local.cursor = cur
             self._local.generation = self.generation
         return cur
+
+    def wait_ready(self) -> None:
+        """Return at once, or when the connection being replaced (``rewrite``) is open again."""
+        if self._swapper is not None and self._swapper != threading.get_ident():
+            with self._gate:
+                self._gate.wait_for(lambda: self._swapper is None)
 
     def new_cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of the connection for the caller to keep (closed with the connection, unlike a cursor's
@@ -379,6 +397,7 @@ class Database:
             with self._gate:
                 self._swapper = threading.get_ident()
             try:
+                time.sleep(REWRITE_DRAIN_S)  # reads under way finish their few queries; new ones wait
                 self._close_connection(wait_s=REWRITE_WAIT_S, probe=True)
                 try:
                     self._copy_to(fresh)
@@ -445,15 +464,21 @@ class Database:
                                          hint="try again; the rewrite is done on the next checkpoint") from exc
                 time.sleep(0.02)
         if probe:
-            con = duckdb.connect(str(self.path), read_only=self.read_only)
-            found = first(con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
-                                      [_PROBE]))[0]
-            if found:
-                con.execute(f"DETACH {_PROBE}")
-                con.execute("SET TimeZone = 'UTC'")
-                self.con = con
-                raise _StillOpen()
-            con.close()
+            deadline = time.monotonic() + 5.0
+            while True:  # (a result still being freed on another thread can hold the instance a moment)
+                con = duckdb.connect(str(self.path), read_only=self.read_only)
+                found = first(con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
+                                          [_PROBE]))[0]
+                if not found:
+                    con.close()
+                    return
+                if time.monotonic() > deadline:
+                    con.execute(f"DETACH {_PROBE}")
+                    con.execute("SET TimeZone = 'UTC'")
+                    self.con = con
+                    raise _StillOpen()
+                con.close()
+                time.sleep(0.05)
 
     def close(self) -> None:
         """Checkpoint (no WAL is left beside the file) and close."""
