@@ -7,6 +7,7 @@ from typing import Any
 from ..store.database import Database
 from . import privacy
 from .keys import KeyStore
+from .secretkey import SecretKey
 from .webhooks import WebhookStore
 
 
@@ -17,11 +18,13 @@ class Access:
         self.db = db
         self.keys = KeyStore(db)
         self.webhooks = WebhookStore(db)
+        self.secret_key = SecretKey(db)
+        self.secret_key.migrate()  # an erasure salt still in the workspace file moves to the key file
 
     def export(self, customer_id: str) -> dict[str, Any]:
         """Everything held about a customer (GDPR access request)."""
         return privacy.export_customer(self.db, customer_id)
 
     def erase(self, customer_id: str) -> dict[str, Any]:
-        """Erase a customer and its events; the erasure is recorded without personal data."""
+        """Erase a customer, its events and its mentions, rewrite the file; recorded without personal data."""
         return privacy.erase_customer(self.db, customer_id)

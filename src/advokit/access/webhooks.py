@@ -11,7 +11,9 @@ The signature is compared in constant time. A timestamp older than
 :data:`TOLERANCE_S` (5 minutes) or more than :data:`FUTURE_SKEW_S` ahead is
 rejected, so a captured request cannot be replayed later; a replay within the
 window maps to the same ``event_id`` and is a duplicate. After a rotation the
-previous secret stays valid for :data:`ROTATION_GRACE` so senders can switch.
+previous secret stays valid for a grace period (:data:`ROTATION_GRACE` unless
+the rotation says otherwise) so senders can switch; ``revoke_previous`` ends it
+at once (a leaked secret), and a grace of 0 rotates with no overlap.
 
 Payload shapes (``kind`` of the source, ``auto`` detects them):
 
@@ -43,6 +45,7 @@ KINDS = ("auto", "canonical", "survey", "referral")
 TOLERANCE_S = 300
 FUTURE_SKEW_S = 30
 ROTATION_GRACE = dt.timedelta(hours=24)
+MAX_GRACE = dt.timedelta(days=30)
 TIMESTAMP_HEADER = "X-Advokit-Timestamp"
 SIGNATURE_HEADER = "X-Advokit-Signature"
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -58,6 +61,8 @@ class WebhookSource:
     kind: str
     created_at: str | None
     rotated_at: str | None
+    #: until when the previous secret is still accepted (None: it is not)
+    previous_until: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,11 +91,18 @@ class WebhookStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def set_secret(self, source: str, *, kind: str | None = None) -> tuple[str, WebhookSource]:
-        """Create or rotate a source's secret; the secret is returned here only."""
+    def set_secret(self, source: str, *, kind: str | None = None,
+                   grace: dt.timedelta = ROTATION_GRACE) -> tuple[str, WebhookSource]:
+        """Create or rotate a source's secret; the secret is returned here only.
+
+        On a rotation the secret it replaces keeps working for ``grace`` (0: not at all).
+        """
         check_source(source)
         if kind is not None and kind not in KINDS:
             raise InvalidArgumentError(f"unknown payload kind {kind!r}", hint="valid kinds: " + ", ".join(KINDS))
+        if not dt.timedelta(0) <= grace <= MAX_GRACE:
+            raise InvalidArgumentError(f"a grace period of {grace} is out of range",
+                                       hint=f"give 0 to {MAX_GRACE.days * 24} hours")
         secret = "whsec_" + secrets.token_urlsafe(32)
         now = _now()
         with self.db.transaction(data=False) as cur:
@@ -99,13 +111,24 @@ class WebhookStore:
                 cur.execute("INSERT INTO webhook_sources (source, kind, secret, created_at) VALUES (?, ?, ?, ?)",
                             [source, kind or "auto", secret, now])
             else:
-                cur.execute("UPDATE webhook_sources SET kind = ?, secret = ?, previous_secret = ?, rotated_at = ? "
-                            "WHERE source = ?", [kind or row[0], secret, row[1], now, source])
+                until = now + grace if grace > dt.timedelta(0) else None
+                cur.execute("UPDATE webhook_sources SET kind = ?, secret = ?, previous_secret = ?, rotated_at = ?, "
+                            "previous_until = ? WHERE source = ?",
+                            [kind or row[0], secret, None if until is None else row[1], now, until, source])
         return secret, self.get(source)
+
+    def revoke_previous(self, source: str) -> WebhookSource:
+        """End the grace period of the previous secret now: only the current secret is accepted from here."""
+        self.get(source)
+        with self.db.transaction(data=False) as cur:
+            cur.execute("UPDATE webhook_sources SET previous_secret = NULL, previous_until = NULL WHERE source = ?",
+                        [source])
+        return self.get(source)
 
     def get(self, source: str) -> WebhookSource:
         row = self._row(source)
-        return WebhookSource(source, row[0], jsonable(row[4]), jsonable(row[3]))
+        until = row[5] if row[2] is not None and row[5] is not None and _now() < row[5] else None
+        return WebhookSource(source, row[0], jsonable(row[4]), jsonable(row[3]), jsonable(until))
 
     def list(self) -> list[WebhookSource]:
         rows = self.db.cursor().execute(
@@ -120,7 +143,8 @@ class WebhookStore:
 
     def _row(self, source: str) -> tuple[Any, ...]:
         row = first(self.db.cursor().execute(
-            "SELECT kind, secret, previous_secret, rotated_at, created_at FROM webhook_sources WHERE source = ?",
+            "SELECT kind, secret, previous_secret, rotated_at, created_at, previous_until FROM webhook_sources "
+            "WHERE source = ?",
             [source]))
         if row is None:
             raise NotFoundError(f"no webhook source {source!r}",
@@ -139,11 +163,11 @@ class WebhookStore:
             raise AuthError(f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header",
                             hint="sign the body: sha256=HMAC-SHA256(secret, f'{timestamp}.{body}')")
         row = first(self.db.cursor().execute(
-            "SELECT kind, secret, previous_secret, rotated_at FROM webhook_sources WHERE source = ?", [source]))
+            "SELECT kind, secret, previous_secret, previous_until FROM webhook_sources WHERE source = ?", [source]))
         known = row is not None
-        kind, secret, previous, rotated_at = row if known else ("auto", secrets.token_urlsafe(32), None, None)
+        kind, secret, previous, previous_until = row if known else ("auto", secrets.token_urlsafe(32), None, None)
         secrets_ok = [secret]
-        if previous and rotated_at is not None and _now() - rotated_at < ROTATION_GRACE:
+        if previous and previous_until is not None and _now() < previous_until:  # the grace period
             secrets_ok.append(previous)
         given = [s.strip() for s in signature.split(",") if s.strip()]
         valid = False

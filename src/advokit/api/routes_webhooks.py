@@ -8,6 +8,7 @@ and come back with the same per-item results as ``POST /v1/events``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Body, Path, Request
@@ -93,8 +94,17 @@ def list_sources(request: Request) -> list[dict[str, Any]]:
 @router.put("/webhooks/{source}/secret", response_model=NewSecretOut, dependencies=[AdminKey],
             responses=error_responses(*AUTH_ERRORS), summary="Set or rotate a source's secret (shown once)")
 def set_secret(request: Request, source: str = Source, body: SecretIn | None = Body(None)) -> dict[str, Any]:
-    secret, found = state_of(request).webhooks.set_secret(source, kind=body.kind if body else None)
+    body = body or SecretIn()
+    secret, found = state_of(request).webhooks.set_secret(source, kind=body.kind,
+                                                          grace=dt.timedelta(hours=body.grace_hours))
     return {**found.to_dict(), "secret": secret}
+
+
+@router.delete("/webhooks/{source}/previous-secret", response_model=SourceOut, dependencies=[AdminKey],
+               responses=error_responses(*AUTH_ERRORS, 404),
+               summary="Stop accepting the previous secret now (end the rotation's grace period)")
+def revoke_previous(request: Request, source: str = Source) -> dict[str, Any]:
+    return state_of(request).webhooks.revoke_previous(source).to_dict()
 
 
 @router.delete("/webhooks/{source}", response_model=SourceOut, dependencies=[AdminKey],

@@ -234,6 +234,7 @@ class Erasure(BaseModel):
     events_removed: int
     customers_removed: int
     references_cleared: int
+    comments_redacted: int
     erased_at: str
 
 
@@ -243,6 +244,8 @@ class Export(BaseModel):
     exported_at: str
     customer: dict[str, Any] | None
     events: list[dict[str, Any]]
+    events_naming_customer: list[dict[str, Any]]
+    comments_naming_customer: list[dict[str, Any]]
 
 
 class KeyIn(_Strict):
@@ -265,6 +268,8 @@ class NewKeyOut(KeyOut):
 
 class SecretIn(_Strict):
     kind: Literal["auto", "canonical", "survey", "referral"] | None = None
+    grace_hours: float = Field(24.0, ge=0, le=720, description="How long the replaced secret keeps working "
+                                                                "(0: not at all).")
 
 
 class SourceOut(BaseModel):
@@ -272,6 +277,8 @@ class SourceOut(BaseModel):
     kind: str
     created_at: str | None
     rotated_at: str | None
+    previous_until: str | None = Field(None, description="Until when the previous secret is still accepted "
+                                                          "(null: it is not).")
 
 
 class NewSecretOut(SourceOut):

@@ -35,6 +35,8 @@ class ApiSettings:
     max_discard_bytes: int = _setting(64 * 1024 * 1024, "Most bytes of a refused body (401, 403, 413, 429) read "
                                                         "and discarded so the client can read the answer; beyond "
                                                         "them the connection is closed.")
+    checkpoint_minutes: float = _setting(5.0, "Minutes between checkpoints of the workspace (its WAL written into "
+                                              "the file); 0: only on shutdown.")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 import click
 
 from ..access.keys import SCOPES
-from ..access.webhooks import KINDS, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from ..access.webhooks import KINDS, MAX_GRACE, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from ..api.settings import ApiSettings
+from ..store.checkpoints import Checkpointer
 from .app import State, cli, format_option, pass_state
 from .render import emit
 
@@ -73,8 +75,50 @@ def serve(state: State, host: str, port: int, allowed_hosts: tuple[str, ...], ac
     click.echo(f"advokit API on http://{host}:{port}/v1 (OpenAPI: /openapi.json); workspace {ws.path}", err=True)
     click.echo(f"advokit dashboard on http://{host}:{port}/", err=True)
     _tune_gc()
-    uvicorn.run(app, host=host, port=port, workers=1, log_level="warning", access_log=access_log,
-                timeout_graceful_shutdown=10)
+    checkpoints = Checkpointer(ws.db, settings.checkpoint_minutes * 60).start()
+
+    def stop() -> None:  # closing the workspace checkpoints it: no WAL is left beside the file
+        checkpoints.stop()
+        state.close()
+
+    _until_signal(lambda: uvicorn.run(app, host=host, port=port, workers=1, log_level="warning",
+                                      access_log=access_log, timeout_graceful_shutdown=10), stop)
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGINT arrived (after uvicorn's graceful shutdown)."""
+
+
+def _until_signal(run: Any, cleanup: Any) -> None:
+    """``run()``, then ``cleanup()``, also when a signal ends it.
+
+    uvicorn shuts down gracefully on SIGTERM / SIGINT and then raises the signal again, with the
+    handlers from before it started: under the default SIGTERM handler the process would end at
+    once, before the workspace is closed. Ours is in place instead: it unwinds to ``cleanup()``,
+    and the signal is raised once more afterwards so the exit status still tells what ended it.
+    """
+    import signal
+
+    received: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        received.append(signum)
+        raise _Stopped()
+
+    wanted = (signal.SIGTERM, signal.SIGINT)
+    previous = {s: signal.signal(s, handler) for s in wanted}
+    try:
+        run()
+    except _Stopped:
+        pass
+    finally:
+        try:
+            cleanup()
+        finally:
+            for s, h in previous.items():
+                signal.signal(s, h)
+    if received:
+        signal.raise_signal(received[0])
 
 
 def _tune_gc() -> None:
@@ -145,15 +189,31 @@ def webhook() -> None:
 @click.argument("source")
 @click.option("--kind", type=click.Choice(KINDS), default=None,
               help="Payload shape of the source (default: auto-detect; kept on rotation).")
+@click.option("--grace-hours", type=click.FloatRange(0, MAX_GRACE.total_seconds() / 3600), default=24.0,
+              show_default=True, help="On a rotation, how long the replaced secret keeps working (0: not at all).")
+@click.option("--revoke-previous", is_flag=True,
+              help="Do not rotate: stop accepting the previous secret now (end the grace period).")
 @format_option(("text", "json"), default="text")
 @pass_state
-def webhook_secret(state: State, source: str, kind: str | None, fmt: str) -> None:
-    """Set or rotate SOURCE's shared secret and print it once (the previous one works 24 h more)."""
-    secret, found = state.workspace().access.webhooks.set_secret(source, kind=kind)
+def webhook_secret(state: State, source: str, kind: str | None, grace_hours: float, revoke_previous: bool,
+                   fmt: str) -> None:
+    """Set or rotate SOURCE's shared secret and print it once (the previous one works --grace-hours more)."""
+    hooks = state.workspace().access.webhooks
+    if revoke_previous:
+        found = hooks.revoke_previous(source)
+        if fmt == "json":
+            emit(found.to_dict(), "json")
+        else:
+            click.echo(f"webhook source {source!r}: the previous secret no longer works; only the current one does")
+        return
+    secret, found = hooks.set_secret(source, kind=kind, grace=dt.timedelta(hours=grace_hours))
     if fmt == "json":
         emit({**found.to_dict(), "secret": secret}, "json")
         return
     click.echo(secret)
+    if found.previous_until:
+        click.echo(f"the previous secret works until {found.previous_until}; end that now with "
+                   f"`advokit webhook secret {source} --revoke-previous`", err=True)
     click.echo(f"secret of webhook source {source!r} (kind {found.kind}): shown once. Sign each delivery: "
                f"{TIMESTAMP_HEADER}: <unix seconds>, {SIGNATURE_HEADER}: sha256=HMAC-SHA256(secret, "
                f"'<timestamp>.<body>'); POST it to /v1/webhooks/{source}", err=True)
@@ -165,4 +225,4 @@ def webhook_secret(state: State, source: str, kind: str | None, fmt: str) -> Non
 def webhook_list(state: State, fmt: str) -> None:
     """List signed sources (never their secrets)."""
     rows = [s.to_dict() for s in state.workspace().access.webhooks.list()]
-    emit(rows, fmt, columns=["source", "kind", "created_at", "rotated_at"])
+    emit(rows, fmt, columns=["source", "kind", "created_at", "rotated_at", "previous_until"])

@@ -61,13 +61,14 @@ class KpiService:
 
         Not the thread's ``db.cursor()``: with DuckDB 2 a result of ``execute()``
         left half-read there (``fetchone``) would block every Ibis query after it.
+        A new one after the workspace's connection was replaced (``Database.rewrite``).
         """
+        self.db.wait_ready()
         backend: ibis.BaseBackend | None = getattr(self._local, "backend", None)
-        if backend is None:
-            cur = self.db.cursor().cursor()
-            cur.execute("SET TimeZone = 'UTC'")
-            backend = ibis.duckdb.from_connection(cur)
+        if backend is None or getattr(self._local, "generation", -1) != self.db.generation:
+            backend = ibis.duckdb.from_connection(self.db.new_cursor())
             self._local.backend = backend
+            self._local.generation = self.db.generation
         return backend
 
     def dimensions(self) -> list[str]:

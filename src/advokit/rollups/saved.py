@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from .._version import __version__
 from ..catalogue import Catalogue
-from ..store.database import Database
+from ..store.database import DERIVED_TABLE_PREFIX, Database
 from .parts import FAMILIES, Part, Rollups
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def fingerprint(catalogue: Catalogue) -> str:
 
 
 def _table(grain: str, fam: str, which: str) -> str:
-    return f"rollup_{grain}_{fam}_{which}"
+    return f"{DERIVED_TABLE_PREFIX}{grain}_{fam}_{which}"  # (an erasure drops them by this prefix)
 
 
 def save(db: Database, rollups: Rollups, catalogue: Catalogue, still_valid: Callable[[], bool]) -> bool:
