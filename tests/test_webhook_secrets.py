@@ -14,7 +14,7 @@ import pytest
 
 from advokit import Workspace
 from advokit.access.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from advokit.errors import AuthError, InvalidArgumentError
+from advokit.errors import AuthError, InvalidArgumentError, WorkspaceError
 from advokit.store import database as storage
 
 from .api_support import Server, cli, cli_json, new_keys
@@ -109,3 +109,37 @@ def test_revoke_previous_stops_the_old_secret_at_once_on_a_real_server(tmp_path:
         assert _deliver(c, new, "w-5").status_code == 401
         assert _deliver(c, newest, "w-6").status_code == 200
         assert c.delete("/v1/webhooks/nope/previous-secret").status_code == 404
+
+
+def test_webhook_secrets_are_sealed_in_the_file_with_the_workspace_key(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    with Workspace(path) as ws:
+        first, _ = ws.access.webhooks.set_secret("tool", kind="canonical")
+        second, _ = ws.access.webhooks.set_secret("tool")  # the first stays valid for the grace period
+        stored = ws.db.cursor().execute("SELECT secret, previous_secret FROM webhook_sources").fetchall()
+        assert all(v.startswith("sealed:v1:") for v in stored[0])
+        assert _ok(ws, first) and _ok(ws, second)
+    raw = path.read_bytes()
+    assert first.encode() not in raw and second.encode() not in raw
+    with Workspace(path) as ws:  # reopened: the key file opens them again
+        assert _ok(ws, first) and _ok(ws, second)
+    (tmp_path / "s.duckdb.key").write_text("00" * 32 + "\n")  # another key: the secrets cannot be opened
+    with Workspace(path) as ws:
+        with pytest.raises(WorkspaceError, match="cannot be opened with its key"):
+            _ok(ws, second)
+
+
+def test_secrets_an_older_version_kept_in_the_clear_are_sealed_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with Workspace(path) as ws:
+        ws.access.webhooks.set_secret("tool")
+    con = duckdb.connect(str(path))  # as written before secrets were sealed
+    con.execute("UPDATE webhook_sources SET secret = 'whsec_plain-old-secret-value', "
+                "previous_secret = 'whsec_plain-previous-value', previous_until = now()::TIMESTAMP + INTERVAL 1 HOUR")
+    con.close()
+    with Workspace(path) as ws:
+        assert _ok(ws, "whsec_plain-old-secret-value") and _ok(ws, "whsec_plain-previous-value")
+        stored = ws.db.cursor().execute("SELECT secret, previous_secret FROM webhook_sources").fetchall()
+        assert all(v.startswith("sealed:v1:") for v in stored[0])
+    raw = path.read_bytes()
+    assert b"whsec_plain-old-secret-value" not in raw and b"whsec_plain-previous-value" not in raw

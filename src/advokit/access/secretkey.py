@@ -17,11 +17,15 @@ this module) have it moved to the key file when opened for writing.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import logging
 import os
 import secrets
 from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from ..errors import WorkspaceError
 from ..store.database import Database
@@ -32,6 +36,8 @@ log = logging.getLogger(__name__)
 ENV_KEY = "ADVOKIT_SECRET_KEY"
 LEGACY_SALT_KEY = "erasure_salt"
 _MIN_ENV_CHARS = 32
+#: How a value sealed with the key starts (a Fernet token follows: AES-128-CBC with HMAC-SHA256).
+SEALED_PREFIX = "sealed:v1:"
 
 
 def key_path(db: Database) -> Path:
@@ -126,3 +132,24 @@ class SecretKey:
         self.db.rewrite()
         log.info("moved the erasure salt of %s to %s", self.db.path, self.path)
         return True
+
+    # -- values that must be recoverable (webhook secrets), sealed with the key ---------------------------
+    @staticmethod
+    def _fernet(key: bytes) -> Fernet:
+        derived = hmac.new(key, b"advokit sealed values v1", hashlib.sha256).digest()  # not the erasure salt itself
+        return Fernet(base64.urlsafe_b64encode(derived))
+
+    def seal(self, value: str) -> str:
+        """``value`` encrypted with the current key, as stored text (see :data:`SEALED_PREFIX`)."""
+        return SEALED_PREFIX + self._fernet(self.current()).encrypt(value.encode()).decode("ascii")
+
+    def unseal(self, stored: str) -> str:
+        """The value :meth:`seal` stored (any key of :meth:`all` may have sealed it); plain text is returned as is."""
+        if not stored.startswith(SEALED_PREFIX):
+            return stored  # written before values were sealed; :meth:`Access` seals them on open
+        keys = self.all() or [self.current()]
+        try:
+            return MultiFernet([self._fernet(k) for k in keys]).decrypt(stored[len(SEALED_PREFIX):].encode()).decode()
+        except InvalidToken:
+            raise WorkspaceError("a sealed secret of the workspace cannot be opened with its key",
+                                 hint=f"restore {self.path} (or ${ENV_KEY}) from the backup of this workspace") from None

@@ -17,9 +17,10 @@ class Access:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.keys = KeyStore(db)
-        self.webhooks = WebhookStore(db)
         self.secret_key = SecretKey(db)
         self.secret_key.migrate()  # an erasure salt still in the workspace file moves to the key file
+        self.webhooks = WebhookStore(db, self.secret_key)
+        self.webhooks.seal_stored()  # webhook secrets an older version kept in the clear get sealed
 
     def export(self, customer_id: str) -> dict[str, Any]:
         """Everything held about a customer (GDPR access request)."""

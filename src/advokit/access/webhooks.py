@@ -40,6 +40,7 @@ from typing import Any
 from ..errors import AuthError, DataError, InvalidArgumentError, NotFoundError
 from ..store.database import Database
 from ..store.rows import first, jsonable
+from .secretkey import SEALED_PREFIX, SecretKey
 
 KINDS = ("auto", "canonical", "survey", "referral")
 TOLERANCE_S = 300
@@ -88,8 +89,29 @@ def _now() -> dt.datetime:
 class WebhookStore:
     """The signed sources of a workspace."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, key: SecretKey) -> None:
         self.db = db
+        self.key = key  # secrets are stored sealed with the workspace's key, never in the clear
+
+    def seal_stored(self) -> bool:
+        """Seal secrets written in the clear by an older version, then rewrite the file (True when any were)."""
+        if self.db.read_only:
+            return False
+        plain = [r for r in self.db.cursor().execute(
+            "SELECT source, secret, previous_secret FROM webhook_sources").fetchall()
+            if not str(r[1]).startswith(SEALED_PREFIX) or (r[2] is not None and not str(r[2]).startswith(SEALED_PREFIX))]
+        if not plain:
+            return False
+        with self.db.transaction(data=False) as cur:
+            for source, secret, previous in plain:
+                cur.execute("UPDATE webhook_sources SET secret = ?, previous_secret = ? WHERE source = ?",
+                            [self._sealed(secret), None if previous is None else self._sealed(previous), source])
+            self.db.mark_rewrite(cur)  # the clear text leaves the file's free blocks too
+        self.db.rewrite()
+        return True
+
+    def _sealed(self, value: str) -> str:
+        return value if value.startswith(SEALED_PREFIX) else self.key.seal(value)
 
     def set_secret(self, source: str, *, kind: str | None = None,
                    grace: dt.timedelta = ROTATION_GRACE) -> tuple[str, WebhookSource]:
@@ -109,12 +131,13 @@ class WebhookStore:
             row = first(cur.execute("SELECT kind, secret FROM webhook_sources WHERE source = ?", [source]))
             if row is None:
                 cur.execute("INSERT INTO webhook_sources (source, kind, secret, created_at) VALUES (?, ?, ?, ?)",
-                            [source, kind or "auto", secret, now])
+                            [source, kind or "auto", self.key.seal(secret), now])
             else:
                 until = now + grace if grace > dt.timedelta(0) else None
                 cur.execute("UPDATE webhook_sources SET kind = ?, secret = ?, previous_secret = ?, rotated_at = ?, "
                             "previous_until = ? WHERE source = ?",
-                            [kind or row[0], secret, None if until is None else row[1], now, until, source])
+                            [kind or row[0], self.key.seal(secret), None if until is None else row[1], now, until,
+                             source])
         return secret, self.get(source)
 
     def revoke_previous(self, source: str) -> WebhookSource:
@@ -166,6 +189,8 @@ class WebhookStore:
             "SELECT kind, secret, previous_secret, previous_until FROM webhook_sources WHERE source = ?", [source]))
         known = row is not None
         kind, secret, previous, previous_until = row if known else ("auto", secrets.token_urlsafe(32), None, None)
+        if known:
+            secret, previous = self.key.unseal(secret), None if previous is None else self.key.unseal(previous)
         secrets_ok = [secret]
         if previous and previous_until is not None and _now() < previous_until:  # the grace period
             secrets_ok.append(previous)
