@@ -16,4 +16,9 @@ if [ -n "$need" ] && command -v apt-get >/dev/null 2>&1; then
   { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $need; } \
     >/dev/null 2>&1 || echo "test: could not install$need; tests that need them fail (ADVOKIT_REQUIRE_BROWSER=1) or skip" >&2
 fi
-exec .venv/bin/python -m pytest "$@"
+# One worker per core (ADVOKIT_TEST_WORKERS to change; 0 runs in this process), a test file per worker at a time.
+workers="${ADVOKIT_TEST_WORKERS:-$(.venv/bin/python -c 'import os; print(min(4, max(1, len(os.sched_getaffinity(0)))))')}"
+if [ "$workers" = "0" ]; then
+  exec .venv/bin/python -m pytest "$@"
+fi
+exec .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
