@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from advokit import Workspace
-from advokit.errors import InvalidArgumentError, NotFoundError, RejectedRowsError
+from advokit.errors import InvalidArgumentError, NotFoundError, RejectedRowsError, UnknownDimensionError
 from advokit.store import attributes
 from advokit.rollups.parts import MAX_DIMENSIONS, choose_dimensions
 from advokit.store.attributes import MAX_DIMENSION_VALUES
@@ -158,3 +158,14 @@ def test_cli_attribute_drop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
                               "only attributes added by an import can be dropped\n")
     with Workspace(db) as ws:
         assert ws.customers.attributes() == [] and ws.counts()["customers"] == 2
+
+
+@pytest.mark.parametrize("name", ["n", "value", "kpi", "period"])
+def test_an_attribute_named_like_a_result_field_is_no_dimension(tmp_path: Path, name: str) -> None:
+    """Found by the API's schemathesis run: `/v1/scorecard?by=n` after a customer with an attribute `n` was a 500."""
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        ws.import_customers([{"customer_id": "A", "segment": "SMB", "signup_at": "2024-01-01", name: "x"}])
+        assert name not in ws.kpis.dimensions() and "segment" in ws.kpis.dimensions()
+        with pytest.raises(UnknownDimensionError):
+            ws.scorecard(period="2025-01", by=name)
+        assert ws.scorecard(period="2025-01", by="segment")["by"] == "segment"

@@ -96,6 +96,18 @@ def cardinalities(db: "Database", names: list[str]) -> dict[str, int]:
     return {n: int(v) for n, v in zip(names, row)}
 
 
+#: Names the KPI results and their analysis use for their own fields: an attribute so named stays an
+#: attribute (listed, shown on profiles) but is no dimension, so a breakdown never holds two columns of one name.
+RESULT_FIELD_NAMES = frozenset({
+    "kpi", "kpis", "period", "period_start", "period_end", "grain", "value", "numerator", "denominator", "n",
+    "promoters", "passives", "detractors", "margin_of_error", "ci_low", "ci_high", "std_error", "small_sample",
+    "uncertainty", "band", "status", "target", "change", "change_pct", "change_p_value", "change_significant",
+    "previous", "previous_period", "year_ago", "year_ago_period", "yoy_change", "yoy_change_pct", "yoy_p_value",
+    "yoy_significant", "rolling_mean", "rolling_periods", "by", "filters", "group", "groups", "id", "label",
+    "name", "note", "unit", "direction", "rating", "source", "benchmarks", "focus_areas",
+})
+
+
 def offered_dimensions(db: "Database") -> list[str]:
     """The categorical attributes with at most :data:`MAX_DIMENSION_VALUES` distinct values, in column order.
 
@@ -110,7 +122,7 @@ def offered_dimensions(db: "Database") -> list[str]:
         writes = db.writes
         if held.writes == writes and held.key is not None:
             return list(held.dims)
-        names = db.dimension_columns()
+        names = [n for n in db.dimension_columns() if n not in RESULT_FIELD_NAMES]
         cur = db.cursor()
         stamp = tuple(cur.execute("SELECT count(*), max(updated_at) FROM customers").fetchall()[0])
         key = (tuple(names), *stamp)
