@@ -15,6 +15,7 @@ import random
 import pytest
 
 from advokit import CORE_KPIS, Workspace
+from advokit.engine.periods import parse_period_label
 
 from .reference_sql import reference
 
@@ -72,6 +73,61 @@ def build(ws: Workspace, seed: int) -> None:
                     "VALUES (?, ?, ?, ?, ?, ?)", events)
 
 
+ACTIONS = ["referral_sent", "review", "testimonial", "case_study", "reference_call", "social_share",
+           "community_post", "ugc_post", "speaking"]
+#: kpi-semantics.md, "Coverage": the inputs of the twelve core KPIs, written out here independently of the
+#: catalogue (an event input is a list of types; a customer field is a str)
+INPUTS: dict[str, list[list[str] | str]] = {
+    "nps": [["nps_response"]], "csat": [["csat_response"]], "customer_advocacy_score": [["advocacy_rating"]],
+    "advocacy_actions_per_customer": [ACTIONS], "active_advocates_rate": [ACTIONS],
+    "referral_participation_rate": [["referral_sent"]],
+    "referral_conversion_rate": [["referral_sent"], ["referral_converted"]],
+    "referral_revenue": [["referral_converted"]], "customer_churn_rate": ["churned_at"],
+    "customer_retention_rate": ["churned_at"], "contract_renewal_rate": [["renewal_due"], ["renewal"]],
+    "expansion_revenue": [["expansion"]],
+}
+
+
+def covered(cur, kpi: str, start: dt.date, end: dt.date) -> bool:
+    """Plain SQL: every input of ``kpi`` has data in the span overlapping [start, end)."""
+    for item in INPUTS[kpi]:
+        if isinstance(item, str):
+            if not cur.execute(f"SELECT count({item}) FROM customers").fetchall()[0][0]:
+                return False
+            continue
+        marks = ", ".join("?" * len(item))
+        lo, hi = cur.execute(f"SELECT min(occurred_at), max(occurred_at) FROM events WHERE type IN ({marks})",
+                             item).fetchall()[0]
+        if lo is None or not (lo.date() < end and hi.date() >= start):
+            return False
+    return True
+
+
+def declared_inputs(kpi_id: str) -> list[list[str] | str]:
+    """The catalogue's inputs of a KPI (data, like its formula), in the shape of ``INPUTS``."""
+    from advokit.catalogue import load_catalogue
+    from advokit.coverage import inputs_of
+
+    return [list(i.types) if i.kind == "events" else i.name for i in inputs_of(load_catalogue().get(kpi_id))]
+
+
+def not_covered(cur, rows, want, dim):
+    """Null ``want`` where plain SQL says the KPI is not covered, and check each row's ``coverage``."""
+    for r in rows:
+        kpi = r["kpi"]
+        if kpi not in INPUTS:
+            INPUTS[kpi] = declared_inputs(kpi)
+        from advokit.catalogue import load_catalogue
+
+        back = load_catalogue().get(kpi).coverage_lookback_months  # a window reaching back before the period
+        start = parse_period_label(r["period"]).shift(0).start
+        y, m = divmod(start.year * 12 + start.month - 1 - back, 12)
+        tracked = covered(cur, kpi, dt.date(y, m + 1, 1), parse_period_label(r["period"]).end)
+        assert r["coverage"] == ("covered" if tracked else "not_tracked"), (kpi, r)
+        if not tracked:
+            want[(r["period"], r.get(dim) if dim else None)] = None
+
+
 def _close(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
@@ -92,7 +148,15 @@ def test_core_kpis_match_plain_sql(tmp_path, seed, grain, start, end, dim):
     assert result, "the engine returned no rows"
     for kpi in CORE_KPIS:
         want = reference(ws.db.cursor(), kpi, grain=grain, start=start, end=end, dim=dim)
-        got = {(r["period"], r.get(dim) if dim else None): r["value"] for r in result if r["kpi"] == kpi}
+        rows = [r for r in result if r["kpi"] == kpi]
+        for r in rows:  # coverage, against plain SQL; a value the workspace cannot support is null
+            p_start = dt.date.fromisoformat(r["period_start"])
+            p_end = parse_period_label(r["period"]).end
+            tracked = covered(ws.db.cursor(), kpi, p_start, p_end)
+            assert r["coverage"] == ("covered" if tracked else "not_tracked"), (kpi, r)
+            if not tracked:
+                want[(r["period"], r.get(dim) if dim else None)] = None
+        got = {(r["period"], r.get(dim) if dim else None): r["value"] for r in rows}
         assert set(got) == set(want), f"{kpi}: different period × group keys"
         bad = {k: (got[k], want[k]) for k in want if not _close(got[k], want[k])}
         assert not bad, f"{kpi} ({grain}, by {dim}) differs from plain SQL: {dict(list(bad.items())[:5])}"
@@ -167,6 +231,7 @@ def test_other_kpis_match_plain_sql_on_edge_data(tmp_path, seed, grain, dim):
     problems = {}
     for kpi in ids:
         want = reference(con, kpi, grain=grain, start=start, end=end, dim=dim)
+        not_covered(con, [r for r in result if r["kpi"] == kpi], want, dim)
         got = {(r["period"], r.get(dim) if dim else None): r["value"] for r in result if r["kpi"] == kpi}
         if set(got) != set(want):
             problems[kpi] = "different period × group keys"
@@ -227,6 +292,7 @@ def test_every_catalogue_kpi_matches_plain_sql_on_demo_data(demo_ws, grain, dim)
     problems = {}
     for kpi in ids:
         want = reference(con, kpi, grain=grain, start=DEMO_START, end=DEMO_END, dim=dim)
+        not_covered(con, [r for r in result if r["kpi"] == kpi], want, dim)
         got = {(r["period"], r.get(dim) if dim else None): r["value"] for r in result if r["kpi"] == kpi}
         if set(got) != set(want):
             problems[kpi] = "different period × group keys"
@@ -246,6 +312,7 @@ def test_filters_match_plain_sql_groups_on_demo_data(demo_ws):
     problems = {}
     for kpi in ids:
         want = reference(con, kpi, grain="quarter", start=DEMO_START, end=DEMO_END, dim="segment")
+        not_covered(con, [dict(r, segment="Enterprise") for r in rows if r["kpi"] == kpi], want, "segment")
         got = {r["period"]: r["value"] for r in rows if r["kpi"] == kpi}
         bad = {p: (v, want[(p, "Enterprise")]) for p, v in got.items() if not _close(v, want[(p, "Enterprise")])}
         if bad:

@@ -61,7 +61,7 @@ def test_append_recomputes_only_the_touched_month(ws) -> None:  # type: ignore[n
 def test_other_writes_drop_everything(ws) -> None:  # type: ignore[no-untyped-def]
     ws.kpis.values(["customer_churn_rate"], period="month")
     with ws.db.transaction() as cur:
-        cur.execute("UPDATE customers SET churned_at = NULL WHERE customer_id = 'C'")
+        cur.execute("UPDATE customers SET churned_at = '2025-03-05' WHERE customer_id = 'C'")
     _same(ws, kpis=["customer_churn_rate"], period="month")
     assert [r["value"] for r in ws.kpis.values(["customer_churn_rate"], period="month")
             if r["period"] == "2025-01"] == [0.0]

@@ -20,6 +20,8 @@ def _load(tmp_path: Path) -> tuple[Workspace, dict]:
 
 
 def _same(a, b) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
     if a is None or b is None:
         return a is None and b is None
     return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)

@@ -50,6 +50,23 @@ OTHER_TYPES = (
 )
 EVENT_TYPES: tuple[str, ...] = SURVEY_TYPES + ADVOCACY_ACTION_TYPES + OTHER_TYPES
 
+#: Coverage inputs (kpi-semantics.md, "Coverage"): what a KPI reads. An input is an event type, a named
+#: group of event types (covered where any of them is), event types joined by ``|`` (the same, unnamed), or
+#: a customer field.
+INPUT_GROUPS: dict[str, tuple[str, ...]] = {"advocacy_actions": ADVOCACY_ACTION_TYPES, "surveys": SURVEY_TYPES}
+CUSTOMER_FIELD_INPUTS: tuple[str, ...] = ("churned_at", "arr", "referred_by")
+
+
+def input_problem(name: str) -> str | None:
+    """Why ``name`` is no coverage input (None: it is one)."""
+    if name in INPUT_GROUPS or name in CUSTOMER_FIELD_INPUTS or name in EVENT_TYPES:
+        return None
+    parts = name.split("|")
+    if len(parts) > 1 and all(p in EVENT_TYPES for p in parts):
+        return None
+    return (f"unknown input {name!r}: expected an event type, "
+            f"{' / '.join(INPUT_GROUPS)}, types joined by '|', or {' / '.join(CUSTOMER_FIELD_INPUTS)}")
+
 #: The calendar of the data contract (UTC): event and customer timestamps, periods, report months and
 #: every date parameter of the CLI, the API and the dashboard have a year in this range
 #: (``engine.periods`` parses periods and dates against it, ``ingest.rules`` checks timestamps).
@@ -223,9 +240,21 @@ class KpiDefinition(_Strict):
     small_sample_basis: Literal["n", "none"] = "n"
     #: Which 95 % interval the value carries; None derives it from ``compute`` (see ``uncertainty_kind``).
     uncertainty: Uncertainty | None = None
+    #: The coverage inputs the value needs (``input_problem`` says what a name may be); None derives them
+    #: from ``compute`` (``advokit.coverage.inputs``). A custom computation must declare them.
+    inputs: list[str] | None = None
+    #: A value that reads data from before its period (a window, a lookback) is covered when each input's
+    #: span overlaps the period widened by this many months backwards.
+    coverage_lookback_months: int = Field(default=0, ge=0, le=120)
 
     @model_validator(mode="after")
     def _check(self) -> "KpiDefinition":
+        if self.inputs is not None:
+            bad = [p for p in map(input_problem, self.inputs) if p]
+            if bad:
+                raise ValueError("; ".join(bad))
+        elif isinstance(self.compute, CustomCompute):
+            raise ValueError("a custom computation must declare its inputs (coverage)")
         bad = [f for f in self.focus_areas if f not in FOCUS_AREAS]
         if bad:
             raise ValueError(f"unknown focus areas {bad}; expected {sorted(FOCUS_AREAS)}")

@@ -17,10 +17,11 @@ from typing import Any, Protocol
 import ibis
 
 from ..catalogue import Catalogue, KpiDefinition
+from ..coverage import Coverage, Marker, mark_rows, mark_table
 from ..store.attributes import offered_dimensions
 from ..store.database import Database
 from .compiler import Engine, KpiRequest
-from .periods import Grain, check_grain, parse_date, parse_period_label, period_of
+from .periods import Grain, Period, check_grain, parse_date, parse_period_label, period_of
 from .result import KpiResult
 
 Filters = Mapping[str, str | None]
@@ -45,6 +46,19 @@ def _listed(value: Sequence[str] | str) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def _bounds(label: str) -> tuple[dt.date, dt.date]:
+    """A row's period (the engine's own label, so not checked against the calendar: a trend's history
+    may reach a year before the first one a person may type)."""
+    year, _, rest = label.partition("-")
+    if not rest:
+        p = Period(dt.date(int(year), 1, 1), "year")
+    elif rest.startswith("Q"):
+        p = Period(dt.date(int(year), (int(rest[1:]) - 1) * 3 + 1, 1), "quarter")
+    else:
+        p = Period(dt.date(int(year), int(rest), 1), "month")
+    return p.start, p.end
+
+
 class KpiService:
     """KPI requests, results and their SQL over one :class:`~advokit.store.Database`."""
 
@@ -54,6 +68,8 @@ class KpiService:
         self.catalogue = catalogue
         self._cache = cache
         self._local = threading.local()
+        #: where the workspace holds each input a KPI reads; every row is marked with it
+        self.coverage = Coverage(db)
 
     # -- the engine on this thread ---------------------------------------------------
     def backend(self) -> ibis.BaseBackend:
@@ -101,7 +117,11 @@ class KpiService:
         (``{"segment": "Enterprise"}``); events follow their customer.
         """
         req = self.request(_listed(kpis), period=period, by=_listed(by), start=start, end=end, filters=filters)
-        return KpiResult(self.engine().compute(req), by=req.by)
+        return KpiResult(mark_table(self.engine().compute(req), self.marker()), by=req.by)
+
+    def marker(self) -> Marker:
+        """Coverage verdicts for rows computed now (``coverage`` and ``note`` of every row)."""
+        return Marker(self.coverage, self.catalogue, _bounds)
 
     def values(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
                start: str | dt.date | None = None, end: str | dt.date | None = None,
@@ -109,8 +129,9 @@ class KpiService:
         """Exactly ``compute(...).to_dicts()``, served from the value cache where still valid."""
         if self._cache is None:
             return self.compute(kpis, period=period, by=by, start=start, end=end, filters=filters).to_dicts()
-        return self._cache().rows(self, _listed(kpis), period=period, by=_listed(by), start=start, end=end,
+        rows = self._cache().rows(self, _listed(kpis), period=period, by=_listed(by), start=start, end=end,
                                   filters=filters)
+        return mark_rows(rows, self.marker())
 
     def sql(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
             start: str | dt.date | None = None, end: str | dt.date | None = None,

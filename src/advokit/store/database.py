@@ -28,6 +28,11 @@ Schema version 4 adds:
 * ``webhook_sources.previous_until``  when the previous secret of a rotated source stops
   working (the grace period's end; NULL: it does not work).
 
+Schema version 5 adds:
+
+* ``coverage_spans``  the spans a user declared for coverage inputs (``advokit coverage set``): where the
+  workspace tracks an input, whatever its first and last event say.
+
 All timestamps are stored as naive UTC ``TIMESTAMP``.
 
 Deleted rows are not gone from the file: DuckDB marks them deleted and frees
@@ -58,7 +63,7 @@ from .rows import first
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Columns of the customers table defined by the data contract, in order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -125,8 +130,13 @@ _V4 = [
     "WHERE previous_secret IS NOT NULL AND rotated_at IS NOT NULL",
 ]
 
+_V5 = [
+    """CREATE TABLE IF NOT EXISTS coverage_spans (
+        input VARCHAR NOT NULL, span_from DATE, span_to DATE, set_at TIMESTAMP)""",
+]
+
 #: Ordered migrations: index i upgrades a workspace from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
 
 
 #: Saved derived tables (the rollups) start with this; a rewrite leaves them out, they are recomputed.
