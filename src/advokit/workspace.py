@@ -10,6 +10,7 @@ out the domain services as attributes, each given only what it needs::
     ws.customers    profiles, the customer directory                (advokit.customers.Customers)
     ws.access       API keys, webhook secrets, privacy requests     (advokit.access.Access)
     ws.commentary   the team's comments, actions and requests        (advokit.commentary.Commentary)
+    ws.coverage     where the workspace holds each KPI input           (advokit.engine.CoverageService)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -31,7 +32,7 @@ from .analysis import Analysis
 from .catalogue import Catalogue, KpiDefinition, load_catalogue
 from .commentary import Commentary
 from .customers import Customers
-from .engine import CORE_KPIS, Grain, KpiResult, KpiService
+from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
 from .ingest import ImportReport, Ingest
 from .rollups import AppendScope, KpiCache
 from .store import Database, default_db_path
@@ -61,6 +62,7 @@ class Workspace:
         self.customers = Customers(self.db, backend=self.kpis.backend)
         self.access = Access(self.db)
         self.commentary = Commentary(self.db, self.catalogue)
+        self.coverage = CoverageService(self.kpis.coverage, self.catalogue)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

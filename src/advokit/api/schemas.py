@@ -174,6 +174,29 @@ class KpiRow(BaseModel):
     numerator: float | None = None
     denominator: float | None = None
     n: int | None = None
+    coverage: Literal["covered", "not_tracked"] = Field(
+        description="not_tracked: an input the KPI needs is not in the workspace for this period; value is null")
+    note: str | None = Field(None, description="Why the value is not tracked and how to supply the data")
+
+
+class CoverageOut(BaseModel):
+    """A coverage input: where the workspace holds it (kpi-semantics.md, "Coverage")."""
+
+    input: str = Field(description="An event type, a group (advocacy_actions, surveys), types joined by `|`, "
+                                   "or a customer field (churned_at, arr, referred_by)")
+    kind: Literal["events", "customer_field"]
+    from_: str | None = Field(None, alias="from", description="First day covered (null: open)")
+    to: str | None = Field(None, description="Last day covered (null: open)")
+    source: Literal["data", "user", "none"] = Field(description="data: first to last event; user: declared; "
+                                                               "none: not in the workspace")
+    covered: bool
+    kpis: list[str] = Field(default_factory=list, description="The KPIs that need this input")
+
+
+class CoverageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: str | None = Field(None, alias="from", max_length=10, description="YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY")
+    to: str | None = Field(None, max_length=10, description="inclusive: the last day of the period it names")
 
 
 class KpiSummary(BaseModel):

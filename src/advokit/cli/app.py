@@ -54,6 +54,7 @@ def _register() -> None:
         analysis_cmds,
         attribute_cmds,
         comment_cmds,
+        coverage_cmds,
         data_cmds,
         kpi_cmds,
         report_cmds,

@@ -10,6 +10,7 @@ text: everything is an expression.
 """
 
 from .compiler import Engine, KpiRequest, empty_result, result_schema
+from .coverage import CoverageService
 from .periods import (
            GRAINS,
            Grain,
@@ -22,5 +23,5 @@ from .periods import (
 from .result import KpiResult
 from .service import CORE_KPIS, KpiService, ValueCache
 
-__all__ = ["CORE_KPIS", "Engine", "GRAINS", "Grain", "KpiRequest", "KpiResult", "KpiService", "Period", "ValueCache",
+__all__ = ["CORE_KPIS", "CoverageService", "Engine", "GRAINS", "Grain", "KpiRequest", "KpiResult", "KpiService", "Period", "ValueCache",
            "empty_result", "parse_date", "parse_period_label", "period_of", "periods_between", "result_schema"]
