@@ -319,4 +319,7 @@ class KpiDefinition(_Strict):
         out["funnel_stage_name"] = FUNNEL_STAGES[self.funnel_stage]
         out["compute"] = self.compute.model_dump(mode="json")
         out["uncertainty"] = self.uncertainty_kind
+        from .inputs import input_names  # (inputs imports this module)
+
+        out["inputs"] = list(input_names(self))
         return out

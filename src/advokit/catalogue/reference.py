@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .inputs import input_names
 from .model import ATTRIBUTE_KEYS, FOCUS_AREAS, FUNNEL_STAGES, KpiDefinition
 
 _TITLES = {key: key.replace("_", " ").capitalize() for key in ATTRIBUTE_KEYS}
@@ -27,6 +28,8 @@ def render_kpi(kpi: KpiDefinition) -> str:
                  f"*Funnel stage:* {FUNNEL_STAGES[kpi.funnel_stage]}" + (" · **core KPI**" if kpi.core else ""))
     if kpi.aliases:
         lines.append(f"*Also called:* {', '.join(kpi.aliases)}")
+    back = f" (and the {kpi.coverage_lookback_months} months before the period)" if kpi.coverage_lookback_months else ""
+    lines.append(f"*Needs (coverage):* {', '.join(f'`{n}`' for n in input_names(kpi))}{back}")
     lines.append("")
     for key in ATTRIBUTE_KEYS:
         value = getattr(kpi.attributes, key)

@@ -1,11 +1,4 @@
-"""The coverage inputs of a KPI: declared in its YAML (``inputs:``) or derived from its measures.
-
-Derivation follows "what would make a zero a lie": every event measure's event types are one input (a
-list of types is covered where any of them is); a population measure adds a customer field only where it
-reads one (``churned`` → ``churned_at``, a sum of ``arr`` → ``arr``, ``referred`` → ``referred_by``). A
-population that every workspace has (active, new customers) adds nothing: a population-only denominator
-does not make a rate covered.
-"""
+"""Coverage inputs as objects: what each name means (event types or a customer field) and how to supply it."""
 
 from __future__ import annotations
 
@@ -13,21 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from ..catalogue.model import (
-    ADVOCACY_ACTION_TYPES,
-    CUSTOMER_FIELD_INPUTS,
-    INPUT_GROUPS,
-    CustomCompute,
-    Difference,
-    EventMeasure,
-    KpiDefinition,
-    NpsCompute,
-    PopulationMeasure,
-    RatioCompute,
-    Total,
-    TotalCompute,
-    input_problem,
-)
+from ..catalogue.inputs import input_names
+from ..catalogue.model import CUSTOMER_FIELD_INPUTS, INPUT_GROUPS, KpiDefinition, input_problem
 from ..errors import InvalidArgumentError
 
 InputKind = Literal["events", "customer_field"]
@@ -63,64 +43,18 @@ def input_named(name: str) -> Input:
     return Input(name, "events", tuple(name.split("|")))
 
 
-def _event_input(types: list[str]) -> str:
-    if set(types) == set(ADVOCACY_ACTION_TYPES):
-        return "advocacy_actions"
-    return "|".join(types)
-
-
-def _walk(spec: EventMeasure | PopulationMeasure | Difference | Total, out: list[str]) -> None:
-    if isinstance(spec, Difference):
-        for part in spec.minus:
-            _walk(part, out)
-    elif isinstance(spec, Total):
-        for part in spec.plus:
-            _walk(part, out)
-    elif isinstance(spec, EventMeasure):
-        out.append(_event_input(list(spec.events)))
-    else:
-        if spec.population == "churned":
-            out.append("churned_at")
-        if spec.field == "arr":
-            out.append("arr")
-        if spec.referred is not None:
-            out.append("referred_by")
-
-
 def inputs_of(kpi: KpiDefinition) -> tuple[Input, ...]:
     """The inputs ``kpi`` needs, in a stable order (declared ones as declared)."""
     memo = _MEMO.get(kpi.id)
     if memo is not None and memo[0] is kpi:
         return memo[1]
-    found = _inputs(kpi)
+    found = tuple(input_named(n) for n in input_names(kpi))
     _MEMO[kpi.id] = (kpi, found)
     return found
 
 
 #: kpi id -> (the definition, its inputs); the definition is kept so that its identity stays valid
 _MEMO: dict[str, tuple[KpiDefinition, tuple[Input, ...]]] = {}
-
-
-def _inputs(kpi: KpiDefinition) -> tuple[Input, ...]:
-    names: list[str] = []
-    if kpi.inputs is not None:
-        names = list(kpi.inputs)
-    else:
-        c = kpi.compute
-        if isinstance(c, RatioCompute):
-            _walk(c.numerator, names)
-            _walk(c.denominator, names)
-            if not isinstance(c.n, str):
-                _walk(c.n, names)
-        elif isinstance(c, TotalCompute):
-            _walk(c.value, names)
-            if c.n is not None:
-                _walk(c.n, names)
-        elif isinstance(c, NpsCompute):
-            names.append("nps_response")
-        elif isinstance(c, CustomCompute):  # pragma: no cover - the model requires declared inputs
-            names = []
-    return tuple(input_named(n) for n in dict.fromkeys(names))
 
 
 _SUPPLY = {
