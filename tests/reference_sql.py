@@ -214,7 +214,15 @@ _NON_CORE = {
     "brand_ambassadors_joined": _count("'ambassador_joined'"),
     "case_studies_and_references": _count("'case_study', 'reference_call'"),
     "ces": _mean("e.type = 'ces_response'"),
-    "closed_loop_follow_up_rate": _rate("e.type = 'follow_up'", "e.type = 'nps_response' AND e.score <= 6", 100.0),
+    "closed_loop_follow_up_rate": _rate(
+        "e.type = 'nps_response' AND e.score <= 6 AND EXISTS (SELECT 1 FROM events f WHERE f.type = 'follow_up' "
+        "AND f.ref = e.event_id AND f.occurred_at >= e.occurred_at)",
+        "e.type = 'nps_response' AND e.score <= 6", 100.0),
+    "contract_renewal_rate_cohort": _rate(
+        "e.type = 'renewal_due' AND EXISTS (SELECT 1 FROM events r WHERE r.type = 'renewal' "
+        "AND r.customer_id = e.customer_id AND r.occurred_at >= e.occurred_at - INTERVAL 30 DAY "
+        "AND r.occurred_at <= e.occurred_at + INTERVAL 60 DAY)",
+        "e.type = 'renewal_due'", 100.0),
     "community_growth_rate": _community_growth_rate,
     "customer_loyalty": _customer_loyalty,
     "expansion_revenue_growth_rate": _expansion_revenue_growth_rate,

@@ -50,8 +50,8 @@ EVENTS = [
     ev("D", "ugc_post", "2025-01-18"), ev("C", "case_study", "2025-01-05"), ev("D", "reference_call", "2025-01-19"),
     ev("D", "expansion", "2025-01-21", amount=5000), ev("A", "contraction", "2025-01-22", amount=1000),
     ev("A", "nps_response", "2025-01-05", score=10, text="Great support, fast answers"),
-    ev("C", "nps_response", "2025-01-12", score=3, text="Too expensive; slow onboarding"),
-    ev("C", "follow_up", "2025-01-14", ref="x"),
+    ev("C", "nps_response", "2025-01-12", score=3, text="Too expensive; slow onboarding", event_id="n-c1"),
+    ev("C", "follow_up", "2025-01-14", ref="n-c1"),
     ev("A", "ambassador_joined", "2025-01-23"),
     ev("D", "community_joined", "2025-01-08"), ev("D", "community_joined", "2025-01-20"),
 ]
@@ -70,7 +70,7 @@ EXPECTED = {
     "ugc_posts": 1.0,
     "case_studies_and_references": 2.0,
     "net_revenue_retention": 100 * (152000 - 90000 + 5000 - 1000) / 152000,  # start A+C+D, C churned
-    "closed_loop_follow_up_rate": 100.0,           # 1 follow-up / 1 detractor
+    "closed_loop_follow_up_rate": 100.0,           # C's detractor answer n-c1 got a follow-up (ref n-c1)
     "brand_ambassadors_joined": 1.0,
     "expansion_revenue_growth_rate": 100.0,        # (5000 - 2500) / 2500
     "community_growth_rate": 100.0,                # D first joins / A member at the start
