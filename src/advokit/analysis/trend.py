@@ -231,16 +231,15 @@ def _decorate(row: dict[str, Any], kpi: KpiDefinition, period: Period, targets: 
               group: Mapping[str, str | None]) -> None:
     row.setdefault("coverage", None)
     row.setdefault("note", None)
-    if row["coverage"] == NOT_TRACKED:
+    untracked = row["coverage"] == NOT_TRACKED
+    if untracked:
         for key in UNJUDGED:
             row[key] = None
-        row["band"] = row["target"] = None
-        row["status"] = NOT_TRACKED
-        return
     band = kpi.band_for(row.get("value"))
     row["band"] = {"label": band.label, "rating": band.rating} if band else None
     target = applicable([t for t in targets if t.kpi == kpi.id], period, group)
     row["target"] = None if target is None else {
-        "id": target.target_id, "value": target.value, "status": target_status(kpi, row.get("value"), target.value),
+        "id": target.target_id, "value": target.value,
+        "status": None if untracked else target_status(kpi, row.get("value"), target.value),
         "dimension": target.dimension, "dimension_value": target.dimension_value}
     row["status"] = overall_status(kpi, row)
