@@ -38,7 +38,7 @@ def test_shape_without_by(ws):
     for area in card["focus_areas"]:
         for e in area["kpis"]:
             assert ENTRY <= set(e) and "groups" not in e
-            assert e["status"] in ("good", "watch", "poor", "unknown")
+            assert e["status"] in ("good", "watch", "poor", "unknown", "not_tracked")
             assert e["band"] is None or set(e["band"]) == {"label", "rating"}
             assert e["target"] is None or (set(e["target"]) >= {"value", "status"}
                                            and e["target"]["status"] in ("met", "missed", None))

@@ -10,10 +10,15 @@ Shape (the dashboard and the reports code against it)::
              "change_significant", "change_p_value", "year_ago", "yoy_change", "yoy_change_pct",
              "yoy_significant", "yoy_p_value", "rolling_mean", "band": {"label", "rating"} | None,
              "target": {"value", "status": "met" | "missed" | None, ...} | None,
-             "status": "good" | "watch" | "poor" | "unknown", "benchmarks": [...],
+             "status": "good" | "watch" | "poor" | "unknown" | "not_tracked", "benchmarks": [...],
+             "coverage": "covered" | "not_tracked" | None, "note": str | None,
              "groups": [ENTRY-like with "group": value, no "benchmarks"/"groups"]  # only with ``by``}
 
-A KPI in several focus areas appears in each of them with the same entry.
+A KPI in several focus areas appears in each of them with the same entry. ``not_tracked`` lists, once
+each, the KPIs the workspace cannot speak about in the period (``coverage: "not_tracked"``): they carry
+no band, status, change or target verdict, and each names the data that would light it up::
+
+    "not_tracked": [{"kpi", "name", "note", "inputs": [{"input", "label", "supply"}, ...]}, ...]
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..catalogue.model import FOCUS_AREAS, KpiDefinition
+from ..coverage import NOT_TRACKED, inputs_of, supply_hint
 from ..engine.periods import parse_period_label
 from .trend import PERIODS_PER_YEAR, analyze
 
 if TYPE_CHECKING:
     from ..engine.service import KpiService
 
-ENTRY_KEYS = ("value", "n", "numerator", "denominator", "ci_low", "ci_high", "std_error", "small_sample",
+ENTRY_KEYS = ("value", "n", "coverage", "note", "numerator", "denominator", "ci_low", "ci_high", "std_error", "small_sample",
               "previous", "change", "change_pct", "change_significant", "change_p_value", "year_ago",
               "yoy_change", "yoy_change_pct", "yoy_significant", "yoy_p_value", "rolling_mean", "band",
               "target", "status")
@@ -68,6 +74,9 @@ def scorecard(service: "KpiService", period: str, *, by: str | None = None,
             entry["groups"] = [{"group": r.get(by), **_entry(kpi, r)} for r in groups.get(kpi.id, [])]
         entries[kpi.id] = entry
     by_area = service.catalogue.by_focus_area()
+    missing = [{"kpi": kpi.id, "name": kpi.name, "note": entries[kpi.id]["note"],
+                "inputs": [{"input": i.name, "label": i.label, "supply": supply_hint(i)} for i in inputs_of(kpi)]}
+               for kpi in service.catalogue if entries[kpi.id]["coverage"] == NOT_TRACKED]
     return {
         "period": current.label, "grain": current.grain, "period_start": current.start.isoformat(),
         "period_end": current.end.isoformat(), "previous_period": current.shift(-1).label,
@@ -75,4 +84,5 @@ def scorecard(service: "KpiService", period: str, *, by: str | None = None,
         "filters": dict(filters or {}),
         "focus_areas": [{"id": fid, "name": name, "kpis": [dict(entries[k.id]) for k in by_area.get(fid, [])]}
                         for fid, name in FOCUS_AREAS.items()],
+        "not_tracked": missing,
     }

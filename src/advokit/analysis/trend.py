@@ -12,6 +12,9 @@ usual practice for KPI reporting and is documented here rather than hidden.
 
 Overall status (direction-aware):
 
+0. a value the workspace does not track (``coverage: "not_tracked"``) → ``not_tracked``: no band, target
+   verdict, change, test or rolling mean (a change needs two covered periods: the value of a
+   not-tracked period is null, so a change across it is null too);
 1. no value → ``unknown``;
 2. a target applies → ``good`` when met; when missed, ``watch`` if the
    target lies inside the 95 % interval or within 10 % of the target,
@@ -34,6 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..catalogue.model import KpiDefinition
+from ..coverage import NOT_TRACKED
 from ..engine.periods import Period, parse_period_label
 from ..errors import InvalidArgumentError
 from ..stats import formulas as stats
@@ -99,6 +103,8 @@ def _clean(value: Any) -> Any:
 
 def overall_status(kpi: KpiDefinition, row: Mapping[str, Any]) -> str:
     """good / watch / poor / unknown for one analysed row (rules in the module docstring)."""
+    if row.get("coverage") == NOT_TRACKED:
+        return NOT_TRACKED
     value = row.get("value")
     if value is None:
         return "unknown"
@@ -216,12 +222,24 @@ def analyze(service: "KpiService", kpis: Sequence[str] | str, *, period: str = "
     return rows
 
 
+#: What a not-tracked value does not get: no change, no test, no rolling mean (nothing is judged on it).
+UNJUDGED = ("previous", "change", "change_pct", "change_p_value", "change_significant", "year_ago", "yoy_change",
+            "yoy_change_pct", "yoy_p_value", "yoy_significant", "rolling_mean")
+
+
 def _decorate(row: dict[str, Any], kpi: KpiDefinition, period: Period, targets: Sequence[Target],
               group: Mapping[str, str | None]) -> None:
+    row.setdefault("coverage", None)
+    row.setdefault("note", None)
+    untracked = row["coverage"] == NOT_TRACKED
+    if untracked:
+        for key in UNJUDGED:
+            row[key] = None
     band = kpi.band_for(row.get("value"))
     row["band"] = {"label": band.label, "rating": band.rating} if band else None
     target = applicable([t for t in targets if t.kpi == kpi.id], period, group)
     row["target"] = None if target is None else {
-        "id": target.target_id, "value": target.value, "status": target_status(kpi, row.get("value"), target.value),
+        "id": target.target_id, "value": target.value,
+        "status": None if untracked else target_status(kpi, row.get("value"), target.value),
         "dimension": target.dimension, "dimension_value": target.dimension_value}
     row["status"] = overall_status(kpi, row)

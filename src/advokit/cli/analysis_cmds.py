@@ -78,6 +78,9 @@ def _scorecard_line(e: dict[str, Any], label: str) -> dict[str, str]:
     yoy = "" if e["yoy_change"] is None else _num(e["yoy_change"], unit) + (" (sig)" if e["yoy_significant"] else "")
     target = "" if not e["target"] else f"{_num(e['target']['value'], unit)} {e['target']['status'] or ''}".strip()
     bench = ", ".join(f"{_num(b['value'], unit)} {b.get('industry') or ''}".strip() for b in e.get("benchmarks", [])[:2])
+    if e.get("coverage") == "not_tracked":
+        return {"kpi": label, "value": "not tracked", "95% CI": "", "n": "", "change": "", "YoY": "", "band": "",
+                "target": "", "status": "not tracked", "benchmark": ""}
     return {"kpi": label, "value": _num(e["value"], unit), "95% CI": ci,
             "n": ("" if e["n"] is None else f"{e['n']:,}") + ("*" if e["small_sample"] else ""),
             "change": change, "YoY": yoy, "band": (e["band"] or {}).get("label", ""), "target": target,
@@ -113,6 +116,9 @@ def scorecard(state: State, period: str | None, by: str | None, rolling: int | N
             for g in e.get("groups", []):
                 lines.append(_scorecard_line(g, f"  {g['group'] if g['group'] is not None else '(empty)'}"))
         out += ["", area["name"], table(lines, columns) if lines else "(no KPIs)"]
+    if card.get("not_tracked"):
+        out += ["", "Not tracked in this workspace"]
+        out += [f"  {m['name']}: {m['note'] or 'no data'}" for m in card["not_tracked"]]
     out += ["", "* small sample (n < 30); (sig) significant at 95 %"]
     click.echo("\n".join(out))
 

@@ -149,6 +149,7 @@ def _print_summary(rows: list[dict[str, Any]]) -> None:
         change = r["change"]
         arrow = "" if change is None else ("▲" if change > 0 else "▼" if change < 0 else "=")
         delta = "" if change is None else f"{arrow} {fmt_number(abs(change), r['unit'])}"
-        click.echo(f"  {r['name'].ljust(width)}  {fmt_number(r['value'], r['unit']).rjust(10)}  {delta}")
+        shown = "not tracked" if r.get("coverage") == "not_tracked" else fmt_number(r["value"], r["unit"])
+        click.echo(f"  {r['name'].ljust(width)}  {shown.rjust(11)}  {delta}")
 
 

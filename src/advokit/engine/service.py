@@ -176,8 +176,11 @@ class KpiService:
             before = by_key.get((kpi_id, previous.label), {})
             value, prior = now.get("value"), before.get("value")
             definition = self.kpi(kpi_id)
+            # a change only between two covered months (a not-tracked value is null already)
+            covered = now.get("coverage") != "not_tracked" and before.get("coverage") != "not_tracked"
             out.append({"kpi": kpi_id, "name": definition.name, "unit": definition.unit,
                         "period": current.label, "value": value, "previous_period": previous.label,
-                        "previous": prior, "n": now.get("n"),
-                        "change": None if value is None or prior is None else value - prior})
+                        "previous": prior, "n": now.get("n"), "coverage": now.get("coverage"),
+                        "note": now.get("note"),
+                        "change": None if value is None or prior is None or not covered else value - prior})
         return out
