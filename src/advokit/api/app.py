@@ -24,6 +24,7 @@ from . import (
     routes_ingest,
     routes_keys,
     routes_kpis,
+    routes_local,
     routes_meta,
     routes_reports,
     routes_webhooks,
@@ -48,24 +49,27 @@ ordered read < write < admin. Every error has one shape:
 
 
 def create_app(workspace: Workspace, *, settings: ApiSettings | None = None,
-               extra_routers: Sequence[APIRouter] = (), hosts: HostPolicy | None = None) -> FastAPI:
+               extra_routers: Sequence[APIRouter] = (), hosts: HostPolicy | None = None,
+               local_token: str | None = None) -> FastAPI:
     """The application: API routes under ``/v1``, then ``extra_routers`` (e.g. the dashboard at ``/``).
 
     ``hosts`` is the ``Host`` allow-list (``advokit serve`` always passes one); without it any host is answered.
+    ``local_token``: the token of ``<workspace>.server`` that opens ``/v1/local`` from this machine (none: closed).
     """
     settings = settings or ApiSettings.from_env()
     app = FastAPI(title="advokit", version=__version__, description=DESCRIPTION, openapi_url="/openapi.json",
                   docs_url=None, redoc_url=None)
     app.state.advokit = AppState(workspace=workspace, settings=settings,
                                  limiter=RateLimiter(settings.rate, settings.burst),
-                                 keys=workspace.access.keys, webhooks=workspace.access.webhooks)
+                                 keys=workspace.access.keys, webhooks=workspace.access.webhooks,
+                                 local_token=local_token)
     errors.install(app)
     guard.install(app, settings)  # the key before the body, bounded and timed bodies, 500s that keep the connection
     if hosts is not None:
         app.add_middleware(HostMiddleware, policy=hosts)  # outside the guard: a bad Host is refused before any body
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on the 408, 413 and 421 answers
     for module in (routes_meta, routes_ingest, routes_kpis, routes_customers, routes_webhooks, routes_keys,
-                   routes_reports, routes_coverage):
+                   routes_reports, routes_coverage, routes_local):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(docs_page.router)
     for router in extra_routers:

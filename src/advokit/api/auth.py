@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..access.keys import ApiKey, Scope, allows
 from ..errors import AuthError, ForbiddenError
+from .hosts import is_loopback
 from .state import AppState, state_of
 
 bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey",
@@ -44,6 +46,11 @@ def strict_query(request: Request) -> None:
 StrictQuery = Depends(strict_query)
 
 
+#: the key the local token stands for (``advokit.api.routes_local`` opens only for it)
+LOCAL_KEY_ID = "local"
+LOCAL_KEY = ApiKey(id=LOCAL_KEY_ID, name="advokit serve: local token", scope="admin", created_at=None,
+                   revoked_at=None)
+
 KEY_STATE = "advokit_key"  # request.state: the key the request guard already checked (advokit.api.guard)
 
 
@@ -64,7 +71,17 @@ def authorize(state: AppState, token: str | None, scope: Scope, *, client: str) 
     A failed authentication spends one of the client address's budget
     (``auth_fail_rate``, ``auth_fail_burst``): past it the answer is 429, not 401.
     A valid key is never refused for its address's failures.
+
+    The server's local token (``AppState.local_token``, kept in ``<workspace>.server`` for the
+    command line) is an admin key from a loopback address only; from any other address
+    (a proxy's ``X-Forwarded-For`` included) it is a failed authentication like a wrong key.
     """
+    if state.local_token and token and hmac.compare_digest(token.encode(), state.local_token.encode()):
+        if not is_loopback(client):
+            note_failed_auth(state, client)
+            raise AuthError("the local token of `advokit serve` is accepted only from this machine",
+                            hint="send an API key from `advokit apikey create`")
+        return LOCAL_KEY
     try:
         key = state.keys.authenticate(token)
     except ForbiddenError:

@@ -20,6 +20,8 @@ class AppState:
     limiter: RateLimiter
     keys: KeyStore
     webhooks: WebhookStore
+    #: the random token of ``<workspace>.server`` (an admin key from loopback only), None when there is none
+    local_token: str | None = None
     #: failed authentications per client address (bad keys, bad webhook signatures)
     failed_auth: RateLimiter = field(init=False)
 

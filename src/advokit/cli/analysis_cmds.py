@@ -48,7 +48,7 @@ def _flag(value: Any) -> str:
 def trend(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[str, ...], start: str | None,
           end: str | None, rolling: int, filters: tuple[str, ...], fmt: str) -> None:
     """KPI values with change, year-over-year, significance, rolling mean, band, target and status."""
-    ws = state.workspace()
+    ws = state.open()
     rows = ws.analyze(list(kpi_ids), period=period, by=list(by), start=start, end=end,
                       filters=parse_filters(filters), rolling=rolling)
     if fmt == "json":
@@ -98,7 +98,7 @@ def _scorecard_line(e: dict[str, Any], label: str) -> dict[str, str]:
 def scorecard(state: State, period: str | None, by: str | None, rolling: int | None, filters: tuple[str, ...],
               fmt: str) -> None:
     """Every KPI of one period by focus area: value, CI, change, significance, band, target, benchmark."""
-    ws = state.workspace()
+    ws = state.open()
     label = period or ws.latest_complete_period("month")
     if label is None:
         raise InvalidArgumentError("the workspace holds no data", hint="give --period or import data first")
@@ -136,7 +136,7 @@ def scorecard(state: State, period: str | None, by: str | None, rolling: int | N
 def compare(state: State, kpi_ids: tuple[str, ...], period: str, by: str, group_a: str, group_b: str,
             filters: tuple[str, ...], fmt: str) -> None:
     """Compare two segments in one period: values, intervals and whether the difference is significant."""
-    ws = state.workspace()
+    ws = state.open()
     rows = ws.compare(list(kpi_ids), period=period, by=by, a=group_a, b=group_b, filters=parse_filters(filters))
     if fmt == "json":
         emit(rows, "json")
@@ -162,7 +162,7 @@ def compare(state: State, kpi_ids: tuple[str, ...], period: str, by: str, group_
 def cohort(state: State, grain: str, basis: str, activity: tuple[str, ...], start: str | None, end: str | None,
            filters: tuple[str, ...], fmt: str) -> None:
     """Customer retention matrix by signup cohort (rates in percent)."""
-    rows = state.workspace().cohorts(grain=grain, basis=basis, start=start, end=end,
+    rows = state.open().cohorts(grain=grain, basis=basis, start=start, end=end,
                                      filters=parse_filters(filters), activity=list(activity) or None)
     if fmt in ("json", "csv"):
         emit(rows, fmt, columns=["cohort", "cohort_start", "size", "offset", "period", "retained", "base", "rate",
@@ -187,7 +187,7 @@ def cohort(state: State, grain: str, basis: str, activity: tuple[str, ...], star
 @pass_state
 def maturity(state: State, fmt: str) -> None:
     """Assess the workspace against the four maturity stages and say what would move it up."""
-    result = state.workspace().maturity()
+    result = state.open().maturity()
     if fmt == "json":
         emit(result, "json")
         return

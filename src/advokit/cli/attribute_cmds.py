@@ -18,7 +18,7 @@ def attribute() -> None:
 @pass_state
 def attribute_list(state: State, fmt: str) -> None:
     """List the extra attributes, their distinct values and whether each is a dimension."""
-    emit([a.to_dict() for a in state.workspace().customers.attributes()], fmt,
+    emit([a.to_dict() for a in state.open().customers.attributes()], fmt,
          columns=["name", "distinct_values", "dimension"])
 
 

@@ -35,7 +35,7 @@ def comment() -> None:
 def comment_add(state: State, kpi_id: str, period: str, body: str, owner: str | None, author: str | None,
                 kind: str, fmt: str) -> None:
     """Add a comment: `advokit comment add nps --period 2025-09 --kind action --owner Dana --body "Call detractors"`."""
-    saved = state.workspace().commentary.add(kpi_id, period, body, author=author, owner=owner, kind=kind)
+    saved = state.open(write=True).commentary.add(kpi_id, period, body, author=author, owner=owner, kind=kind)
     if fmt == "json":
         emit(saved, "json")
         return
@@ -52,7 +52,7 @@ def comment_add(state: State, kpi_id: str, period: str, body: str, owner: str | 
 @pass_state
 def comment_list(state: State, kpi_id: str | None, period: str | None, kind: str | None, fmt: str) -> None:
     """The team's comments, oldest first."""
-    rows = state.workspace().commentary.list(kpi=kpi_id, period=period, kind=kind)
+    rows = state.open().commentary.list(kpi=kpi_id, period=period, kind=kind)
     emit(rows, fmt, columns=_COLUMNS)
 
 
@@ -61,5 +61,5 @@ def comment_list(state: State, kpi_id: str | None, period: str | None, kind: str
 @pass_state
 def comment_delete(state: State, comment_id: str) -> None:
     """Delete a comment by id."""
-    state.workspace().commentary.delete(comment_id)
+    state.open(write=True).commentary.delete(comment_id)
     click.echo(f"deleted comment {comment_id}")

@@ -30,7 +30,7 @@ def coverage() -> None:
 @pass_state
 def coverage_list(state: State, fmt: str) -> None:
     """Every input, its span (days, inclusive), where the span comes from and the KPIs needing it."""
-    rows = state.workspace().coverage.list()
+    rows = state.open().coverage.list()
     emit(rows if fmt == "json" else [_flat(r) for r in rows], fmt, columns=_COLUMNS)
 
 
@@ -42,7 +42,7 @@ def coverage_list(state: State, fmt: str) -> None:
 @pass_state
 def coverage_set(state: State, input_name: str, start: str | None, end: str | None, fmt: str) -> None:
     """Declare where INPUT is tracked, e.g. `advokit coverage set nps_response --from 2024-03`."""
-    row = state.workspace().coverage.set(input_name, start=start, end=end)
+    row = state.open(write=True).coverage.set(input_name, start=start, end=end)
     if fmt == "json":
         emit(row, "json")
     else:
@@ -56,7 +56,7 @@ def coverage_set(state: State, input_name: str, start: str | None, end: str | No
 @pass_state
 def coverage_clear(state: State, input_name: str, fmt: str) -> None:
     """Forget the declared span of INPUT: its span comes from the data again."""
-    row = state.workspace().coverage.clear(input_name)
+    row = state.open(write=True).coverage.clear(input_name)
     if fmt == "json":
         emit(row, "json")
     elif not row["cleared"]:

@@ -57,7 +57,7 @@ def _import_command(kind: str) -> Callable[..., None]:
     def command(state: State, file: Path, strict: bool, rejects: Path | None, no_progress: bool, fmt: str) -> None:
         if not file.exists():
             raise InvalidArgumentError(f"file {file} does not exist")
-        ws = state.workspace()
+        ws = state.open(write=True)
         with _progress(f"importing {kind}", not no_progress) as progress:
             importer = ws.import_customers if kind == "customers" else ws.import_events
             report = importer(file, strict=strict, rejects_path=rejects, progress=progress)
@@ -132,7 +132,7 @@ def demo(state: State, customers: int, months: int, seed: int, end_month: str | 
 @pass_state
 def summary(state: State, period: str | None, fmt: str) -> None:
     """The core KPIs of a month with their change against the month before."""
-    rows = state.workspace().summary(period=period)
+    rows = state.open().summary(period=period)
     if fmt == "table":
         _print_summary(rows)
     else:

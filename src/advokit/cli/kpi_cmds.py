@@ -90,7 +90,7 @@ def kpi_search(state: State, text: tuple[str, ...], limit: int, fmt: str) -> Non
 def kpi_compute(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[str, ...], start: str | None,
                 end: str | None, fmt: str) -> None:
     """Compute KPIs by month, quarter or year, optionally by segment."""
-    ws = state.workspace()
+    ws = state.open()
     result = ws.compute(list(kpi_ids), period=period, by=list(by), start=start, end=end)
     rows = result.to_dicts()
     if fmt == "json":
@@ -118,7 +118,7 @@ def kpi_compute(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[s
 def kpi_sql(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[str, ...], start: str | None,
             end: str | None, dialect: str) -> None:
     """Print the SQL a KPI request compiles to (for review or another engine)."""
-    click.echo(state.workspace().sql(list(kpi_ids), period=period, by=list(by), start=start, end=end,
+    click.echo(state.open().sql(list(kpi_ids), period=period, by=list(by), start=start, end=end,
                                      dialect=dialect))
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..errors import InvalidArgumentError
 from ..reports import FORMATS, KINDS, build_report, format_of
+from ..workspace import Workspace
 from .analysis_cmds import filter_option, parse_filters
 from .app import State, cli, pass_state
 
@@ -56,19 +58,31 @@ def report(state: State, period: str | None, kind: str | None, by: str | None, f
     """
     if out is not None and (len(formats) > 1 or out_dir is not None):
         raise InvalidArgumentError("--out names one file", hint="give one --format with --out, or use --out-dir")
-    ws = state.workspace()
-    content = build_report(ws, period, kind=kind, by=by, filters=parse_filters(filters), start=start, end=end,
-                        baseline_start=baseline_start, baseline_end=baseline_end, title=title)
+    if out is not None:
+        wanted = [format_of(None if out == "-" else out, formats[0] if formats else None)]
+    else:
+        wanted = list(formats or ("html",))
+    ws = state.open()
+    options: dict[str, Any] = {"kind": kind, "by": by, "filters": parse_filters(filters), "start": start,
+                               "end": end, "baseline_start": baseline_start, "baseline_end": baseline_end,
+                               "title": title}
+    content: Any
+    if isinstance(ws, Workspace):
+        content = build_report(ws, period, **options)
+        counts = (len(content.wins), len(content.risks), content.stories.total)
+    else:  # built by the server that holds the workspace, in the formats wanted here
+        content = ws.report(period, formats=wanted, **options)
+        counts = content.counts
     if out == "-":
-        sys.stdout.buffer.write(content.render(format_of(None, formats[0] if formats else None)))
+        sys.stdout.buffer.write(content.render(wanted[0]))
         sys.stdout.buffer.flush()
         return
     if out is not None:
-        targets = [(Path(out), format_of(out, formats[0] if formats else None))]
+        targets = [(Path(out), wanted[0])]
     else:
         folder = out_dir or Path(".")
-        targets = [(folder / _default_name(content.period, content.kind, f), f) for f in (formats or ("html",))]
+        targets = [(folder / _default_name(content.period, content.kind, f), f) for f in wanted]
     for path, chosen in targets:
         written = content.write(path, chosen)
-        click.echo(f"wrote {written} ({content.kind} report {content.period}, {chosen}: {len(content.wins)} win(s), "
-                   f"{len(content.risks)} risk(s), {content.stories.total} customer comment(s))")
+        click.echo(f"wrote {written} ({content.kind} report {content.period}, {chosen}: {counts[0]} win(s), "
+                   f"{counts[1]} risk(s), {counts[2]} customer comment(s))")

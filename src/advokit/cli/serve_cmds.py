@@ -12,6 +12,7 @@ from ..access.keys import SCOPES
 from ..access.webhooks import KINDS, MAX_GRACE, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from ..api.settings import ApiSettings
 from ..store.checkpoints import Checkpointer
+from . import serverfile
 from .app import State, cli, format_option, pass_state
 from .render import emit
 
@@ -71,18 +72,42 @@ def serve(state: State, host: str, port: int, allowed_hosts: tuple[str, ...], ac
     # rollups: taken from the workspace or computed in the background, refreshed 5 s after writes pause
     ws.rollups.maintain(ws.kpis, quiet_seconds=5.0)
     extra = _extra_routers(ws, policy)
-    app = create_app(ws, settings=settings, extra_routers=extra, hosts=policy)
+    token = serverfile.new_token()  # never printed nor logged: it lives in <workspace>.server only
+    app = create_app(ws, settings=settings, extra_routers=extra, hosts=policy, local_token=token)
     click.echo(f"advokit API on http://{host}:{port}/v1 (OpenAPI: /openapi.json); workspace {ws.path}", err=True)
     click.echo(f"advokit dashboard on http://{host}:{port}/", err=True)
     _tune_gc()
     checkpoints = Checkpointer(ws.db, settings.checkpoint_minutes * 60).start()
 
+    written: list[serverfile.ServerInfo] = []
+
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            bound = [sock.getsockname()[1] for srv in self.servers for sock in srv.sockets]
+            url = serverfile.local_url(host, bound[0] if bound else port)
+            if self.started and url is not None:  # the CLI on this machine finds the server through it
+                written.append(serverfile.write(ws.path, url, token))
+
+        async def shutdown(self, sockets: Any = None) -> None:
+            for info in written:  # first: a command started now opens the file once the server lets it go
+                serverfile.remove(ws.path, info)
+            await super().shutdown(sockets)
+
+    def run() -> None:
+        server = _Server(uvicorn.Config(app, host=host, port=port, workers=1, log_level="warning",
+                                        access_log=access_log, timeout_graceful_shutdown=10))
+        server.run()
+        if not server.started:
+            raise SystemExit(3)  # (uvicorn.run's answer to a port it could not bind; it logged why)
+
     def stop() -> None:  # closing the workspace checkpoints it: no WAL is left beside the file
+        for info in written:
+            serverfile.remove(ws.path, info)
         checkpoints.stop()
         state.close()
 
-    _until_signal(lambda: uvicorn.run(app, host=host, port=port, workers=1, log_level="warning",
-                                      access_log=access_log, timeout_graceful_shutdown=10), stop)
+    _until_signal(run, stop)
 
 
 class _Stopped(Exception):

@@ -29,7 +29,7 @@ def target() -> None:
 def target_set(state: State, kpi_id: str, value: str, segment: str | None, dimension: str | None,
                dimension_value: str | None, start: str | None, end: str | None, fmt: str) -> None:
     """Set a target: `advokit target set nps 40 --segment Enterprise --from 2025-01`."""
-    saved = state.workspace().set_target(kpi_id, value, segment=segment, dimension=dimension,
+    saved = state.open(write=True).set_target(kpi_id, value, segment=segment, dimension=dimension,
                                          dimension_value=dimension_value, valid_from=start, valid_to=end)
     if fmt == "json":
         emit(saved, "json")
@@ -45,7 +45,7 @@ def target_set(state: State, kpi_id: str, value: str, segment: str | None, dimen
 @pass_state
 def target_list(state: State, kpis: tuple[str, ...], fmt: str) -> None:
     """List the stored targets."""
-    ws = state.workspace()
+    ws = state.open()
     for k in kpis:
         ws.kpi(k)  # unknown id: error with the valid ids
     emit(ws.analysis.targets(list(kpis) or None), fmt, columns=_COLUMNS)
@@ -57,7 +57,7 @@ def target_list(state: State, kpis: tuple[str, ...], fmt: str) -> None:
 @pass_state
 def target_delete(state: State, target_id: str, fmt: str) -> None:
     """Delete a target by its id (see `advokit target list`)."""
-    gone = state.workspace().analysis.delete_target(target_id)
+    gone = state.open(write=True).analysis.delete_target(target_id)
     if fmt == "json":
         emit(gone, "json")
     else:

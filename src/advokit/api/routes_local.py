@@ -1,0 +1,258 @@
+"""The local channel of the command line: ``GET /v1/local`` and ``POST /v1/local/call``.
+
+While ``advokit serve`` holds the workspace file, no other process can open it
+(DuckDB: one writer, and no reader beside it). The CLI then talks to the
+server instead, found through ``<workspace>.server`` (:mod:`advokit.cli.serverfile`),
+which holds a random token made when the server started. Only that token opens
+these two routes, and only from this machine (:func:`advokit.api.auth.authorize`):
+an ordinary admin key is refused here (403), the token from another address is
+refused everywhere (401).
+
+``POST /v1/local/call`` runs one facade call of a fixed list (:data:`CALLS`),
+each with a strict argument model, and answers its result as the CLI's own
+JSON (``json.dumps(..., default=str)``), so a command prints the same whichever
+way it reached the workspace. The routes are left out of the OpenAPI document:
+they are the CLI's, not a public interface (docs/api.md describes them).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ForbiddenError
+from ..workspace import Workspace
+from .auth import LOCAL_KEY_ID, require
+from .state import state_of
+
+_admin = require("admin")
+
+
+def local_key(request: Request, key: Any = Depends(_admin)) -> Any:
+    """The request's key must be the server's local token (checked loopback-only by ``authorize``)."""
+    if getattr(key, "id", None) != LOCAL_KEY_ID:
+        raise ForbiddenError("only the local token of `advokit serve` opens /v1/local",
+                             hint="this route is the command line's channel to the server on the same machine")
+    return key
+
+
+router = APIRouter(tags=["local"], dependencies=[Depends(local_key)], include_in_schema=False)
+
+Text = Annotated[str, Field(min_length=0, max_length=4096)]
+Ids = Annotated[list[Text], Field(max_length=500)]
+Filters = dict[Text, Text | None] | None
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class KpiRange(_Args):
+    kpis: Ids
+    period: Text = "month"
+    by: Ids = []
+    start: Text | None = None
+    end: Text | None = None
+    filters: Filters = None
+
+
+class SqlArgs(KpiRange):
+    dialect: Text = "duckdb"
+
+
+class AnalyzeArgs(KpiRange):
+    rolling: int | None = None
+
+
+class SummaryArgs(_Args):
+    period: Text | None = None
+
+
+class LatestArgs(_Args):
+    grain: Literal["month", "quarter", "year"] = "month"
+
+
+class ScorecardArgs(_Args):
+    period: Text
+    by: Text | None = None
+    filters: Filters = None
+    rolling: int | None = None
+
+
+class CompareArgs(_Args):
+    kpis: Ids
+    period: Text
+    by: Text
+    a: Text | None
+    b: Text | None
+    filters: Filters = None
+
+
+class CohortArgs(_Args):
+    grain: Text = "month"
+    basis: Text = "logo"
+    start: Text | None = None
+    end: Text | None = None
+    filters: Filters = None
+    activity: Ids | None = None
+
+
+class NoArgs(_Args):
+    pass
+
+
+class TargetArgs(_Args):
+    kpi: Text
+    value: float | int | Text
+    segment: Text | None = None
+    dimension: Text | None = None
+    dimension_value: Text | None = None
+    valid_from: Text | None = None
+    valid_to: Text | None = None
+
+
+class TargetsArgs(_Args):
+    kpis: Ids | None = None
+
+
+class IdArgs(_Args):
+    id: Text
+
+
+class CoverageArgs(_Args):
+    input: Text
+    start: Text | None = None
+    end: Text | None = None
+
+
+class CommentArgs(_Args):
+    kpi: Text
+    period: Text
+    body: Text
+    author: Text | None = None
+    owner: Text | None = None
+    kind: Text = "comment"
+
+
+class CommentsArgs(_Args):
+    kpi: Text | None = None
+    period: Text | None = None
+    kind: Text | None = None
+
+
+class ImportArgs(_Args):
+    path: Text  # absolute: the server's working folder is not the caller's
+    source_name: Text
+    strict: bool = False
+    rejects_path: Text | None = None
+
+
+class ReportArgs(_Args):
+    period: Text | None = None
+    kind: Text | None = None
+    by: Text | None = None
+    filters: Filters = None
+    start: Text | None = None
+    end: Text | None = None
+    baseline_start: Text | None = None
+    baseline_end: Text | None = None
+    title: Text | None = None
+    formats: Annotated[list[Literal["html", "md", "pdf"]], Field(min_length=1, max_length=3)]
+
+
+def _compute(ws: Workspace, a: KpiRange) -> dict[str, Any]:
+    result = ws.compute(a.kpis, period=a.period, by=a.by, start=a.start, end=a.end, filters=a.filters)
+    return {"rows": result.to_dicts(), "columns": result.columns}
+
+
+def _import(kind: str) -> Callable[[Workspace, ImportArgs], dict[str, Any]]:
+    def run(ws: Workspace, a: ImportArgs) -> dict[str, Any]:
+        if not os.path.isabs(a.path) or (a.rejects_path is not None and not os.path.isabs(a.rejects_path)):
+            raise ForbiddenError("the local import call takes absolute paths")
+        importer = ws.import_customers if kind == "customers" else ws.import_events
+        return importer(Path(a.path), strict=a.strict, rejects_path=a.rejects_path, source_name=a.source_name).to_dict()
+
+    return run
+
+
+def _report(ws: Workspace, a: ReportArgs) -> dict[str, Any]:
+    from ..reports import build_report
+
+    content = build_report(ws, a.period, kind=a.kind, by=a.by, filters=a.filters, start=a.start, end=a.end,
+                           baseline_start=a.baseline_start, baseline_end=a.baseline_end, title=a.title)
+    return {"period": content.period, "kind": content.kind, "wins": len(content.wins), "risks": len(content.risks),
+            "stories": content.stories.total,
+            "files": {f: base64.b64encode(content.render(f)).decode("ascii") for f in dict.fromkeys(a.formats)}}
+
+
+#: every call the CLI may make through the server: name -> (argument model, what it runs)
+CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
+    "compute": (KpiRange, _compute),
+    "sql": (SqlArgs, lambda ws, a: ws.sql(a.kpis, period=a.period, by=a.by, start=a.start, end=a.end,
+                                          filters=a.filters, dialect=a.dialect)),
+    "summary": (SummaryArgs, lambda ws, a: ws.summary(period=a.period)),
+    "latest_complete_period": (LatestArgs, lambda ws, a: ws.latest_complete_period(a.grain)),
+    "analyze": (AnalyzeArgs, lambda ws, a: ws.analyze(a.kpis, period=a.period, by=a.by, start=a.start, end=a.end,
+                                                      filters=a.filters, rolling=a.rolling)),
+    "scorecard": (ScorecardArgs, lambda ws, a: ws.scorecard(a.period, by=a.by, filters=a.filters,
+                                                            rolling=a.rolling)),
+    "compare": (CompareArgs, lambda ws, a: ws.compare(a.kpis, period=a.period, by=a.by, a=a.a, b=a.b,
+                                                      filters=a.filters)),
+    "cohorts": (CohortArgs, lambda ws, a: ws.cohorts(grain=a.grain, basis=a.basis, start=a.start, end=a.end,
+                                                     filters=a.filters, activity=a.activity)),
+    "maturity": (NoArgs, lambda ws, a: ws.maturity()),
+    "attributes": (NoArgs, lambda ws, a: [x.to_dict() for x in ws.customers.attributes()]),
+    "set_target": (TargetArgs, lambda ws, a: ws.set_target(a.kpi, a.value, segment=a.segment, dimension=a.dimension,
+                                                           dimension_value=a.dimension_value,
+                                                           valid_from=a.valid_from, valid_to=a.valid_to)),
+    "targets": (TargetsArgs, lambda ws, a: ws.analysis.targets(a.kpis)),
+    "delete_target": (IdArgs, lambda ws, a: ws.analysis.delete_target(a.id)),
+    "comment_add": (CommentArgs, lambda ws, a: ws.commentary.add(a.kpi, a.period, a.body, author=a.author,
+                                                                 owner=a.owner, kind=a.kind)),
+    "comment_list": (CommentsArgs, lambda ws, a: ws.commentary.list(kpi=a.kpi, period=a.period, kind=a.kind)),
+    "comment_delete": (IdArgs, lambda ws, a: ws.commentary.delete(a.id)),
+    "import_customers": (ImportArgs, _import("customers")),
+    "import_events": (ImportArgs, _import("events")),
+    "report": (ReportArgs, _report),
+    "coverage_list": (NoArgs, lambda ws, a: ws.coverage.list()),
+    "coverage_set": (CoverageArgs, lambda ws, a: ws.coverage.set(a.input, start=a.start, end=a.end)),
+    "coverage_clear": (CoverageArgs, lambda ws, a: ws.coverage.clear(a.input)),
+}
+
+
+class CallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal[tuple(CALLS)]  # type: ignore[valid-type]
+    args: dict[str, Any] = {}
+
+
+def _json(data: Any) -> Response:
+    return Response(content=json.dumps(data, default=str, ensure_ascii=False), media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+@router.get("/local")
+def local_info(request: Request) -> Response:
+    """Which server this is (the CLI checks the pid against ``<workspace>.server``)."""
+    ws = state_of(request).workspace
+    return _json({"pid": os.getpid(), "workspace": str(ws.path.resolve())})
+
+
+@router.post("/local/call")
+def local_call(request: Request, body: CallIn) -> Response:
+    model, run = CALLS[body.method]
+    try:
+        args = model.model_validate(body.args)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", "args", *e["loc"])} for e in exc.errors()]) from None
+    return _json({"result": run(state_of(request).workspace, args)})
