@@ -55,6 +55,7 @@ def _register() -> None:
         attribute_cmds,
         comment_cmds,
         data_cmds,
+        doctor_cmds,
         kpi_cmds,
         report_cmds,
         serve_cmds,  # noqa: F401

@@ -69,6 +69,8 @@ class BatchResult:
                  statuses: list[str] | None = None, ids: Sequence[str | None] | None = None) -> None:
         self.kind = kind
         self._items = items
+        #: events: counts of the landed items the data-quality report would name (set by ``Ingest.batch``)
+        self.warnings: dict[str, int] | None = None
         self._columns = (statuses, list(ids)) if statuses is not None and ids is not None else None
         if (items is None) == (self._columns is None):
             raise ValueError("give either items or statuses and ids")
@@ -87,6 +89,12 @@ class BatchResult:
             return BatchResult(self.kind, statuses=statuses[start:stop], ids=ids[start:stop])
         return BatchResult(self.kind, [ItemResult(i.index - start, i.status, i.id, i.errors)
                                        for i in self.items[start:stop]])
+
+    def accepted_ids(self) -> list[str]:
+        """The event ids of the items that landed."""
+        if self._columns is not None:
+            return [i for st, i in zip(*self._columns) if st == "accepted" and i is not None]
+        return [i.id for i in self.items if i.status == "accepted" and i.id is not None]
 
     def count(self, status: str) -> int:
         if self._columns is not None:
@@ -110,6 +118,8 @@ class BatchResult:
                                "duplicates": counts["duplicate"], "rejected": counts["rejected"]}
         if self.kind == "customers":
             out.update(updated=counts["updated"], unchanged=counts["unchanged"])
+        if self.warnings is not None:
+            out["warnings"] = dict(self.warnings)
         out["items"] = items
         return out
 
@@ -296,7 +306,7 @@ def _append_events(service: "Ingest", table: pa.Table | None, records: list[dict
         # keep_index: in-memory id sets instead of two table scans a batch (advokit.store.idindex)
         if table is None:
             table = _table(records, keep=_EVENT_KEEP)
-        report = service.events(table, keep_index=True, **options)
+        report = importer.import_events(service.db, table, keep_index=True, **options)
         items = _items(report, len(records))
         times: list[Any] | None = report.landed_times
         if times is None:

@@ -1,0 +1,103 @@
+"""``Quality``: the data-quality report of a workspace (``ws.quality``) and the warnings of one import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import re
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from ..catalogue import Catalogue, KpiDefinition
+from ..catalogue.model import EVENT_TYPES, CustomCompute, EventMeasure
+from ..engine import custom
+from ..engine.measures import kpi_leaves
+from ..store.database import Database
+from . import checks
+from .model import IMPORT_KINDS, DoctorReport, Finding, ImportWarnings
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def kpi_event_types(kpi: KpiDefinition) -> list[str]:
+    """The event types a KPI's computation reads.
+
+    Declarative KPIs name them in their measures; a custom computation names them in its function (read
+    from its source: the string literals that are event types) and in its params.
+    """
+    found: list[str] = []
+    if isinstance(kpi.compute, CustomCompute):
+        fn = custom.function(kpi.compute.function)
+        text = (inspect.getsource(fn) if fn is not None else "") + repr(kpi.compute.params)
+        words = set(re.findall(r"[\"']([a-z_]+)[\"']", text))
+        found = [t for t in EVENT_TYPES if t in words]
+    else:
+        for leaf in kpi_leaves(kpi):
+            if isinstance(leaf, EventMeasure):
+                found += [t for t in leaf.events if t not in found]
+    return found
+
+
+class Quality:
+    """What is odd in a workspace's data, with what to do about it (``advokit doctor``)."""
+
+    def __init__(self, db: Database, catalogue: Catalogue) -> None:
+        self.db = db
+        self.catalogue = catalogue
+
+    def lights_up(self) -> dict[str, list[str]]:
+        """For each event type of the data contract, the KPIs (ids) whose computation reads it."""
+        out: dict[str, list[str]] = {t: [] for t in EVENT_TYPES}
+        for kpi in self.catalogue:
+            for t in kpi_event_types(kpi):
+                out.setdefault(t, []).append(kpi.id)
+        return out
+
+    def doctor(self, *, now: dt.datetime | None = None) -> DoctorReport:
+        """Run every check (a grouped query each); ``now`` (naive UTC) decides what is in the future."""
+        when = now or _utc_now()
+        cur = self.db.cursor()
+        counts = self.db.counts()
+        names = checks.attribute_columns(self.db.dimension_columns())
+        single, unique = checks.attributes(cur, names)
+        found: list[Finding] = [
+            checks.before_signup(cur), checks.after_churn(cur), checks.future_events(cur, when),
+            checks.duplicate_looking(cur), checks.customers_without_events(cur),
+            checks.event_types_never_seen(cur, EVENT_TYPES, self.lights_up()), checks.monthly_gaps(cur, when),
+            single, unique,
+        ]
+        return DoctorReport(generated_at=when, customers=int(counts.get("customers", 0)),
+                            events=int(counts.get("events", 0)), findings=tuple(f for f in found if f.count),
+                            checks={f.kind: f.count for f in found})
+
+    def import_warnings(self, *, import_id: str | None = None, event_ids: Sequence[str] | None = None,
+                        now: dt.datetime | None = None) -> ImportWarnings:
+        """Counts, by kind and type, of the rows one import landed (its ``import_id``, or its event ids)
+        that are before signup, after churn, in the future or duplicate-looking."""
+        cur = self.db.cursor()
+        when = now or _utc_now()
+        if import_id is not None:
+            rows = checks.batch_counts(cur, "SELECT * FROM events WHERE import_id = ?", [import_id], when)
+        else:
+            ids = pa.table({"event_id": pa.array(list(event_ids or ()), pa.string())})
+            if not len(ids):
+                rows = []
+            else:
+                name = f"_advokit_quality_ids_{id(ids):x}"
+                cur.register(name, ids)
+                try:
+                    rows = checks.batch_counts(
+                        cur, f"SELECT * FROM events WHERE event_id IN (SELECT event_id FROM {name})", [], when)
+                finally:
+                    cur.unregister(name)
+        keys = list(IMPORT_KINDS.values())
+        by_type: dict[str, dict[str, int]] = {k: {} for k in keys}
+        for t, *values in rows:
+            for key, n in zip(keys, values):
+                if n:
+                    by_type[key][t] = n
+        counts = {k: sum(by_type[k].values()) for k in keys}
+        return ImportWarnings(counts=counts, by_type=by_type)
