@@ -221,3 +221,18 @@ def test_the_data_page_lists_the_findings_escaped(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" not in html
     assert 'href="/data" aria-current="page"' in html
     assert not re.search(r'(src|href)="(https?:)?//', html)  # no external assets
+
+
+def test_batches_count_warnings_on_both_paths(tmp_path: Path) -> None:
+    with _planted(tmp_path / "w.duckdb") as ws:
+        fast = ws.ingest.batch("events", EVENTS[:3])  # all valid: the fast path
+        assert fast.to_dict()["warnings"] == {"before_signup": 2, "after_churn": 0, "future": 0,
+                                              "duplicate_looking": 0}
+        bad = {"event_id": "x1", "customer_id": "C1", "type": "nps_response", "occurred_at": "2024-01-01",
+               "score": 11}
+        slow = ws.ingest.batch("events", [*EVENTS[3:8], bad])  # a rejected row: the SQL path
+        out = slow.to_dict()
+        assert out["rejected"] == 1 and out["accepted"] == 5
+        assert out["warnings"] == {"before_signup": 0, "after_churn": 1, "future": 1, "duplicate_looking": 2}
+        assert ws.ingest.batch("events", []).to_dict() == {"kind": "events", "received": 0, "accepted": 0,
+                                                           "duplicates": 0, "rejected": 0, "items": []}

@@ -32,9 +32,10 @@ class Warnings(Protocol):
 
 
 class Inspect(Protocol):
-    """Counts those rows, given the import's id or the ids of the events it landed."""
+    """Counts those rows, given the import's id, the ids of the events it landed, or those events' columns."""
 
-    def __call__(self, *, import_id: str | None = None, event_ids: Sequence[str] | None = None) -> Warnings: ...
+    def __call__(self, *, import_id: str | None = None, event_ids: Sequence[str] | None = None,
+                 rows: pa.Table | None = None) -> Warnings: ...
 
 
 class _Unwatched:
@@ -68,9 +69,12 @@ class Ingest:
         return importer.import_customers(self.db, source, **options)
 
     def events(self, source: Any, **options: Any) -> ImportReport:
-        """Append events (deduplicated by ``event_id``) from a path, a data frame, an Arrow table or records."""
+        """Append events (deduplicated by ``event_id``) from a path, a data frame, an Arrow table or records.
+
+        ``warnings=False``: leave the report's ``warnings`` unset (a batch counts them itself)."""
+        count_warnings = options.pop("warnings", True)
         report = importer.import_events(self.db, source, **options)
-        if self.inspect is not None:
+        if self.inspect is not None and count_warnings:
             if report.imported and report.import_id is not None:
                 found = self.inspect(import_id=report.import_id)
                 report.warnings, report.warnings_by_type = found.to_dict(), found.by_type_dict()
@@ -85,8 +89,12 @@ class Ingest:
         ``checked``: for events, ``rules.fast_events(records)`` when the caller has it."""
         result = batches.ingest(self, kind, records, strict=strict,  # type: ignore[arg-type]
                                 source_name=source_name, checked=checked)
-        if kind == "events" and self.inspect is not None:
-            landed = result.accepted_ids()
-            result.warnings = (self.inspect(event_ids=landed).to_dict() if landed
-                               else dict.fromkeys(WARNING_KEYS, 0))
+        if kind == "events" and self.inspect is not None and records:
+            rows = result.landed_rows()
+            if rows is not None:
+                found = self.inspect(rows=rows) if len(rows) else None
+            else:
+                landed = result.accepted_ids()
+                found = self.inspect(event_ids=landed) if landed else None
+            result.warnings = found.to_dict() if found is not None else dict.fromkeys(WARNING_KEYS, 0)
         return result

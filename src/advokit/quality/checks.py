@@ -210,19 +210,25 @@ def attributes(cur: duckdb.DuckDBPyConnection, names: Sequence[str]) -> tuple[Fi
 
 
 # -- one import's rows -------------------------------------------------------------------------------
-def batch_counts(cur: duckdb.DuckDBPyConnection, source_sql: str, params: Sequence[Any],
-                 now: dt.datetime) -> list[tuple[str, int, int, int, int]]:
+def batch_counts(cur: duckdb.DuckDBPyConnection, source_sql: str, params: Sequence[Any], now: dt.datetime, *,
+                 span: tuple[Any, Any] | None = None) -> list[tuple[str, int, int, int, int]]:
     """(type, before signup, after churn, future, duplicate-looking) for the events ``source_sql`` selects.
 
-    One query over those rows joined to their customers; the duplicate check probes the events table.
+    One query over those rows joined to their customers; the duplicate check probes the events table (only
+    its rows from ``span[0]`` to ``span[1]``, the rows' earliest and latest time, when given).
     """
+    twin = HAS_TWIN
+    bounds: list[Any] = []
+    if span is not None:
+        twin = HAS_TWIN.replace("FROM events t WHERE", "FROM events t WHERE t.occurred_at BETWEEN ? AND ? AND")
+        bounds = list(span)
     rows = cur.execute(f"""
         WITH e AS ({source_sql})
         SELECT e.type,
                count(*) FILTER (WHERE {BEFORE_SIGNUP}),
                count(*) FILTER (WHERE c.churned_at IS NOT NULL AND {AFTER_CHURN}),
                count(*) FILTER (WHERE e.occurred_at > ?),
-               count(*) FILTER (WHERE {HAS_TWIN})
+               count(*) FILTER (WHERE {twin})
         FROM e LEFT JOIN customers c ON c.customer_id = e.customer_id
-        GROUP BY e.type ORDER BY e.type""", [*params, now]).fetchall()
+        GROUP BY e.type ORDER BY e.type""", [*params, now, *bounds]).fetchall()
     return [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]

@@ -6,8 +6,10 @@ import datetime as dt
 import inspect
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..catalogue import Catalogue, KpiDefinition
 from ..catalogue.model import EVENT_TYPES, CustomCompute, EventMeasure
@@ -74,28 +76,38 @@ class Quality:
                             checks={f.kind: f.count for f in found})
 
     def import_warnings(self, *, import_id: str | None = None, event_ids: Sequence[str] | None = None,
-                        now: dt.datetime | None = None) -> ImportWarnings:
-        """Counts, by kind and type, of the rows one import landed (its ``import_id``, or its event ids)
-        that are before signup, after churn, in the future or duplicate-looking."""
+                        rows: pa.Table | None = None, now: dt.datetime | None = None) -> ImportWarnings:
+        """Counts, by kind and type, of the rows one import landed that are before signup, after churn, in
+        the future or duplicate-looking.
+
+        The rows are those of ``import_id`` (a file), those with ``event_ids``, or ``rows`` themselves (an
+        API batch's landed events: event_id, customer_id, type, occurred_at, score). Given ``rows``, the
+        duplicate check reads only the stored events of the batch's time span (the scan skips the rest
+        where events are stored in time order, as a live stream stores them).
+        """
         cur = self.db.cursor()
         when = now or _utc_now()
         if import_id is not None:
-            rows = checks.batch_counts(cur, "SELECT * FROM events WHERE import_id = ?", [import_id], when)
+            found = checks.batch_counts(cur, "SELECT * FROM events WHERE import_id = ?", [import_id], when)
+        elif rows is not None or event_ids:
+            table = rows if rows is not None else pa.table({"event_id": pa.array(list(event_ids or ()), pa.string())})
+            name = f"_advokit_quality_rows_{id(table):x}"
+            span: tuple[Any, Any] | None = None
+            if rows is not None:
+                bounds = pc.min_max(rows.column("occurred_at"))
+                span = (bounds["min"].as_py(), bounds["max"].as_py())
+            source = (f"SELECT * FROM {name}" if rows is not None
+                      else f"SELECT * FROM events WHERE event_id IN (SELECT event_id FROM {name})")
+            cur.register(name, table)
+            try:
+                found = checks.batch_counts(cur, source, [], when, span=span)
+            finally:
+                cur.unregister(name)
         else:
-            ids = pa.table({"event_id": pa.array(list(event_ids or ()), pa.string())})
-            if not len(ids):
-                rows = []
-            else:
-                name = f"_advokit_quality_ids_{id(ids):x}"
-                cur.register(name, ids)
-                try:
-                    rows = checks.batch_counts(
-                        cur, f"SELECT * FROM events WHERE event_id IN (SELECT event_id FROM {name})", [], when)
-                finally:
-                    cur.unregister(name)
+            found = []
         keys = list(IMPORT_KINDS.values())
         by_type: dict[str, dict[str, int]] = {k: {} for k in keys}
-        for t, *values in rows:
+        for t, *values in found:
             for key, n in zip(keys, values):
                 if n:
                     by_type[key][t] = n
