@@ -11,6 +11,7 @@ out the domain services as attributes, each given only what it needs::
     ws.access       API keys, webhook secrets, privacy requests     (advokit.access.Access)
     ws.commentary   the team's comments, actions and requests        (advokit.commentary.Commentary)
     ws.coverage     where the workspace holds each KPI input           (advokit.engine.CoverageService)
+    ws.quality      the data-quality report (``doctor``), import warnings  (advokit.quality.Quality)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -34,6 +35,7 @@ from .commentary import Commentary
 from .customers import Customers
 from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
 from .ingest import ImportReport, Ingest
+from .quality import Quality
 from .rollups import AppendScope, KpiCache
 from .store import Database, default_db_path
 
@@ -58,7 +60,8 @@ class Workspace:
         self._rollups_lock = threading.Lock()  # not the write lock: readers must never wait for a write
         self.kpis = KpiService(self.db, self.catalogue, cache=lambda: self.rollups)
         self.analysis = Analysis(self.kpis)
-        self.ingest = Ingest(self.db, appending=self._appending)
+        self.quality = Quality(self.db, self.catalogue)
+        self.ingest = Ingest(self.db, appending=self._appending, inspect=self.quality.import_warnings)
         self.customers = Customers(self.db, backend=self.kpis.backend)
         self.access = Access(self.db)
         self.commentary = Commentary(self.db, self.catalogue)

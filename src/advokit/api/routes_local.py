@@ -223,6 +223,7 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "import_customers": (ImportArgs, _import("customers")),
     "import_events": (ImportArgs, _import("events")),
     "report": (ReportArgs, _report),
+    "doctor": (NoArgs, lambda ws, a: ws.quality.doctor().to_dict()),
     "coverage_list": (NoArgs, lambda ws, a: ws.coverage.list()),
     "coverage_set": (CoverageArgs, lambda ws, a: ws.coverage.set(a.input, start=a.start, end=a.end)),
     "coverage_clear": (CoverageArgs, lambda ws, a: ws.coverage.clear(a.input)),

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from .._version import __version__
 from ..store.database import SCHEMA_VERSION
 from .auth import ReadKey, StrictQuery
-from .schemas import AUTH_ERRORS, Health, Version, WorkspaceInfo, error_responses
+from .responses import SafeJSONResponse
+from .schemas import AUTH_ERRORS, DoctorOut, Health, Version, WorkspaceInfo, error_responses
 from .state import state_of
 
 router = APIRouter(tags=["service"])
@@ -34,3 +35,11 @@ def workspace_info(request: Request) -> dict[str, Any]:
     bounds = ws.kpis.engine().data_range()
     return {**counts, "first_day": bounds[0].isoformat() if bounds else None,
             "last_day": bounds[1].isoformat() if bounds else None, "dimensions": ws.kpis.dimensions()}
+
+
+@router.get("/doctor", response_model=None, dependencies=[ReadKey],
+            responses={200: {"model": DoctorOut, "description": "The findings, each with severity and what to do"},
+                       **error_responses(*AUTH_ERRORS)},
+            summary="The data-quality report (as `advokit doctor --format json`)")
+def doctor(request: Request) -> SafeJSONResponse:
+    return SafeJSONResponse(state_of(request).workspace.quality.doctor().to_dict())

@@ -152,6 +152,15 @@ class ItemOut(BaseModel):
     errors: list[ItemError] = Field(default_factory=list)
 
 
+class ImportWarningsOut(BaseModel):
+    """Of the events this batch landed: how many `advokit doctor` would name (they landed all the same)."""
+
+    before_signup: int
+    after_churn: int
+    future: int
+    duplicate_looking: int
+
+
 class BatchOut(BaseModel):
     kind: Literal["customers", "events"]
     received: int
@@ -160,7 +169,32 @@ class BatchOut(BaseModel):
     rejected: int
     updated: int | None = None
     unchanged: int | None = None
+    warnings: ImportWarningsOut | None = None
     items: list[ItemOut]
+
+
+class FindingOut(BaseModel):
+    """One kind of data-quality problem (see docs/data-quality.md)."""
+
+    kind: str
+    severity: Literal["info", "warning", "error"]
+    count: int
+    message: str
+    what_to_do: str
+    examples: list[dict[str, Any]]
+    by_type: dict[str, int] | None = None
+    details: dict[str, Any] | None = None
+
+
+class DoctorOut(BaseModel):
+    """The data-quality report, as `advokit doctor --format json` prints it."""
+
+    generated_at: str
+    customers: int
+    events: int
+    summary: dict[str, int]
+    checks: dict[str, int]
+    findings: list[FindingOut]
 
 
 class KpiRow(BaseModel):

@@ -114,6 +114,7 @@ def _register() -> None:
         comment_cmds,
         coverage_cmds,
         data_cmds,
+        doctor_cmds,
         kpi_cmds,
         report_cmds,
         serve_cmds,  # noqa: F401

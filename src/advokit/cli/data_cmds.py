@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..errors import InvalidArgumentError
+from ..quality import warning_lines
 from .app import State, cli, format_option, pass_state
 from .render import emit, fmt_number
 
@@ -66,6 +67,8 @@ def _import_command(kind: str) -> Callable[..., None]:
             emit(data, "json")
         else:
             _print_report(data)
+            for line in warning_lines(data.get("warnings") or {}, data.get("warnings_by_type")):
+                click.echo(line, err=True)
         if data.get("rejected") and strict:  # pragma: no cover - strict raises before landing
             sys.exit(1)
 

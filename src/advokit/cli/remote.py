@@ -81,6 +81,22 @@ class RemoteReport:
         return target
 
 
+class _Report:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._data
+
+
+class _Quality:
+    def __init__(self, ws: RemoteWorkspace) -> None:
+        self._ws = ws
+
+    def doctor(self) -> _Report:
+        return _Report(self._ws.call("doctor"))
+
+
 class _Coverage:
     def __init__(self, ws: RemoteWorkspace) -> None:
         self._ws = ws
@@ -160,6 +176,7 @@ class RemoteWorkspace:
         self.analysis = _Analysis(self)
         self.customers = _Customers(self)
         self.coverage = _Coverage(self)
+        self.quality = _Quality(self)
 
     def __repr__(self) -> str:
         return f"RemoteWorkspace({str(self.path)!r}, via {self.server.url})"

@@ -55,6 +55,12 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def function(name: str) -> CustomFn | None:
+    """The registered computation ``name`` (None when there is none)."""
+    _load()
+    return _REGISTRY.get(name)
+
+
 def _load() -> None:
     from . import custom_kpis  # noqa: F401  (registers the built-in functions)
 

@@ -66,9 +66,14 @@ class BatchResult:
     """
 
     def __init__(self, kind: Kind, items: list[ItemResult] | None = None, *,
-                 statuses: list[str] | None = None, ids: Sequence[str | None] | None = None) -> None:
+                 statuses: list[str] | None = None, ids: Sequence[str | None] | None = None,
+                 rows: pa.Table | None = None) -> None:
         self.kind = kind
         self._items = items
+        #: the fast path's events as typed columns, one row per item (for ``landed_rows``)
+        self._rows = rows
+        #: events: counts of the landed items the data-quality report would name (set by ``Ingest.batch``)
+        self.warnings: dict[str, int] | None = None
         self._columns = (statuses, list(ids)) if statuses is not None and ids is not None else None
         if (items is None) == (self._columns is None):
             raise ValueError("give either items or statuses and ids")
@@ -84,9 +89,27 @@ class BatchResult:
         """Items ``start`` to ``stop`` as a batch of their own (indexes from 0)."""
         if self._columns is not None:
             statuses, ids = self._columns
-            return BatchResult(self.kind, statuses=statuses[start:stop], ids=ids[start:stop])
+            rows = None if self._rows is None else self._rows.slice(start, stop - start)
+            return BatchResult(self.kind, statuses=statuses[start:stop], ids=ids[start:stop], rows=rows)
         return BatchResult(self.kind, [ItemResult(i.index - start, i.status, i.id, i.errors)
                                        for i in self.items[start:stop]])
+
+    def landed_rows(self) -> pa.Table | None:
+        """The events that landed, as typed columns (event_id, customer_id, type, occurred_at, score), when the
+        batch took the fast path; None otherwise (read them by ``accepted_ids``)."""
+        if self._rows is None or self._columns is None:
+            return None
+        rows = self._rows.select(["event_id", "customer_id", "type", "occurred_at", "score"])
+        statuses = self._columns[0]
+        if statuses.count("accepted") == len(statuses):
+            return rows
+        return rows.filter(pa.array([st == "accepted" for st in statuses], pa.bool_()))
+
+    def accepted_ids(self) -> list[str]:
+        """The event ids of the items that landed."""
+        if self._columns is not None:
+            return [i for st, i in zip(*self._columns) if st == "accepted" and i is not None]
+        return [i.id for i in self.items if i.status == "accepted" and i.id is not None]
 
     def count(self, status: str) -> int:
         if self._columns is not None:
@@ -110,6 +133,8 @@ class BatchResult:
                                "duplicates": counts["duplicate"], "rejected": counts["rejected"]}
         if self.kind == "customers":
             out.update(updated=counts["updated"], unchanged=counts["unchanged"])
+        if self.warnings is not None:
+            out["warnings"] = dict(self.warnings)
         out["items"] = items
         return out
 
@@ -292,11 +317,11 @@ def _append_events(service: "Ingest", table: pa.Table | None, records: list[dict
         if done is not None:
             assert fast is not None
             scope.landed(done.report.landed_times, rows=_landed_rows(fast, done.status, done.customer_hashes))
-            return BatchResult("events", statuses=list(done.status), ids=fast.event_id)
+            return BatchResult("events", statuses=list(done.status), ids=fast.event_id, rows=fast.arrow())
         # keep_index: in-memory id sets instead of two table scans a batch (advokit.store.idindex)
         if table is None:
             table = _table(records, keep=_EVENT_KEEP)
-        report = service.events(table, keep_index=True, **options)
+        report = service.events(table, keep_index=True, warnings=False, **options)  # (Ingest.batch counts them)
         items = _items(report, len(records))
         times: list[Any] | None = report.landed_times
         if times is None:

@@ -127,6 +127,7 @@ def _fast_transaction(db: Database, rows: rules.FastEvents, hashes: np.ndarray, 
             cur.execute(_INSERT_EVENTS.format(source="_advokit_fast_rows"), [import_id])  # (read by name)
             pending.event_hashes.append(hashes[accepted])
         report.rows, report.imported, report.duplicates = n, imported, n - imported
+        report.import_id = import_id
         cur.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [import_id, "events", source_name, started,
                      dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), imported, 0, n - imported])
@@ -179,6 +180,7 @@ def _transaction(db: Database, kind: str, opened: Source, source: Any, report: I
                     f"{opened.name}: {report.rejected:,} of {report.rows:,} rows rejected; with --strict nothing was imported",
                     hint="fix the rows listed (see the rejects file) or import without --strict",
                     details=report.to_dict())
+            report.import_id = import_id
             cur.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [import_id, kind, opened.name, started, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
                          report.imported, report.rejected, report.duplicates])

@@ -55,6 +55,12 @@ class ImportReport:
     #: events with per-item results: UTC times standing for what landed (the earliest, the
     #: latest, one in every month that got events), for the KPI cache; not in ``to_dict``
     landed_times: list[dt.datetime] | None = None
+    #: the id of the import in the ``imports`` table (its events carry it); not in ``to_dict``
+    import_id: str | None = None
+    #: events: how many of the rows that landed are before their customer's signup, after its churn, in the
+    #: future or duplicate-looking (``advokit doctor`` names them); warnings only, every one landed
+    warnings: dict[str, int] | None = None
+    warnings_by_type: dict[str, dict[str, int]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -65,6 +71,9 @@ class ImportReport:
         }
         if self.ignored_columns:
             out["ignored_columns"] = list(self.ignored_columns)
+        if self.warnings is not None:
+            out["warnings"] = dict(self.warnings)
+            out["warnings_by_type"] = {k: dict(v) for k, v in (self.warnings_by_type or {}).items()}
         if self.items is not None:
             out["items"] = [i.to_dict() for i in self.items]
         return out

@@ -8,6 +8,7 @@ URL scheme (every view lives in its address, so it can be shared by link)::
     GET  /catalogue             catalogue      ?q=&focus=
     GET  /customers             customer list  ?q=&sort=&order=asc|desc&page=&filter=
     GET  /customers/{id}        a customer     ?page=
+    GET  /data                  the data: counts and the data-quality findings (``ws.quality.doctor()``)
     GET  /signin, POST /signin, POST /signout
     GET  /static/{file}         CSS, JS, and plotly.min.js from the installed plotly package
 """
@@ -156,6 +157,12 @@ class Pages:
         return page("catalogue.html", self.base(request, viewer, "catalogue", "KPI catalogue", q=text, focus=focus,
                                                 hits=hits, total=len(self.d.ws.catalogue)))
 
+    # -- data --------------------------------------------------------------------------------------
+    def data(self, request: Request) -> Response:
+        viewer = self.viewer(request)
+        report = self.d.ws.quality.doctor().to_dict()
+        return page("data.html", self.base(request, viewer, "data", "Data", report=report))
+
     # -- customers ------------------------------------------------------------------------------
     def customers(self, request: Request, q: str | None, sort: str | None, order: str | None, page_no: str | None,
                   filters: list[str]) -> Response:
@@ -256,6 +263,10 @@ def build_router(d: Dashboard) -> APIRouter:
     @router.get("/catalogue")
     def catalogue(request: Request, q: str | None = None, focus: str | None = None) -> Response:
         return p.catalogue(request, q, focus)
+
+    @router.get("/data")
+    def data(request: Request) -> Response:
+        return p.data(request)
 
     @router.get("/customers")
     def customers(request: Request, q: str | None = None, sort: str | None = None, order: str | None = None,
