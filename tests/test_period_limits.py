@@ -143,4 +143,7 @@ def test_api_refuses_periods_outside_the_calendar(db: Path, tmp_path: Path) -> N
             assert r.status_code == 422, (url, r.status_code, r.text)
             error = r.json()["error"]
             assert error["code"] == "invalid_argument" and OUT in error["message"] and error["hint"] == HINT, url
-        assert client.get("/v1/scorecard?period=2100-12").status_code == 200
+        # inside the calendar but outside the data (issue 14): 422 naming the span the data covers
+        r = client.get("/v1/scorecard?period=2100-12")
+        assert r.status_code == 422 and r.json()["error"]["code"] == "period_outside_data"
+        assert client.get("/v1/scorecard?period=2025-01").status_code == 200
