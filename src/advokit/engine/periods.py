@@ -167,6 +167,9 @@ def parse_bound(value: str | dt.date | None, *, name: str, end: bool) -> dt.date
             day = dt.datetime.strptime(text, "%Y-%m-%d").date()
         except ValueError:
             raise InvalidArgumentError(f"invalid date for {name}: {value!r}", hint=_BOUND_HINT) from None
+        if day == END_DAY:  # a day names itself, inclusive: the calendar's last day is 31 December 2100
+            raise InvalidArgumentError(f"{name} {day.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR}",
+                                       hint=_RANGE_HINT)
         check_day(day, name=name)
         return day + dt.timedelta(days=1) if end else day
     check_label_year(text)  # a label outside the calendar: that message, not "invalid date"
