@@ -92,16 +92,16 @@ def test_delete_unknown_target_is_not_found(run):
 
 
 def test_trend_formats(run):
-    code, out, _ = run("trend", "nps", "customer_churn_rate", "--from", "2024-12", "--to", "2025-02",
+    code, out, _ = run("trend", "nps", "customer_churn_rate", "--from", "2024-12", "--to", "2025-01",
                        "--format", "json")
     rows = json.loads(out)
     assert code == 0 and [(r["kpi"], r["period"]) for r in rows] == [
         ("nps", "2024-12"), ("nps", "2025-01"), ("customer_churn_rate", "2024-12"), ("customer_churn_rate", "2025-01")]
     assert rows[3]["previous"] == 0.0 and rows[3]["change"] == 50.0 and "change_p_value" in rows[3]
-    code, out, _ = run("trend", "nps", "--by", "segment", "--from", "2025-01", "--to", "2025-02", "--format", "csv")
+    code, out, _ = run("trend", "nps", "--by", "segment", "--from", "2025-01", "--to", "2025-01", "--format", "csv")
     assert code == 0 and out.splitlines()[0].startswith("kpi,period,period_start,segment,value") and \
         len(out.strip().splitlines()) == 3
-    code, out, _ = run("trend", "nps", "--from", "2025-01", "--to", "2025-02", "--filter", "segment=SMB")
+    code, out, _ = run("trend", "nps", "--from", "2025-01", "--to", "2025-01", "--filter", "segment=SMB")
     assert code == 0 and "66.7" in out
 
 

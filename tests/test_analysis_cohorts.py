@@ -69,7 +69,7 @@ def test_quarter_grain_filters_and_range(ws):
     assert _matrix(q, "retained") == {"2025-Q1": {0: 4, 1: 2}}
     assert _matrix(ws.cohorts(filters={"segment": "Enterprise"}), "retained") == \
         {"2025-01": {0: 1, 1: 1, 2: 1, 3: 0}, "2025-02": {0: 1, 1: 1, 2: 1}}
-    assert {r["cohort"] for r in ws.cohorts(start="2025-02", end="2025-03")} == {"2025-02"}
+    assert {r["cohort"] for r in ws.cohorts(start="2025-02", end="2025-02")} == {"2025-02"}
 
 
 def test_bad_input(ws):

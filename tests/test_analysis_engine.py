@@ -20,7 +20,7 @@ from .analysis_support import (
     workspace,
 )
 
-JAN = dict(period="month", start="2025-01-01", end="2025-02-01")
+JAN = dict(period="month", start="2025-01-01", end="2025-01-31")
 NEW_COLUMNS = {"ci_low", "ci_high", "std_error", "small_sample"}
 
 
@@ -109,7 +109,7 @@ def test_small_sample_flag_at_30(tmp_path):
     add_customers(w, [("A", "SMB", "EMEA", dt.datetime(2024, 1, 1), None, None)])
     add_events(w, [("A", "nps_response", dt.datetime(2025, 1, 2), 9.0, None)] * 29
                + [("A", "nps_response", dt.datetime(2025, 2, 2), 9.0, None)] * 30)
-    rows = {r["period"]: r for r in w.compute("nps", period="month", start="2025-01", end="2025-03").to_dicts()}
+    rows = {r["period"]: r for r in w.compute("nps", period="month", start="2025-01", end="2025-02").to_dicts()}
     assert rows["2025-01"]["n"] == 29 and rows["2025-01"]["small_sample"] is True
     assert rows["2025-02"]["n"] == 30 and rows["2025-02"]["small_sample"] is False
     w.close()

@@ -31,7 +31,7 @@ def db(tmp_path: Path) -> str:
 
 def test_compute_json_is_an_array_of_contract_rows(db):
     p = run("--db", db, "kpi", "compute", *CORE_KPIS, "--period", "month", "--from", "2025-01-01",
-            "--to", "2025-02-01", "--format", "json")
+            "--to", "2025-01-31", "--format", "json")
     assert p.returncode == 0, p.stderr
     rows = json.loads(p.stdout)
     assert isinstance(rows, list) and len(rows) == 12
@@ -41,9 +41,9 @@ def test_compute_json_is_an_array_of_contract_rows(db):
 
 
 def test_compute_by_segment_table_and_csv(db):
-    p = run("--db", db, "kpi", "compute", "nps", "--by", "segment", "--from", "2025-01", "--to", "2025-02")
+    p = run("--db", db, "kpi", "compute", "nps", "--by", "segment", "--from", "2025-01", "--to", "2025-01")
     assert p.returncode == 0 and "SMB" in p.stdout and "Enterprise" in p.stdout and "66.7" in p.stdout
-    c = run("--db", db, "kpi", "compute", "nps", "--by", "segment", "--from", "2025-01", "--to", "2025-02",
+    c = run("--db", db, "kpi", "compute", "nps", "--by", "segment", "--from", "2025-01", "--to", "2025-01",
             "--format", "csv")
     lines = c.stdout.strip().splitlines()
     assert lines[0].startswith("kpi,period,period_start,segment,value") and len(lines) == 3
@@ -57,7 +57,7 @@ def test_extra_column_is_a_dimension(tmp_path):
     db = str(tmp_path / "x.duckdb")
     run("--db", db, "import", "customers", str(cust))
     run("--db", db, "import", "events", str(ev))
-    p = run("--db", db, "kpi", "compute", "nps", "--by", "tier", "--from", "2024-02", "--to", "2024-03",
+    p = run("--db", db, "kpi", "compute", "nps", "--by", "tier", "--from", "2024-02", "--to", "2024-02",
             "--format", "json")
     assert {r["tier"]: r["value"] for r in json.loads(p.stdout)} == {"gold": 100.0, "silver": -100.0}
 
@@ -109,7 +109,7 @@ def test_strict_lands_nothing(db, tmp_path):
                    "x1,A,nps_response,2025-03-01,11\n")
     p = run("--db", db, "import", "events", str(bad), "--strict")
     assert p.returncode == 1 and "error:" in p.stderr
-    rows = json.loads(run("--db", db, "kpi", "compute", "nps", "--from", "2025-03", "--to", "2025-04",
+    rows = json.loads(run("--db", db, "kpi", "compute", "nps", "--from", "2025-03", "--to", "2025-03",
                           "--format", "json").stdout)
     assert rows[0]["n"] == 0
 

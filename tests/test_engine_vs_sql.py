@@ -166,7 +166,7 @@ def test_core_kpis_match_plain_sql(tmp_path, seed, grain, start, end, dim):
 def test_empty_month_gives_null_rates_and_zero_sums(tmp_path):
     ws = Workspace(tmp_path / "w.duckdb")
     build(ws, 7)
-    rows = {r["kpi"]: r for r in ws.compute(list(CORE_KPIS), period="month", start="2024-07", end="2024-08").to_dicts()}
+    rows = {r["kpi"]: r for r in ws.compute(list(CORE_KPIS), period="month", start="2024-07", end="2024-07").to_dicts()}
     assert rows["nps"]["value"] is None and rows["nps"]["n"] == 0
     assert rows["referral_conversion_rate"]["value"] is None
     assert rows["referral_revenue"]["value"] == 0.0

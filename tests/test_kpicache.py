@@ -48,14 +48,14 @@ def test_second_request_is_served_from_cache(ws) -> None:  # type: ignore[no-unt
 
 
 def test_append_recomputes_only_the_touched_month(ws) -> None:  # type: ignore[no-untyped-def]
-    ws.kpis.values(["nps"], period="month", start="2024-06-01", end="2025-02-01")
+    ws.kpis.values(["nps"], period="month", start="2024-06-01", end="2025-01-31")
     misses = ws.rollups.misses
     _append(ws, [("A", "nps_response", dt.datetime(2025, 1, 30, 9), 0.0, None)], "x")
-    rows = ws.kpis.values(["nps"], period="month", start="2024-06-01", end="2025-02-01")
+    rows = ws.kpis.values(["nps"], period="month", start="2024-06-01", end="2025-01-31")
     assert ws.rollups.misses == misses + 1  # January only
     jan = [r for r in rows if r["period"] == "2025-01"][0]
     assert jan["n"] == 5 and jan["value"] == 0.0
-    _same(ws, kpis=["nps"], period="month", start="2024-06-01", end="2025-02-01")
+    _same(ws, kpis=["nps"], period="month", start="2024-06-01", end="2025-01-31")
 
 
 def test_other_writes_drop_everything(ws) -> None:  # type: ignore[no-untyped-def]

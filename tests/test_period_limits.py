@@ -84,12 +84,12 @@ CLI_CASES = [
     (["scorecard", "--period", "9999-12"], f"period '9999-12' {OUT}"),
     (["scorecard", "--period", "0001-01"], f"period '0001-01' {OUT}"),
     (["report", "--period", "9999-12"], f"period '9999-12' {OUT}"),
-    (["trend", "nps", "--from", "0001-01"], f"--from 0001-01-01 {OUT}"),
-    (["trend", "nps", "--to", "9999-12"], f"--to 9999-12-01 {OUT}"),
-    (["kpi", "compute", "nps", "--to", "9999-12"], f"--to 9999-12-01 {OUT}"),
+    (["trend", "nps", "--from", "0001-01"], f"period '0001-01' {OUT}"),
+    (["trend", "nps", "--to", "9999-12"], f"period '9999-12' {OUT}"),
+    (["kpi", "compute", "nps", "--to", "9999-12"], f"period '9999-12' {OUT}"),
     (["compare", "nps", "--period", "0000-01", "--by", "segment", "--a", "SMB", "--b", "Enterprise"],
      f"period '0000-01' {OUT}"),
-    (["cohort", "--from", "0001-01"], f"--from 0001-01-01 {OUT}"),
+    (["cohort", "--from", "0001-01"], f"period '0001-01' {OUT}"),
     (["target", "set", "nps", "30", "--from", "0001-01"], f"period '0001-01' {OUT}"),
     (["comment", "add", "nps", "--period", "9999-12", "--body", "x"], f"period '9999-12' {OUT}"),
     (["report", "--kind", "campaign", "--from", "0001-01", "--to", "0001-03"], f"period '0001-01' {OUT}"),
@@ -124,8 +124,11 @@ def test_dashboard_refuses_periods_outside_the_calendar(db: Path) -> None:
             r = client.get(url)
             assert r.status_code == 422, (url, r.status_code)
             assert "is outside the years 1900-2100" in r.text, url
-        assert client.get("/?period=2100-12").status_code == 200
-        assert client.get("/kpis/nps?grain=year&period=1900").status_code == 200
+        # inside the calendar but outside the data (issue 14): 422 naming the span the data covers
+        for url in ("/?period=2100-12", "/kpis/nps?grain=year&period=1900"):
+            r = client.get(url)
+            assert r.status_code == 422 and "the data covers 2024-06-01 to 2025-01-28" in r.text, (url, r.text[-300:])
+        assert client.get("/?period=2025-01").status_code == 200
 
 
 @pytest.mark.slow
@@ -140,4 +143,7 @@ def test_api_refuses_periods_outside_the_calendar(db: Path, tmp_path: Path) -> N
             assert r.status_code == 422, (url, r.status_code, r.text)
             error = r.json()["error"]
             assert error["code"] == "invalid_argument" and OUT in error["message"] and error["hint"] == HINT, url
-        assert client.get("/v1/scorecard?period=2100-12").status_code == 200
+        # inside the calendar but outside the data (issue 14): 422 naming the span the data covers
+        r = client.get("/v1/scorecard?period=2100-12")
+        assert r.status_code == 422 and r.json()["error"]["code"] == "period_outside_data"
+        assert client.get("/v1/scorecard?period=2025-01").status_code == 200

@@ -71,7 +71,7 @@ def test_every_catalogue_kpi_rolls_up() -> None:
 
 @pytest.mark.parametrize("grain", ["month", "quarter", "year"])
 def test_rollup_answers_equal_the_engine(ws: Workspace, grain: str) -> None:
-    ws.kpis.values(["nps"], period=grain, start="2025-01-01", end="2025-02-01")  # takes up the saved rollups
+    ws.kpis.values(["nps"], period=grain, start="2025-01-01", end="2025-01-31")  # takes up the saved rollups
     rollups = ws.rollups.rollups()
     assert rollups is not None and {"segment", "region", "plan"} <= set(rollups.dims)
     ids = ws.catalogue.ids
@@ -89,12 +89,12 @@ def test_rollup_answers_equal_the_engine(ws: Workspace, grain: str) -> None:
 
 def test_explicit_range_and_single_kpis(ws: Workspace) -> None:
     for kpi in ("nps", "active_advocates_rate", "customer_loyalty", "reviews_and_testimonials_velocity"):
-        rows, hit = _from_rollups(ws, [kpi], period="month", by=["segment"], start="2025-01-01", end="2025-07-01")
+        rows, hit = _from_rollups(ws, [kpi], period="month", by=["segment"], start="2025-01-01", end="2025-06-30")
         assert hit
         assert_same_rows(rows, ws.compute([kpi], period="month", by=["segment"], start="2025-01-01",
-                                          end="2025-07-01").to_dicts())
+                                          end="2025-06-30").to_dicts())
     # periods outside the data: not in the rollups, computed
-    rows, hit = _from_rollups(ws, ["nps"], period="month", start="2030-01-01", end="2030-03-01")
+    rows, hit = _from_rollups(ws, ["nps"], period="month", start="2030-01-01", end="2030-02-28")
     assert not hit and [r["n"] for r in rows] == [0, 0]
 
 
@@ -147,7 +147,7 @@ def test_saved_rollups_are_used_after_a_restart_until_data_changes(ws: Workspace
 
 
 def test_customer_writes_drop_the_rollups(ws: Workspace) -> None:
-    ws.kpis.values(["nps"], period="month", start="2025-01-01", end="2025-02-01")  # takes up the saved rollups
+    ws.kpis.values(["nps"], period="month", start="2025-01-01", end="2025-01-31")  # takes up the saved rollups
     assert ws.rollups.rollups() is not None
     customer = a_customer(ws)
     ws.import_customers([{"customer_id": customer["customer_id"], "name": customer["name"],
@@ -164,7 +164,7 @@ def test_customer_writes_drop_the_rollups(ws: Workspace) -> None:
 def test_maintenance_refreshes_after_writes_pause(ws: Workspace) -> None:
     import time
 
-    ws.kpis.values(["nps"], period="month", start="2025-01-01", end="2025-02-01")  # takes up the saved rollups
+    ws.kpis.values(["nps"], period="month", start="2025-01-01", end="2025-01-31")  # takes up the saved rollups
     thread = ws.rollups.maintain(ws.kpis, quiet_seconds=0.2)  # keeps them fresh
     assert thread.is_alive() and ws.rollups.rollup_status()["built"]
     customer = a_customer(ws)["customer_id"]
@@ -177,10 +177,10 @@ def test_maintenance_refreshes_after_writes_pause(ws: Workspace) -> None:
     status = ws.rollups.rollup_status()
     assert status["built"] and status["stale_periods"] == 0
     rows, hit = _from_rollups(ws, ["referral_invitation_rate"], period="month", start="2025-02-01",
-                              end="2025-03-01", by=["segment"])
+                              end="2025-02-28", by=["segment"])
     assert hit
     assert_same_rows(rows, ws.compute(["referral_invitation_rate"], period="month", start="2025-02-01",
-                                      end="2025-03-01", by=["segment"]).to_dicts())
+                                      end="2025-02-28", by=["segment"]).to_dicts())
 
 
 def _landed_table(events: list[dict[str, Any]]) -> Any:  # a pyarrow Table
@@ -249,10 +249,10 @@ def test_an_append_without_its_events_leaves_periods_stale(ws: Workspace) -> Non
                            "occurred_at": "2025-03-05T10:00:00Z"}])
         scope.landed([dt.datetime(2025, 3, 5, 10)])  # no rows given
     rows, hit = _from_rollups(ws, ["referral_participation_rate"], period="month", by=["plan"],
-                              start="2025-03-01", end="2025-04-01")
+                              start="2025-03-01", end="2025-03-31")
     assert not hit
     assert_same_rows(rows, ws.compute(["referral_participation_rate"], period="month", by=["plan"],
-                                      start="2025-03-01", end="2025-04-01").to_dicts())
+                                      start="2025-03-01", end="2025-03-31").to_dicts())
 
 
 def test_api_batches_keep_the_declared_rollups_fresh(ws: Workspace) -> None:

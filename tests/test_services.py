@@ -150,7 +150,7 @@ def test_export_then_erase_removes_everything_and_records_no_personal_data(ws) -
         cur.execute("UPDATE customers SET referred_by = 'C' WHERE customer_id = 'B'")
         cur.execute("UPDATE events SET properties = '{\"new_customer_id\": \"C\"}' WHERE customer_id = 'B' "
                     "AND type = 'referral_sent'")
-    before = ws.kpis.values(["nps"], period="month", start="2025-01", end="2025-02")[0]
+    before = ws.kpis.values(["nps"], period="month", start="2025-01", end="2025-01")[0]
     assert before["value"] == 25.0
     export = ws.access.export("C")
     assert export["customer"]["email"] == "cx@cobalt.example" and len(export["events"]) == 2
@@ -167,9 +167,9 @@ def test_export_then_erase_removes_everything_and_records_no_personal_data(ws) -
     from advokit.access.privacy import was_erased
 
     assert was_erased(ws.db, "C") and not was_erased(ws.db, "A")
-    after = ws.kpis.values(["nps"], period="month", start="2025-01", end="2025-02")[0]
+    after = ws.kpis.values(["nps"], period="month", start="2025-01", end="2025-01")[0]
     assert after["value"] == pytest.approx(200 / 3) and after["n"] == 3  # A 10, B 9, A 7
-    assert after == ws.compute(["nps"], period="month", start="2025-01", end="2025-02").to_dicts()[0]
+    assert after == ws.compute(["nps"], period="month", start="2025-01", end="2025-01").to_dicts()[0]
     with pytest.raises(NotFoundError):
         ws.access.erase("C")
     with pytest.raises(NotFoundError):

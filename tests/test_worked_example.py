@@ -56,16 +56,16 @@ def test_nps_margin_of_error_matches_the_formula(tmp_path):
 
 def test_quarter_and_year_labels(tmp_path):
     ws, _ = _load(tmp_path)
-    q = ws.compute("nps", period="quarter", start="2025-01-01", end="2025-04-01").to_dicts()
+    q = ws.compute("nps", period="quarter", start="2025-01-01", end="2025-03-31").to_dicts()
     assert [r["period"] for r in q] == ["2025-Q1"] and _same(q[0]["value"], 25.0)
-    y = ws.compute("nps", period="year", start="2025-01-01", end="2026-01-01").to_dicts()
+    y = ws.compute("nps", period="year", start="2025-01-01", end="2025-12-31").to_dicts()
     assert [r["period"] for r in y] == ["2025"] and y[0]["period_start"] == "2025-01-01"
 
 
 def test_range_selects_whole_overlapping_periods(tmp_path):
     ws, _ = _load(tmp_path)
-    # [2025-01-20, 2025-01-21) overlaps January: January is computed over its whole span
-    rows = ws.compute("nps", period="month", start="2025-01-20", end="2025-01-21").to_dicts()
+    # 2025-01-20 to 2025-01-20 (inclusive) overlaps January: January is computed over its whole span
+    rows = ws.compute("nps", period="month", start="2025-01-20", end="2025-01-20").to_dicts()
     assert [r["period"] for r in rows] == ["2025-01"] and rows[0]["n"] == 4
 
 
@@ -79,7 +79,7 @@ def test_offset_timestamps_fall_in_the_utc_period(tmp_path):
     ws, _ = _load(tmp_path)
     ws.import_events([{"event_id": "tz1", "customer_id": "A", "type": "nps_response",
                        "occurred_at": "2025-01-31T23:30:00-03:00", "score": 10}])
-    rows = {r["period"]: r for r in ws.compute("nps", period="month", start="2025-01", end="2025-03").to_dicts()}
+    rows = {r["period"]: r for r in ws.compute("nps", period="month", start="2025-01", end="2025-02").to_dicts()}
     assert rows["2025-01"]["n"] == 4 and rows["2025-02"]["n"] == 1
 
 

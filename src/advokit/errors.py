@@ -7,6 +7,7 @@
     │   ├── UnknownKpiError           a KPI id that is not in the catalogue
     │   ├── UnknownDimensionError     a --by dimension that is not a customer attribute
     │   └── InvalidArgumentError      a bad date, period, option value
+    │       └── PeriodOutsideDataError  a period outside the span the workspace's data covers
     ├── DataError(ValueError)         a file or batch cannot be read at all (exit code 1 / HTTP 422)
     │   └── RejectedRowsError         --strict import with rejected rows; nothing landed
     ├── CatalogueError                a KPI definition file is invalid (developer error)
@@ -68,6 +69,10 @@ class UnknownDimensionError(InputError):
 
 class InvalidArgumentError(InputError):
     code = "invalid_argument"
+
+
+class PeriodOutsideDataError(InvalidArgumentError):
+    code = "period_outside_data"
 
 
 class DataError(AdvokitError, ValueError):

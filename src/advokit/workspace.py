@@ -101,7 +101,14 @@ class Workspace:
     # -- KPIs (ws.kpis) ----------------------------------------------------------------------
     def compute(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
                 start: When = None, end: When = None, filters: Filters | None = None) -> KpiResult:
-        """KPI values by period (and segment) in the output contract of kpi-semantics.md."""
+        """KPI values by period (and segment) in the output contract of kpi-semantics.md.
+
+        ``start`` and ``end`` as text name a period or a day, both inclusive, exactly like ``--from`` and
+        ``--to``: ``start="2025-01", end="2025-03"`` is January to March, ``end="2025-03-31"`` includes
+        31 March, ``end="2025-Q1"`` all of Q1. A ``datetime.date`` is taken as it is: ``start`` the first
+        day, ``end`` the exclusive end (``end=date(2025, 4, 1)`` also ends with March). KPI ids may be
+        catalogue aliases; the rows carry the canonical ids.
+        """
         return self.kpis.compute(kpis, period=period, by=by, start=start, end=end, filters=filters)
 
     def sql(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
@@ -142,9 +149,10 @@ class Workspace:
         return self.analysis.analyze(kpis, period=period, by=by, start=start, end=end, filters=filters,
                                      rolling=rolling)
 
-    def scorecard(self, period: str, *, by: str | None = None, filters: Filters | None = None,
+    def scorecard(self, period: str | None = None, *, by: str | None = None, filters: Filters | None = None,
                   rolling: int | None = None) -> dict[str, Any]:
-        """Every KPI of one period (YYYY-MM, YYYY-Qn, YYYY) by focus area."""
+        """Every KPI of one period (YYYY-MM, YYYY-Qn, YYYY) by focus area; default: the latest complete
+        month with data (named in ``period_note``)."""
         return self.analysis.scorecard(period, by=by, filters=filters, rolling=rolling)
 
     def compare(self, kpis: Sequence[str] | str, *, period: str, by: str, a: str | None, b: str | None,

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..catalogue.model import EVENT_TYPES
 from ..engine.compiler import periods_table
-from ..engine.periods import check_grain, parse_date, period_of, periods_between
+from ..engine.periods import check_grain, parse_bound, period_of, periods_between
 from ..errors import InvalidArgumentError, UnknownDimensionError
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def cohorts(service: "KpiService", *, grain: str = "month", basis: str = "logo",
     unknown = [t for t in types if t not in EVENT_TYPES]
     if unknown:
         raise InvalidArgumentError(f"unknown event types {unknown}", hint="valid types: " + ", ".join(EVENT_TYPES))
-    lo, hi = parse_date(start, name="--from"), parse_date(end, name="--to")
+    lo, hi = parse_bound(start, name="--from", end=False), parse_bound(end, name="--to", end=True)
     if lo and hi and hi <= lo:
         raise InvalidArgumentError(f"--to {hi} must be after --from {lo}")
     dims = service.dimensions()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..engine.periods import Period, parse_period_label, period_of, periods_between
+from ..engine.periods import Period, parse_bound, parse_period_label, period_of, periods_between
 from ..errors import InvalidArgumentError
 from ..stats import formulas as stats
 from .trend import _clean, p_values
@@ -188,9 +188,8 @@ def _tests(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> list
 
 
 def month_window(start: str | dt.date | None, end: str | dt.date | None, *, names: tuple[str, str]) -> list[Period]:
-    """The whole months a window covers: a month label as ``end`` includes that month, a date is exclusive;
-    a window that starts or ends inside a month is widened to the whole month."""
-    from .targets import parse_bound
+    """The whole months a window covers: ``end`` includes the period or day it names (a ``date`` object
+    is an exclusive end); a window that starts or ends inside a month is widened to the whole month."""
 
     if start is None or end is None:
         missing = names[0] if start is None else names[1]

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..engine.periods import Grain
 from ..engine.service import KpiService
 from ..errors import InvalidArgumentError
 from . import cohorts, compare, maturity, scorecard, targets, trend
@@ -27,14 +28,32 @@ class Analysis:
         return trend.analyze(self.kpis, kpis, period=period, by=by, start=start, end=end, filters=filters,
                              rolling=rolling)
 
-    def scorecard(self, period: str, *, by: str | None = None, filters: Filters | None = None,
+    def scorecard(self, period: str | None = None, *, by: str | None = None, filters: Filters | None = None,
                   rolling: int | None = None) -> dict[str, Any]:
-        """Every KPI of one period (YYYY-MM, YYYY-Qn, YYYY) by focus area (shape: analysis/scorecard.py)."""
-        return scorecard.scorecard(self.kpis, period, by=by, filters=filters, rolling=rolling)
+        """Every KPI of one period (YYYY-MM, YYYY-Qn, YYYY) by focus area (shape: analysis/scorecard.py).
+
+        Without ``period``: the latest complete month with data, said in the card's ``period_note``.
+        A period outside the data's span is a ``PeriodOutsideDataError`` naming the span.
+        """
+        label, note = self.default_period(period, "month")
+        card = scorecard.scorecard(self.kpis, label, by=by, filters=filters, rolling=rolling)
+        return {**card, "period_note": note} if note else card
+
+    def default_period(self, period: str | None, grain: Grain) -> tuple[str, str | None]:
+        """``period`` checked against the data's span, or the latest complete ``grain`` with data and the
+        one-line note that says so (``InvalidArgumentError`` for a workspace with no data)."""
+        if period is not None:
+            return self.kpis.period_in_data(period).label, None
+        label = self.kpis.latest_complete_period(grain)
+        if label is None:
+            raise InvalidArgumentError("the workspace holds no data", hint="give a period or import data first")
+        return label, f"period {label}: the latest complete {grain} with data"
 
     def compare(self, kpis: Sequence[str] | str, *, period: str, by: str, a: str | None, b: str | None,
                 filters: Filters | None = None) -> list[dict[str, Any]]:
-        """Two segments (``by`` = ``a`` vs ``b``) in one period, with the significance of the difference."""
+        """Two segments (``by`` = ``a`` vs ``b``) in one period, with the significance of the difference
+        (a period outside the data's span is a ``PeriodOutsideDataError``)."""
+        self.kpis.period_in_data(period)
         return compare.compare_groups(self.kpis, kpis, period=period, by=by, a=a, b=b, filters=filters)
 
     def compare_windows(self, kpis: Sequence[str] | str, *, start: When, end: When, baseline_start: When = None,

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..engine.periods import Period, check_label_year, parse_date, parse_period_label
+from ..engine.periods import Period, parse_bound
 from ..errors import InvalidArgumentError, NotFoundError, UnknownDimensionError
 
 if TYPE_CHECKING:
@@ -58,26 +58,6 @@ class Target:
         if self.dimension is None:
             return True
         return self.dimension in group and group[self.dimension] == self.dimension_value
-
-
-def parse_bound(value: str | dt.date | None, *, name: str, end: bool) -> dt.date | None:
-    """A target window bound: a date, or a period label (YYYY-MM, YYYY-Qn, YYYY).
-
-    A period label given as ``--to`` includes that period (its end is stored);
-    a full date given as ``--to`` is exclusive, like every ``--to`` of advokit.
-    """
-    if value is None or isinstance(value, dt.date):
-        return value if not isinstance(value, dt.datetime) else value.date()
-    text = value.strip()
-    if len(text) == 10:
-        return parse_date(text, name=name)
-    check_label_year(text)  # a label outside the calendar: that message, not "invalid date"
-    try:
-        period = parse_period_label(text)
-    except InvalidArgumentError:
-        raise InvalidArgumentError(f"invalid date for {name}: {value!r}",
-                                   hint="use YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY") from None
-    return period.end if end else period.start
 
 
 def _number(value: object) -> float:

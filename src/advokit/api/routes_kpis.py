@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import StringConstraints
 
-from ..errors import NotFoundError
+from ..engine.filters import parse_filter_items
+from ..errors import NotFoundError, UnknownKpiError
 from ..workspace import Workspace
 from .auth import ReadKey
 from .responses import SafeJSONResponse
@@ -16,14 +17,19 @@ from .state import state_of
 
 router = APIRouter(tags=["kpis"], dependencies=[ReadKey])
 
-_DATE = r"^(19|2[0-9])[0-9]{2}(-[0-9]{2}(-[0-9]{2})?)?$"  # YYYY, YYYY-MM or YYYY-MM-DD, 1900-2999
+_DATE = r"^(19|2[0-9])[0-9]{2}(-[0-9]{2}(-[0-9]{2})?|-Q[1-4])?$"  # YYYY, YYYY-MM, YYYY-Qn, YYYY-MM-DD; 1900-2999
+_FILTER = Query([], alias="filter", max_length=5, description="ATTRIBUTE:VALUE, e.g. segment:SMB (repeatable); "
+                                                               "`advokit ... --filter segment=SMB` on the command line")
 Period = Literal["month", "quarter", "year"]
 Dimension = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-def _kpi(ws: Workspace, kpi_id: str) -> None:
-    if kpi_id not in ws.catalogue:
-        raise NotFoundError(f"unknown KPI {kpi_id!r}", hint="list the KPIs with GET /v1/kpis")
+def _kpi(ws: Workspace, kpi_id: str) -> str:
+    """The canonical id of ``kpi_id`` (an id or an alias); 404 with the closest ids for anything else."""
+    try:
+        return ws.catalogue.resolve(kpi_id)
+    except UnknownKpiError as exc:
+        raise NotFoundError(exc.message, hint=exc.hint, details=exc.details) from None
 
 
 @router.get("/kpis", response_model=list[KpiSummary], responses=error_responses(*AUTH_ERRORS),
@@ -45,8 +51,7 @@ def search_kpis(request: Request, q: str = Query(min_length=1, max_length=200),
             summary="One KPI: definition, formula, bands, benchmarks, guidance")
 def get_kpi(request: Request, kpi_id: str) -> dict[str, Any]:
     ws = state_of(request).workspace
-    _kpi(ws, kpi_id)
-    return ws.kpi(kpi_id).to_dict()
+    return ws.kpi(_kpi(ws, kpi_id)).to_dict()
 
 
 @router.get("/kpis/{kpi_id}/values", response_model=None, summary="KPI values by period (and segment)",
@@ -55,18 +60,25 @@ def get_kpi(request: Request, kpi_id: str) -> dict[str, Any]:
                        **error_responses(*AUTH_ERRORS, 404)})
 def kpi_values(request: Request, kpi_id: str, period: Period = "month",
                by: list[Dimension] = Query([], max_length=5, description="Customer attribute to split by (repeatable)"),
-               start: str | None = Query(None, alias="from", pattern=_DATE, description="Start (inclusive)"),
-               end: str | None = Query(None, alias="to", pattern=_DATE, description="End (exclusive)"),
-               ) -> SafeJSONResponse:
+               start: str | None = Query(None, alias="from", pattern=_DATE,
+                                         description="First period or day (YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY)"),
+               end: str | None = Query(None, alias="to", pattern=_DATE,
+                                       description="Last period or day, inclusive (YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY)"),
+               filters: list[Dimension] = _FILTER) -> SafeJSONResponse:
     ws = state_of(request).workspace
-    _kpi(ws, kpi_id)
-    return SafeJSONResponse(ws.kpis.values([kpi_id], period=period, by=by, start=start, end=end))
+    kpi = _kpi(ws, kpi_id)
+    return SafeJSONResponse(ws.kpis.values([kpi], period=period, by=by, start=start, end=end,
+                                           filters=parse_filter_items(filters, sep=":") or None))
 
 
 @router.get("/scorecard", response_model=None, summary="Every KPI of one period by focus area",
             responses={200: {"model": dict[str, Any], "description": "The scorecard"},
                        **error_responses(*AUTH_ERRORS)})
-def scorecard(request: Request, period: str = Query(pattern=r"^(19|2[0-9])[0-9]{2}(-([0-9]{2}|Q[1-4]))?$",
-                                                    description="YYYY-MM, YYYY-Qn or YYYY"),
-              by: str | None = Query(None, min_length=1, max_length=64)) -> SafeJSONResponse:
-    return SafeJSONResponse(state_of(request).workspace.scorecard(period, by=by))
+def scorecard(request: Request,
+              period: str | None = Query(None, pattern=r"^(19|2[0-9])[0-9]{2}(-([0-9]{2}|Q[1-4]))?$",
+                                         description="YYYY-MM, YYYY-Qn or YYYY; default: the latest complete "
+                                                     "month with data (named in `period_note`)"),
+              by: str | None = Query(None, min_length=1, max_length=64),
+              filters: list[Dimension] = _FILTER) -> SafeJSONResponse:
+    ws = state_of(request).workspace
+    return SafeJSONResponse(ws.scorecard(period, by=by, filters=parse_filter_items(filters, sep=":") or None))

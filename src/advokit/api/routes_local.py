@@ -82,7 +82,7 @@ class LatestArgs(_Args):
 
 
 class ScorecardArgs(_Args):
-    period: Text
+    period: Text | None = None
     by: Text | None = None
     filters: Filters = None
     rolling: int | None = None

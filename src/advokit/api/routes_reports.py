@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from ..engine.filters import parse_filter_items
 from ..reports import MEDIA_TYPES, build_report
 from .auth import ReadKey
 from .schemas import AUTH_ERRORS, error_responses
@@ -14,7 +15,7 @@ from .state import state_of
 
 router = APIRouter(tags=["reports"], dependencies=[ReadKey])
 
-_DATE = r"^(19|2[0-9])[0-9]{2}(-[0-9]{2}(-[0-9]{2})?)?$"  # YYYY, YYYY-MM or YYYY-MM-DD
+_DATE = r"^(19|2[0-9])[0-9]{2}(-[0-9]{2}(-[0-9]{2})?|-Q[1-4])?$"  # YYYY, YYYY-MM, YYYY-Qn or YYYY-MM-DD
 _PERIOD = r"^(19|2[0-9])[0-9]{2}(-([0-9]{2}|Q[1-4]))?$"  # YYYY-MM, YYYY-Qn or YYYY
 _FILE = {"description": "The report file, in the format asked for",
          "content": {"text/html": {"schema": {"type": "string"}},
@@ -38,12 +39,14 @@ def get_report(request: Request,
                                       description="Attribute tested group by group (default: segment)"),
                start: str | None = Query(None, alias="from", pattern=_DATE, description="Campaign start"),
                end: str | None = Query(None, alias="to", pattern=_DATE,
-                                       description="Campaign end (YYYY-MM inclusive, or an exclusive date)"),
+                                       description="Campaign end, inclusive (YYYY-MM, YYYY-Qn, YYYY or a day)"),
                baseline_start: str | None = Query(None, alias="baseline_from", pattern=_DATE),
-               baseline_end: str | None = Query(None, alias="baseline_to", pattern=_DATE)) -> Response:
+               baseline_end: str | None = Query(None, alias="baseline_to", pattern=_DATE),
+               filters: list[str] = Query([], alias="filter", max_length=5,
+                                          description="ATTRIBUTE:VALUE, e.g. segment:SMB (repeatable)")) -> Response:
     ws = state_of(request).workspace
     report = build_report(ws, period, kind=kind, by=by, start=start, end=end, baseline_start=baseline_start,
-                       baseline_end=baseline_end)
+                          baseline_end=baseline_end, filters=parse_filter_items(filters, sep=":") or None)
     data = report.render(format)
     name = f"report-{report.period.replace('..', '-to-')}.{format}"
     return Response(content=data, media_type=MEDIA_TYPES[format],

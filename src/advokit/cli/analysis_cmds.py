@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ..errors import InvalidArgumentError
+from ..engine.filters import parse_filter_items
 from .app import State, cli, format_option, pass_state
 from .render import emit, fmt_number, table
 
@@ -15,18 +15,28 @@ GRAINS = click.Choice(["month", "quarter", "year"])
 
 def parse_filters(values: tuple[str, ...]) -> dict[str, str | None]:
     """``--filter segment=Enterprise`` (repeatable); ``dim=`` keeps customers with the attribute empty."""
-    out: dict[str, str | None] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise InvalidArgumentError(f"invalid filter {item!r}", hint="use --filter DIM=VALUE, e.g. segment=SMB")
-        out[name.strip()] = value if value != "" else None
-    return out
+    return parse_filter_items(values, sep="=")
 
 
 def filter_option(fn: Any) -> Any:
     return click.option("--filter", "filters", multiple=True, metavar="DIM=VALUE",
-                        help="Only customers whose attribute has this value (repeatable).")(fn)
+                        help="Only customers whose attribute has this value (repeatable; in an address: "
+                             "filter=DIM:VALUE).")(fn)
+
+
+FROM_HELP = "First period or day of the range (YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY)."
+TO_HELP = "Last period or day of the range, inclusive (YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY)."
+
+
+def canonical(ws: Any, kpi_ids: tuple[str, ...]) -> list[str]:
+    """The canonical ids of KPI ids or aliases ("did you mean" for an unknown one)."""
+    return [ws.catalogue.resolve(k) for k in kpi_ids]
+
+
+def note(text: str | None) -> None:
+    """A one-line note on standard error (never on standard output, which may be JSON)."""
+    if text:
+        click.echo(f"note: {text}", err=True)
 
 
 def _flag(value: Any) -> str:
@@ -38,8 +48,8 @@ def _flag(value: Any) -> str:
 @click.argument("kpi_ids", nargs=-1, required=True, metavar="ID [ID ...]")
 @click.option("--period", type=GRAINS, default="month", show_default=True)
 @click.option("--by", multiple=True, metavar="DIM", help="Split by a customer attribute (repeatable).")
-@click.option("--from", "start", metavar="DATE", help="Start of the range (YYYY-MM-DD, YYYY-MM or YYYY).")
-@click.option("--to", "end", metavar="DATE", help="End of the range, exclusive.")
+@click.option("--from", "start", metavar="DATE", help=FROM_HELP)
+@click.option("--to", "end", metavar="DATE", help=TO_HELP)
 @click.option("--rolling", type=click.IntRange(1, 60), default=3, show_default=True,
               help="Periods in the rolling mean.")
 @filter_option
@@ -49,6 +59,7 @@ def trend(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[str, ..
           end: str | None, rolling: int, filters: tuple[str, ...], fmt: str) -> None:
     """KPI values with change, year-over-year, significance, rolling mean, band, target and status."""
     ws = state.open()
+    kpi_ids = tuple(canonical(ws, kpi_ids))
     rows = ws.analyze(list(kpi_ids), period=period, by=list(by), start=start, end=end,
                       filters=parse_filters(filters), rolling=rolling)
     if fmt == "json":
@@ -89,7 +100,7 @@ def _scorecard_line(e: dict[str, Any], label: str) -> dict[str, str]:
 
 @cli.command("scorecard")
 @click.option("--period", "period", metavar="PERIOD", default=None,
-              help="YYYY-MM, YYYY-Qn or YYYY. Default: the latest complete month.")
+              help="YYYY-MM, YYYY-Qn or YYYY. Default: the latest complete month with data.")
 @click.option("--by", default=None, metavar="DIM", help="Also show every KPI by this customer attribute.")
 @click.option("--rolling", type=click.IntRange(1, 60), default=None, help="Periods in the rolling mean (default 3).")
 @filter_option
@@ -99,13 +110,11 @@ def scorecard(state: State, period: str | None, by: str | None, rolling: int | N
               fmt: str) -> None:
     """Every KPI of one period by focus area: value, CI, change, significance, band, target, benchmark."""
     ws = state.open()
-    label = period or ws.latest_complete_period("month")
-    if label is None:
-        raise InvalidArgumentError("the workspace holds no data", hint="give --period or import data first")
-    card = ws.scorecard(label, by=by, filters=parse_filters(filters), rolling=rolling)
+    card = ws.scorecard(period, by=by, filters=parse_filters(filters), rolling=rolling)
     if fmt == "json":
         emit(card, "json")
         return
+    note(card.get("period_note"))
     out = [f"Scorecard {card['period']} (vs {card['previous_period']}; year ago {card['year_ago_period']})"
            + (f", by {by}" if by else "")]
     columns = ["kpi", "value", "95% CI", "n", "change", "YoY", "band", "target", "status", "benchmark"]
@@ -137,7 +146,7 @@ def compare(state: State, kpi_ids: tuple[str, ...], period: str, by: str, group_
             filters: tuple[str, ...], fmt: str) -> None:
     """Compare two segments in one period: values, intervals and whether the difference is significant."""
     ws = state.open()
-    rows = ws.compare(list(kpi_ids), period=period, by=by, a=group_a, b=group_b, filters=parse_filters(filters))
+    rows = ws.compare(canonical(ws, kpi_ids), period=period, by=by, a=group_a, b=group_b, filters=parse_filters(filters))
     if fmt == "json":
         emit(rows, "json")
         return
@@ -154,8 +163,8 @@ def compare(state: State, kpi_ids: tuple[str, ...], period: str, by: str, group_
 @click.option("--activity", multiple=True, metavar="TYPE",
               help="Count a customer as retained in a period only with an event of this type (repeatable); "
                    "default: active (not churned).")
-@click.option("--from", "start", metavar="DATE", help="First signup cohort (YYYY-MM-DD, YYYY-MM or YYYY).")
-@click.option("--to", "end", metavar="DATE", help="End of the signup range, exclusive.")
+@click.option("--from", "start", metavar="DATE", help="First signup cohort (YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY).")
+@click.option("--to", "end", metavar="DATE", help="Last signup period or day, inclusive.")
 @filter_option
 @format_option()
 @pass_state

@@ -130,12 +130,15 @@ def demo(state: State, customers: int, months: int, seed: int, end_month: str | 
 
 
 @cli.command()
-@click.option("--period", metavar="YYYY-MM", default=None, help="Month (default: the latest complete month).")
+@click.option("--period", metavar="YYYY-MM", default=None,
+              help="Month (default: the latest complete month with data).")
 @format_option(("table", "json", "csv"))
 @pass_state
 def summary(state: State, period: str | None, fmt: str) -> None:
     """The core KPIs of a month with their change against the month before."""
     rows = state.open().summary(period=period)
+    if period is None and rows:
+        click.echo(f"note: period {rows[0]['period']}: the latest complete month with data", err=True)
     if fmt == "table":
         _print_summary(rows)
     else:

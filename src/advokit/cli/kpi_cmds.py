@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..catalogue.model import ATTRIBUTE_KEYS, FOCUS_AREAS
+from .analysis_cmds import FROM_HELP, TO_HELP, canonical, filter_option, parse_filters
 from .app import State, cli, format_option, pass_state
 from .render import emit
 
@@ -83,15 +84,23 @@ def kpi_search(state: State, text: tuple[str, ...], limit: int, fmt: str) -> Non
 @click.argument("kpi_ids", nargs=-1, required=True, metavar="ID [ID ...]")
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True)
 @click.option("--by", multiple=True, metavar="DIM", help="Split by a customer attribute (repeatable).")
-@click.option("--from", "start", metavar="DATE", help="Start of the range (YYYY-MM-DD, YYYY-MM or YYYY).")
-@click.option("--to", "end", metavar="DATE", help="End of the range, exclusive.")
+@click.option("--from", "start", metavar="DATE", help=FROM_HELP)
+@click.option("--to", "end", metavar="DATE", help=TO_HELP)
+@filter_option
 @format_option()
 @pass_state
 def kpi_compute(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[str, ...], start: str | None,
-                end: str | None, fmt: str) -> None:
-    """Compute KPIs by month, quarter or year, optionally by segment."""
+                end: str | None, filters: tuple[str, ...], fmt: str) -> None:
+    """Compute KPIs by month, quarter or year, optionally by segment.
+
+    \b
+    advokit kpi compute nps --period month --from 2025-01 --to 2025-03   (January to March)
+    advokit kpi compute csat --period quarter --to 2025-Q2 --filter segment=SMB
+    """
     ws = state.open()
-    result = ws.compute(list(kpi_ids), period=period, by=list(by), start=start, end=end)
+    kpi_ids = tuple(canonical(ws, kpi_ids))
+    result = ws.compute(list(kpi_ids), period=period, by=list(by), start=start, end=end,
+                        filters=parse_filters(filters) or None)
     rows = result.to_dicts()
     if fmt == "json":
         emit(rows, "json")
@@ -111,15 +120,16 @@ def kpi_compute(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[s
 @click.argument("kpi_ids", nargs=-1, required=True, metavar="ID [ID ...]")
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True)
 @click.option("--by", multiple=True, metavar="DIM", help="Split by a customer attribute (repeatable).")
-@click.option("--from", "start", metavar="DATE")
-@click.option("--to", "end", metavar="DATE")
+@click.option("--from", "start", metavar="DATE", help=FROM_HELP)
+@click.option("--to", "end", metavar="DATE", help=TO_HELP)
+@filter_option
 @click.option("--dialect", default="duckdb", show_default=True, help="SQL dialect: duckdb, postgres, pyspark, ...")
 @pass_state
 def kpi_sql(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[str, ...], start: str | None,
-            end: str | None, dialect: str) -> None:
+            end: str | None, filters: tuple[str, ...], dialect: str) -> None:
     """Print the SQL a KPI request compiles to (for review or another engine)."""
     click.echo(state.open().sql(list(kpi_ids), period=period, by=list(by), start=start, end=end,
-                                     dialect=dialect))
+                                     filters=parse_filters(filters) or None, dialect=dialect))
 
 
 @kpi.command("reference")

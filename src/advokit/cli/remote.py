@@ -231,7 +231,7 @@ class RemoteWorkspace:
         return self.call("analyze", kpis=list(kpis), period=period, by=list(by), start=start, end=end,  # type: ignore[no-any-return]
                          filters=None if filters is None else dict(filters), rolling=rolling)
 
-    def scorecard(self, period: str, *, by: str | None = None, filters: Filters = None,
+    def scorecard(self, period: str | None = None, *, by: str | None = None, filters: Filters = None,
                   rolling: int | None = None) -> dict[str, Any]:
         return self.call("scorecard", period=period, by=by, filters=None if filters is None else dict(filters),  # type: ignore[no-any-return]
                          rolling=rolling)

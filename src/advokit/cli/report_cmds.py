@@ -22,19 +22,20 @@ def _default_name(period: str, kind: str, fmt: str) -> str:
 
 @cli.command("report")
 @click.option("--period", default=None, metavar="PERIOD",
-              help="YYYY-MM (monthly) or YYYY-Qn (quarterly). Default: the latest complete one.")
+              help="YYYY-MM (monthly) or YYYY-Qn (quarterly). Default: the latest complete one with data.")
 @click.option("--kind", type=click.Choice(KINDS), default=None,
               help="monthly, quarterly or campaign. Default: campaign with --from, quarterly for YYYY-Qn, else monthly.")
 @click.option("--by", default=None, metavar="DIM",
               help="Attribute whose groups are tested against the rest (segments that outperform). Default: segment.")
 @filter_option
-@click.option("--from", "start", default=None, metavar="DATE", help="Campaign: first month (YYYY-MM or a date).")
+@click.option("--from", "start", default=None, metavar="DATE",
+              help="Campaign: first month (YYYY-MM, YYYY-Qn, YYYY or a day).")
 @click.option("--to", "end", default=None, metavar="DATE",
-              help="Campaign: last month (YYYY-MM, inclusive) or an exclusive end date.")
+              help="Campaign: last month, inclusive (YYYY-MM, YYYY-Qn, YYYY or a day).")
 @click.option("--baseline-from", "baseline_start", default=None, metavar="DATE",
               help="Campaign: start of the baseline. Default: as many months right before --from.")
 @click.option("--baseline-to", "baseline_end", default=None, metavar="DATE",
-              help="Campaign: end of the baseline (YYYY-MM inclusive, or an exclusive date). Default: --from.")
+              help="Campaign: end of the baseline, inclusive (YYYY-MM or a day). Default: the month before --from.")
 @click.option("--title", default=None, metavar="TEXT", help="A title instead of the default one.")
 @click.option("--format", "formats", type=click.Choice(FORMATS), multiple=True,
               help="html, pdf or md (repeatable with --out-dir). Default: from the suffix of --out, else html.")
@@ -73,6 +74,9 @@ def report(state: State, period: str | None, kind: str | None, by: str | None, f
     else:  # built by the server that holds the workspace, in the formats wanted here
         content = ws.report(period, formats=wanted, **options)
         counts = content.counts
+    if period is None and start is None:
+        click.echo(f"note: period {content.period}: the latest complete {'quarter' if content.kind == 'quarterly' else 'month'}"
+                   " with data", err=True)
     if out == "-":
         sys.stdout.buffer.write(content.render(wanted[0]))
         sys.stdout.buffer.flush()

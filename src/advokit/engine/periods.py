@@ -1,12 +1,20 @@
 """Calendar periods (month, quarter, year) in UTC, half-open [start, end).
 
-The one parser of period labels and date bounds: every shell (CLI options, API
+The one parser of period labels and range bounds: every shell (CLI options, API
 and dashboard query parameters) and every service (reports, analysis windows,
 targets, comments) reads them through :func:`parse_period_label` and
-:func:`parse_date`, which accept only the data contract's calendar, years
+:func:`parse_bound`, which accept only the data contract's calendar, years
 :data:`MIN_YEAR` to :data:`MAX_YEAR` (a date bound may also be the exclusive
 end of that calendar, ``MAX_YEAR + 1``-01-01). Anything else is an
 :class:`InvalidArgumentError` (exit code 2, HTTP 422), never a crash.
+
+A range bound typed by a person (``--from`` / ``--to``, ``from`` / ``to`` in an
+address, a string given to ``Workspace.compute``) names a period: ``YYYY-MM``,
+``YYYY-Qn``, ``YYYY`` or a day ``YYYY-MM-DD``. A start bound is the first day of
+that period; an end bound *includes* it and becomes the day after its last day,
+so ``--from 2025-02 --to 2025-02`` is February and ``--to 2025-03-31`` includes
+31 March. Internally every range stays half-open ``[start, end)``: a ``date``
+object handed in by code is taken as it is, an exclusive end.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..catalogue.model import MAX_YEAR, MIN_YEAR
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, PeriodOutsideDataError
 
 Grain = Literal["month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
@@ -139,3 +147,48 @@ def parse_date(value: str | dt.date | None, *, name: str) -> dt.date | None:
         return check_day(day, name=name)
     raise InvalidArgumentError(f"invalid date for {name}: {value!r}",
                                hint="use YYYY-MM-DD, YYYY-MM or YYYY")
+
+
+_BOUND_HINT = "use YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY"
+
+
+def parse_bound(value: str | dt.date | None, *, name: str, end: bool) -> dt.date | None:
+    """A range bound: ``--from`` (``end=False``) or ``--to`` (``end=True``), inclusive of the period it names.
+
+    Text is a day (``YYYY-MM-DD``) or a period label (``YYYY-MM``, ``YYYY-Qn``, ``YYYY``): a start bound
+    is the first day of it, an end bound the day after its last day (the exclusive end kept internally).
+    A ``date`` object is the caller's own bound and passes unchanged (an end date object is exclusive).
+    """
+    if value is None or isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    text = value.strip()
+    if len(text) == 10:
+        try:
+            day = dt.datetime.strptime(text, "%Y-%m-%d").date()
+        except ValueError:
+            raise InvalidArgumentError(f"invalid date for {name}: {value!r}", hint=_BOUND_HINT) from None
+        if day == END_DAY:  # a day names itself, inclusive: the calendar's last day is 31 December 2100
+            raise InvalidArgumentError(f"{name} {day.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR}",
+                                       hint=_RANGE_HINT)
+        check_day(day, name=name)
+        return day + dt.timedelta(days=1) if end else day
+    check_label_year(text)  # a label outside the calendar: that message, not "invalid date"
+    try:
+        period = parse_period_label(text)
+    except InvalidArgumentError:
+        raise InvalidArgumentError(f"invalid date for {name}: {value!r}", hint=_BOUND_HINT) from None
+    return period.end if end else period.start
+
+
+def check_in_data(period: Period, bounds: tuple[dt.date, dt.date] | None) -> Period:
+    """``period`` if it overlaps the days the data covers, else a :class:`PeriodOutsideDataError`
+    naming that span (exit code 2, HTTP 422). ``bounds`` are the first and last day with data."""
+    if bounds is None:
+        raise PeriodOutsideDataError(f"the workspace holds no data for {period.label}",
+                                     hint="import customers and events first")
+    if period.end <= bounds[0] or period.start > bounds[1]:
+        first, last = period_of(bounds[0], period.grain), period_of(bounds[1], period.grain)
+        raise PeriodOutsideDataError(
+            f"no data in {period.label}: the data covers {bounds[0].isoformat()} to {bounds[1].isoformat()}",
+            hint=f"pick a period from {first.label} to {last.label}")
+    return period

@@ -21,7 +21,7 @@ from ..coverage import Coverage, Marker, mark_rows, mark_table
 from ..store.attributes import offered_dimensions
 from ..store.database import Database
 from .compiler import Engine, KpiRequest
-from .periods import Grain, Period, check_grain, parse_date, parse_period_label, period_of
+from .periods import Grain, Period, check_grain, check_in_data, parse_bound, parse_period_label, period_of
 from .result import KpiResult
 
 Filters = Mapping[str, str | None]
@@ -102,10 +102,16 @@ class KpiService:
     def request(self, kpis: Sequence[str], *, period: str = "month", by: Sequence[str] = (),
                 start: str | dt.date | None = None, end: str | dt.date | None = None,
                 filters: Filters | None = None) -> KpiRequest:
-        """Validate and normalise a KPI request (raises ``InputError`` subclasses)."""
+        """Validate and normalise a KPI request (raises ``InputError`` subclasses).
+
+        ``start`` / ``end`` as text name periods or days, both inclusive (``end="2025-02"`` includes
+        February); a ``date`` object is a bound as it is, ``end`` exclusive (:func:`periods.parse_bound`).
+        KPI ids may be aliases; the request carries the canonical ids.
+        """
         grain: Grain = check_grain(period)
-        return KpiRequest(kpis=tuple(kpis), grain=grain, by=tuple(by),
-                          start=parse_date(start, name="--from"), end=parse_date(end, name="--to"),
+        return KpiRequest(kpis=tuple(self.catalogue.resolve(k) for k in kpis), grain=grain, by=tuple(by),
+                          start=parse_bound(start, name="--from", end=False),
+                          end=parse_bound(end, name="--to", end=True),
                           filters=tuple(sorted((filters or {}).items(), key=lambda kv: kv[0])))
 
     def compute(self, kpis: Sequence[str] | str, *, period: str = "month", by: Sequence[str] | str = (),
@@ -150,7 +156,12 @@ class KpiService:
         return Engine(self.backend(), self.catalogue, dimensions=[]).data_range()
 
     def latest_complete_period(self, grain: Grain = "month", *, today: dt.date | None = None) -> str | None:
-        """The last period of ``grain`` that has ended and holds data (None for an empty workspace)."""
+        """The last period of ``grain`` that has ended and holds data (None for an empty workspace).
+
+        "Holds data" means at least one event in it; a workspace with customers and no events falls
+        back to their signups. "Ended" means before ``today`` (UTC) and before the day after the last
+        day with data. When no ended period holds an event, the last ended period is the answer.
+        """
         bounds = self.engine().data_range()
         if bounds is None:
             return None
@@ -159,14 +170,29 @@ class KpiService:
         p = period_of(last, grain)
         if p.end > today or p.end > bounds[1] + dt.timedelta(days=1):
             p = p.shift(-1)
-        return p.label
+        latest = self._last_event_before(p.end)
+        return period_of(latest, grain).label if latest is not None else p.label
+
+    def _last_event_before(self, end: dt.date) -> dt.date | None:
+        """The day of the last event before ``end`` (of the last signup when there is no event at all)."""
+        cut = dt.datetime(end.year, end.month, end.day)
+        e = self.backend().table("events")
+        day = e.filter(e.occurred_at < cut).occurred_at.max().to_pyarrow().as_py()
+        if day is None and not self.db.counts().get("events"):
+            c = self.backend().table("customers")
+            day = c.filter(c.signup_at < cut).signup_at.max().to_pyarrow().as_py()
+        return None if day is None else (day.date() if isinstance(day, dt.datetime) else day)
+
+    def period_in_data(self, label: str) -> Period:
+        """The period of ``label``, checked to overlap the data's span (else ``PeriodOutsideDataError``)."""
+        return check_in_data(parse_period_label(label), self.data_range())
 
     def summary(self, *, period: str | None = None, kpis: Sequence[str] = CORE_KPIS) -> list[dict[str, Any]]:
         """Each KPI's value in a month and its change against the month before."""
         label = period or self.latest_complete_period("month")
         if label is None:
             return []
-        current = parse_period_label(label)
+        current = self.period_in_data(label) if period else parse_period_label(label)
         previous = current.shift(-1)
         rows = self.compute(list(kpis), period=current.grain, start=previous.start, end=current.end).to_dicts()
         by_key = {(r["kpi"], r["period"]): r for r in rows}

@@ -15,11 +15,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..analysis.targets import applicable, list_targets, parse_bound
+from ..analysis.targets import applicable, list_targets
 from ..analysis.targets import status as target_status
 from ..catalogue.model import FOCUS_AREAS, KpiDefinition
-from ..engine.periods import Period, parse_period_label, period_of
-from ..errors import InvalidArgumentError, UnknownDimensionError
+from ..engine.periods import Period, check_in_data, parse_bound, parse_period_label, period_of
+from ..errors import InvalidArgumentError, PeriodOutsideDataError, UnknownDimensionError
 from . import format as fmt
 from . import narrative
 from .model import (
@@ -256,8 +256,8 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
 
     def check_covered(lo: dt.date, hi: dt.date, label: str) -> None:
         if hi <= bounds[0] or lo > bounds[1]:
-            raise InvalidArgumentError(f"the workspace holds no data in {label}",
-                                       hint=f"the data covers {bounds[0].isoformat()} to {bounds[1].isoformat()}")
+            raise PeriodOutsideDataError(f"no data in {label}: the data covers {bounds[0].isoformat()} to "
+                                         f"{bounds[1].isoformat()}", hint="pick a period inside that span")
 
     campaign: Campaign | None = None
     if report_kind == "campaign":
@@ -290,8 +290,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
         if asked != (first_month.start, last.end):
             notes.append(f"The campaign window was widened to whole months ({period_label}).")
     else:
-        current = resolve_period(ws, report_kind, period, notes)
-        check_covered(current.start, current.end, current.label)
+        current = check_in_data(resolve_period(ws, report_kind, period, notes), bounds)
         last = current
         period_label = current.label
         reference = current.shift(-1).label

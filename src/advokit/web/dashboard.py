@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..analysis.scorecard import scorecard as scorecard_of
 from ..analysis.trend import history_start
 from ..catalogue import ADVOCACY_ACTION_TYPES, SURVEY_TYPES
 from ..engine.periods import Grain, Period
@@ -56,7 +57,10 @@ class Dashboard:
         return self.cache.get(("scorecard", sel.period, sel.filters), lambda: self._scorecard(sel))
 
     def _scorecard(self, sel: Selection) -> dict[str, Any]:
-        card = self.ws.scorecard(sel.period.label, filters=sel.filter_dict or None)
+        if self.bounds() is None:  # an empty workspace: an empty card, not "no data in this period"
+            card = scorecard_of(self.ws.kpis, sel.period.label, filters=sel.filter_dict or None)
+        else:
+            card = self.ws.scorecard(sel.period.label, filters=sel.filter_dict or None)
         first = sel.period.shift(-(SPARK_PERIODS[sel.grain] - 1))
         labels = [first.shift(i).label for i in range(SPARK_PERIODS[sel.grain])]
         # The same periods the scorecard's analysis just read, so the KPI cache answers them.

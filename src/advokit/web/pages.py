@@ -24,7 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from ..catalogue.model import FOCUS_AREAS, SURVEY_TYPES
-from ..errors import AuthError, ForbiddenError, InvalidArgumentError, NotFoundError
+from ..engine.periods import check_in_data
+from ..errors import AuthError, ForbiddenError, InvalidArgumentError, NotFoundError, UnknownKpiError
 from . import charts
 from .dashboard import MAX_COMMENT, Dashboard
 from .render import page
@@ -71,8 +72,19 @@ class Pages:
                 "charts": [], **extra}
 
     def selection(self, grain: str | None, period: str | None, filters: list[str]) -> Selection:
-        return parse_selection(grain=grain, period=period, filters=filters, dimensions=self.d.dimensions(),
-                               default_period=self.d.default_period)
+        """The page's selection; a period asked for outside the data's span is a 422 naming the span."""
+        sel = parse_selection(grain=grain, period=period, filters=filters, dimensions=self.d.dimensions(),
+                              default_period=self.d.default_period)
+        if sel.explicit_period and self.d.bounds() is not None:
+            check_in_data(sel.period, self.d.bounds())
+        return sel
+
+    def kpi_id(self, kpi_id: str) -> str:
+        """The canonical id of a KPI id or alias; 404 with the closest ids ("did you mean") otherwise."""
+        try:
+            return self.d.ws.catalogue.resolve(kpi_id)
+        except UnknownKpiError as exc:
+            raise NotFoundError(f"no KPI with id {kpi_id!r}", hint=exc.hint) from None
 
     def controls(self, sel: Selection) -> dict[str, Any]:
         return {"sel": sel, "grains": GRAINS, "periods": period_choices(self.d.bounds(), sel.grain, sel.period),
@@ -94,8 +106,7 @@ class Pages:
     def kpi(self, request: Request, kpi_id: str, grain: str | None, period: str | None, filters: list[str],
             by: str | None) -> Response:
         viewer = self.viewer(request)
-        if kpi_id not in self.d.ws.catalogue:
-            raise NotFoundError(f"no KPI with id {kpi_id!r}", hint="browse the catalogue for the KPI ids")
+        kpi_id = self.kpi_id(kpi_id)
         kpi = self.d.ws.kpi(kpi_id)
         sel = self.selection(grain, period, filters)
         dims = self.d.dimensions()
@@ -126,14 +137,14 @@ class Pages:
         if not viewer.can("write"):
             raise ForbiddenError("commenting needs a key with write scope",
                                  hint="sign in with a key created with --scope write")
-        if kpi_id not in self.d.ws.catalogue:
-            raise NotFoundError(f"no KPI with id {kpi_id!r}")
+        kpi_id = self.kpi_id(kpi_id)
         body = form.get("body", "").strip()
         if not body:
             raise InvalidArgumentError("the comment is empty", hint="write a short comment, then send it")
         if len(body) > MAX_COMMENT:
             raise InvalidArgumentError(f"the comment is longer than {MAX_COMMENT} characters", hint="shorten it")
-        sel = self.selection(None, form.get("period") or None, [])
+        sel = parse_selection(grain=None, period=form.get("period") or None, filters=[],
+                              dimensions=self.d.dimensions(), default_period=self.d.default_period)
         author = viewer.name if viewer.mode == "key" else (form.get("author", "").strip()[:80] or None)
         owner = form.get("owner", "").strip() or None
         kind = form.get("kind", "").strip() or "comment"
