@@ -6,7 +6,11 @@ detractors; a detractor answer raises the churn hazard for the next months;
 larger accounts churn less; renewals come due on signup anniversaries;
 advocacy makes expansion likelier; requests for advocacy are fulfilled after
 days or weeks; promoters are asked for a review after their answer; detractors
-get a follow-up. Everything is vectorised with
+get a follow-up (its ref is the answer's event_id). Every customer signs up
+inside the event months (an initial base in the first two), and its events lie
+between its signup_at and its churned_at. Each referral_converted event is a new
+customer whose referred_by names the referrer, dated at its signup. Everything is
+vectorised with
 numpy over customers (the loop runs over months), so a million customers
 take seconds. The same arguments always give the same tables.
 """
