@@ -63,10 +63,15 @@ def _from_rollups(ws: Workspace, *args: Any, **kwargs: Any) -> tuple[list[dict[s
     return rows, ws.rollups.rollup_hits > before
 
 
-def test_every_catalogue_kpi_rolls_up() -> None:
+#: KPIs whose value for a month changes with events of later months (a follow-up closing an earlier answer,
+#: a renewal landing after the due month): month parts cannot be added up, the engine answers them.
+NOT_ADDITIVE = {"closed_loop_follow_up_rate", "contract_renewal_rate_cohort"}
+
+
+def test_every_catalogue_kpi_rolls_up_but_those_that_look_forward() -> None:
     from advokit.catalogue import load_catalogue
 
-    assert all(rollable(k) for k in load_catalogue())
+    assert {k.id for k in load_catalogue() if not rollable(k)} == NOT_ADDITIVE
 
 
 @pytest.mark.parametrize("grain", ["month", "quarter", "year"])
@@ -74,7 +79,7 @@ def test_rollup_answers_equal_the_engine(ws: Workspace, grain: str) -> None:
     ws.kpis.values(["nps"], period=grain, start="2025-01-01", end="2025-01-31")  # takes up the saved rollups
     rollups = ws.rollups.rollups()
     assert rollups is not None and {"segment", "region", "plan"} <= set(rollups.dims)
-    ids = ws.catalogue.ids
+    ids = [k for k in ws.catalogue.ids if k not in NOT_ADDITIVE]
     segment = sorted(v for v in ws.customers.attribute_values()["segment"] if v)[0]
     cases = [(by, filters) for by in ((), ("segment",), ("region", "plan"))
              for filters in (None, {"segment": segment}, {"plan": segment + "-none"})]

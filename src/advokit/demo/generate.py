@@ -6,7 +6,11 @@ detractors; a detractor answer raises the churn hazard for the next months;
 larger accounts churn less; renewals come due on signup anniversaries;
 advocacy makes expansion likelier; requests for advocacy are fulfilled after
 days or weeks; promoters are asked for a review after their answer; detractors
-get a follow-up. Everything is vectorised with
+get a follow-up (its ref is the answer's event_id). Every customer signs up
+inside the event months (an initial base in the first two), and its events lie
+between its signup_at and its churned_at. Each referral_converted event is a new
+customer whose referred_by names the referrer, dated at its signup. Everything is
+vectorised with
 numpy over customers (the loop runs over months), so a million customers
 take seconds. The same arguments always give the same tables.
 """
@@ -156,6 +160,76 @@ class _Events:
         return ids
 
 
+#: Referral funnel of the demo: a referral_sent brings a referral_signup (the prospect tries the product) with
+#: this probability, and a signed-up prospect becomes a paying customer with the next one.
+REFERRAL_SIGNUP_P = 0.4
+REFERRAL_CONVERT_P = 0.5
+#: The longest wait, after the conversion the funnel drew, for a new customer record to stand for it.
+REFERRAL_MATCH_DAYS = 10
+
+
+@dataclass
+class _Referrals:
+    """Coherent referral chains: every referral_converted event is a new customer whose referred_by is the referrer.
+
+    A conversion is matched with a customer that signs up soon after it and is not part of the initial base nor
+    already referred; the referral_converted event is then dated at that customer's signup_at, carries
+    properties.new_customer_id and an amount (its first-year ARR). A conversion with no such customer is not
+    generated: the prospect signed up (referral_signup) but never became a customer.
+    """
+
+    signup: np.ndarray
+    open: np.ndarray
+    referred_by: np.ndarray
+    sat: np.ndarray
+    arr0: np.ndarray
+    chains: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+    def convert(self, rng: np.random.Generator, ev: _Events, referrer: np.ndarray, sent: np.ndarray,
+                code: np.ndarray, t_end: np.int64) -> None:
+        signed = rng.random(len(referrer)) < REFERRAL_SIGNUP_P
+        s_at = sent[signed] + rng.integers(2, 21, signed.sum()) * DAY_US
+        keep = s_at < t_end
+        c, s_at, code = referrer[signed][keep], s_at[keep], code[signed][keep]
+        ev.add(c, "referral_signup", s_at, ref=code, channel="referral")
+        wants = rng.random(len(c)) < REFERRAL_CONVERT_P
+        c_at = s_at[wants] + rng.integers(7, 40, wants.sum()) * DAY_US
+        c, code = c[wants], code[wants]
+        pool = np.nonzero(self.open)[0]  # ids follow signup order, so the pool is sorted by signup
+        if len(c) == 0 or len(pool) == 0:
+            return
+        by_time = np.argsort(c_at, kind="stable")
+        c, code, c_at = c[by_time], code[by_time], c_at[by_time]
+        pos = np.minimum(np.searchsorted(self.signup[pool], c_at), len(pool) - 1)
+        new = pool[pos]
+        ok = (self.signup[new] >= c_at) & (self.signup[new] - c_at <= REFERRAL_MATCH_DAYS * DAY_US)
+        first = np.zeros(len(new), bool)
+        first[np.unique(new, return_index=True)[1]] = True  # one referrer per new customer
+        ok &= first
+        c, code, new = c[ok], code[ok], new[ok]
+        if len(new) == 0:
+            return
+        ids = ev.add(c, "referral_converted", self.signup[new], amount=self.arr0[new], ref=code, channel="referral",
+                     properties=np.array([f'{{"new_customer_id": "{x}"}}' for x in _customer_ids(new).tolist()],
+                                         dtype=object))
+        self.open[new] = False
+        self.referred_by[new] = c
+        self.sat[new] += 0.3  # referred customers start happier
+        self.chains.append((ids, new))
+
+
+def _lifetime_mask(ev: _Events, signup: np.ndarray, churned: np.ndarray) -> np.ndarray:
+    """True for each buffered event inside its customer's lifetime: from signup_at on, before churned_at."""
+    if not ev.cols["customer"]:
+        return np.zeros(0, bool)
+    cust = np.concatenate(ev.cols["customer"])
+    at = np.concatenate(ev.cols["at"])
+    who = np.maximum(cust, 0)
+    gone = churned[who]
+    inside: np.ndarray = (cust < 0) | ((at >= signup[who]) & ((gone < 0) | (at < gone)))
+    return inside
+
+
 def _event_ids(ids: np.ndarray) -> np.ndarray:
     if len(ids) == 0:  # np.char.zfill fails on an empty array
         return np.empty(0, dtype=object)
@@ -198,21 +272,23 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
     n = customers
 
     # -- customers ------------------------------------------------------------------
-    early = rng.random(n) < 0.4
-    signup = np.where(early, t0 - rng.integers(1, 730 * DAY_US, n),
-                      t0 + rng.integers(0, max(int(t_end - t0) - 15 * DAY_US, DAY_US), n))
-    signup = np.sort(signup // 1_000_000 * 1_000_000)  # whole seconds; ids follow signup order
+    # Every customer signs up inside the event months: an initial base in the first two months, the rest
+    # spread over the whole window, so each customer's history starts at its own signup.
+    base = rng.random(n) < 0.4
+    width = max(int(t_end - t0) - 15 * DAY_US, DAY_US)
+    signup = np.where(base, t0 + rng.integers(0, min(60 * DAY_US, width), n), t0 + rng.integers(0, width, n))
+    order = np.argsort(signup, kind="stable")
+    signup, base = signup[order] // 1_000_000 * 1_000_000, base[order]  # whole seconds; ids follow signup order
     seg = rng.choice(3, n, p=SEGMENT_P)
     ind = rng.integers(0, len(INDUSTRIES), n)
     reg = rng.choice(4, n, p=[0.45, 0.3, 0.15, 0.1])
     plan = np.clip(seg + rng.choice([-1, 0, 0, 1], n), 0, 2)
     arr = np.round(ARR_MEDIAN[seg] * rng.lognormal(0, 0.45, n), -2)
     sat = SATISFACTION_MEAN[seg] + INDUSTRY_SHIFT[ind] + rng.normal(0, 0.9, n)
-    referred_by = np.full(n, -1, dtype=np.int64)
-    in_window = signup >= t0
-    ref_mask = in_window & (rng.random(n) < 0.1) & (np.arange(n) > 0)
-    referred_by[ref_mask] = (rng.random(ref_mask.sum()) * np.nonzero(ref_mask)[0]).astype(np.int64)
-    sat[ref_mask] += 0.3  # referred customers start happier
+    # referred_by is filled in as referrals convert (see _Referrals): the customer a referral_converted
+    # event stands for is a customer record whose referred_by names the referrer
+    refs = _Referrals(signup=signup, open=~base, referred_by=np.full(n, -1, dtype=np.int64), sat=sat,
+                      arr0=arr.copy())
 
     churned = np.full(n, -1, dtype=np.int64)
     last_detractor = np.full(n, -10, dtype=np.int64)  # month index of the last detractor answer
@@ -222,10 +298,10 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
 
     # one-off lifecycle events
     act = signup + rng.integers(3, 45, n) * DAY_US
-    m = (act >= t0) & (act < t_end)
+    m = act < t_end
     ev.add(np.nonzero(m)[0], "activation", act[m], channel="in-app")
     joined = signup + rng.integers(10, 400, n) * DAY_US
-    m = (joined >= t0) & (joined < t_end) & (rng.random(n) < 0.35 + 0.1 * np.clip(sat, -1, 2))
+    m = (joined < t_end) & (rng.random(n) < 0.35 + 0.1 * np.clip(sat, -1, 2))
     ev.add(np.nonzero(m)[0], "community_joined", joined[m], channel="community")
 
     for mi in range(months):
@@ -288,7 +364,7 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
         boost = promoter[rep] & (rng.random(len(rep)) < 0.25)
         kinds = np.where(boost, 0, kinds)  # promoters favour referrals
         at = lo[rep] + (rng.random(len(rep)) * span[rep]).astype(np.int64)
-        _actions(rng, ev, idx[rep], ACTION_TYPES[kinds], at, s[rep], t_end)
+        _actions(rng, ev, idx[rep], ACTION_TYPES[kinds], at, s[rep], t_end, refs)
         acted = np.zeros(len(idx), bool)
         acted[rep] = True
 
@@ -301,7 +377,7 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
         due = at[ok] + rng.integers(3, 41, ok.sum()) * DAY_US
         fulfil = np.array([REQUEST_FULFIL[x] for x in kind[ok].tolist()], dtype=object)
         inside = due < t_end
-        _actions(rng, ev, idx[sel][ok][inside], fulfil[inside], due[inside], s[sel][ok][inside], t_end)
+        _actions(rng, ev, idx[sel][ok][inside], fulfil[inside], due[inside], s[sel][ok][inside], t_end, refs)
 
         # QBRs for larger accounts, quarterly ----------------------------------------
         if month_of_year % 3 == 1:
@@ -345,9 +421,13 @@ def generate(*, customers: int = 5000, months: int = 24, seed: int = 42,
         churned[idx[sel]] = when(sel)
 
     _mentions(rng, ev, n, signup, t0, t_end, sat)
-    _review_asks(np.random.default_rng([seed, 1]), ev, promoter_answers, churned, t_end)
+    _review_asks(np.random.default_rng([seed, 1]), ev, promoter_answers, churned, t_end, refs)
+    keep = _lifetime_mask(ev, signup, churned)
+    referred_by = refs.referred_by
+    for converted, new in refs.chains:  # a conversion dropped with its churned referrer takes its customer's link
+        referred_by[new[~keep[converted]]] = -1
     return DemoData(customers=_customer_table(rng, n, signup, churned, seg, ind, reg, plan, arr, referred_by),
-                    events=_event_table(ev, t_end, n))
+                    events=_event_table(ev, t_end, n, keep))
 
 
 def _month_of(ts_us: np.ndarray) -> np.ndarray:
@@ -355,7 +435,7 @@ def _month_of(ts_us: np.ndarray) -> np.ndarray:
 
 
 def _actions(rng: np.random.Generator, ev: _Events, cust: np.ndarray, types: np.ndarray, at: np.ndarray,
-             sat: np.ndarray, t_end: np.int64) -> None:
+             sat: np.ndarray, t_end: np.int64, refs: _Referrals) -> None:
     """Advocacy actions of the given types; referrals bring sign-ups and conversions later."""
     for t in ACTION_TYPES:
         sel = types == t
@@ -371,16 +451,7 @@ def _actions(rng: np.random.Generator, ev: _Events, cust: np.ndarray, types: np.
             ids = ev.add(c, t, a, channel="email")
             code = np.char.add("R-", ids.astype(str)).astype(object)
             ev.cols["ref"][-1] = code
-            signed = rng.random(sel.sum()) < 0.4
-            s_at = a[signed] + rng.integers(2, 21, signed.sum()) * DAY_US
-            keep = s_at < t_end
-            ev.add(c[signed][keep], "referral_signup", s_at[keep], ref=code[signed][keep], channel="referral")
-            conv = rng.random(keep.sum()) < 0.5
-            c_at = s_at[keep][conv] + rng.integers(7, 40, conv.sum()) * DAY_US
-            ok = c_at < t_end
-            amount = np.round(rng.lognormal(np.log(12_000), 0.6, ok.sum()), -1)
-            ev.add(c[signed][keep][conv][ok], "referral_converted", c_at[ok], amount=amount,
-                   ref=code[signed][keep][conv][ok], channel="referral")
+            refs.convert(rng, ev, c, a, code, t_end)
         elif t in ("social_share", "ugc_post"):
             ev.add(c, t, a, channel=SOCIAL[rng.integers(0, len(SOCIAL), sel.sum())])
         elif t == "testimonial":
@@ -390,7 +461,7 @@ def _actions(rng: np.random.Generator, ev: _Events, cust: np.ndarray, types: np.
 
 
 def _review_asks(rng: np.random.Generator, ev: _Events, answers: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                 churned: np.ndarray, t_end: np.int64) -> None:
+                 churned: np.ndarray, t_end: np.int64, refs: _Referrals) -> None:
     """Review requests to promoters a few days after their NPS answer, about half fulfilled within weeks.
 
     Drawn from their own random stream and appended last, so the other events (and their ids) stay as
@@ -414,7 +485,7 @@ def _review_asks(rng: np.random.Generator, ev: _Events, answers: list[tuple[np.n
     gone = churned[cust[done]]
     inside = (due < t_end) & ((gone < 0) | (due < gone))
     _actions(rng, ev, cust[done][inside], np.full(inside.sum(), "review", dtype=object), due[inside],
-             sat[done][inside], t_end)
+             sat[done][inside], t_end, refs)
 
 
 def _mentions(rng: np.random.Generator, ev: _Events, n: int, signup: np.ndarray, t0: np.int64, t_end: np.int64,
@@ -461,12 +532,12 @@ def _customer_table(rng: np.random.Generator, n: int, signup: np.ndarray, churne
     })
 
 
-def _event_table(ev: _Events, t_end: np.int64, n_customers: int) -> pa.Table:
+def _event_table(ev: _Events, t_end: np.int64, n_customers: int, alive: np.ndarray) -> pa.Table:
     import pyarrow.compute as pc
 
     cols = {k: np.concatenate(v) if v else np.array([]) for k, v in ev.cols.items()}
     ev.cols.clear()
-    keep = cols["at"] < t_end
+    keep = (cols["at"] < t_end) & alive
     order = np.nonzero(keep)[0][np.argsort(cols["at"][keep], kind="stable")]
     c = {k: v[order] for k, v in cols.items()}
     del cols
