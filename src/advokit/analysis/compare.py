@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..coverage import COVERED, NOT_TRACKED
 from ..engine.periods import Period, parse_bound, parse_period_label, period_of, periods_between
 from ..errors import InvalidArgumentError
 from ..stats import formulas as stats
@@ -24,7 +25,12 @@ if TYPE_CHECKING:
     from ..catalogue.model import KpiDefinition
     from ..engine.service import KpiService
 
-_SIDE = ("value", "n", "numerator", "denominator", "ci_low", "ci_high", "small_sample")
+_SIDE = ("value", "n", "numerator", "denominator", "ci_low", "ci_high", "small_sample", "coverage", "note")
+
+
+def _untracked(*sides: Mapping[str, Any]) -> bool:
+    """True when either side is not tracked: then no difference, p-value or verdict is given."""
+    return any(side.get("coverage") == NOT_TRACKED for side in sides)
 
 
 def compare_groups(service: "KpiService", kpis: Sequence[str] | str, *, period: str, by: str, a: str | None,
@@ -53,12 +59,13 @@ def compare_groups(service: "KpiService", kpis: Sequence[str] | str, *, period: 
     diff = pd.to_numeric(left["value"]).to_numpy(dtype=float) - pd.to_numeric(right["value"]).to_numpy(dtype=float)
     rows = []
     for i, kpi in enumerate(ids):
+        side_a = {"group": a, **{k: _clean(left.at[i, k]) if k in left.columns else None for k in _SIDE}}
+        side_b = {"group": b, **{k: _clean(right.at[i, k]) if k in right.columns else None for k in _SIDE}}
+        blind = _untracked(side_a, side_b)
         rows.append({
-            "kpi": kpi, "period": current.label, "by": by,
-            "a": {"group": a, **{k: _clean(left.at[i, k]) for k in _SIDE}},
-            "b": {"group": b, **{k: _clean(right.at[i, k]) for k in _SIDE}},
-            "difference": _clean(diff[i]), "p_value": _clean(p[i]),
-            "significant": None if np.isnan(p[i]) else bool(p[i] < stats.ALPHA),
+            "kpi": kpi, "period": current.label, "by": by, "a": side_a, "b": side_b,
+            "difference": None if blind else _clean(diff[i]), "p_value": None if blind else _clean(p[i]),
+            "significant": None if blind or np.isnan(p[i]) else bool(p[i] < stats.ALPHA),
         })
     return rows
 
@@ -86,6 +93,21 @@ def _sum(rows: Sequence[Mapping[str, Any]], key: str) -> float:
 
 def pool(kpi: "KpiDefinition", rows: Sequence[Mapping[str, Any]], *, months: int = 1) -> dict[str, Any]:
     """One pooled value from rows of ``compute`` (several months, or several groups of one period).
+
+    Pooled rows are covered only when every one of them is: where any row is not tracked, the
+    result is ``coverage: "not_tracked"`` (with that row's ``note``) and every number is None,
+    since a pool over months the workspace cannot speak about would pass for a whole window.
+    ``coverage`` is None when there are no rows.
+    """
+    untracked = [r for r in rows if r.get("coverage") == NOT_TRACKED]
+    out = _pool(kpi, [] if untracked else rows, months=months)
+    out["coverage"] = NOT_TRACKED if untracked else (COVERED if rows else None)
+    out["note"] = untracked[0].get("note") if untracked else None
+    return out
+
+
+def _pool(kpi: "KpiDefinition", rows: Sequence[Mapping[str, Any]], *, months: int = 1) -> dict[str, Any]:
+    """:func:`pool` without the coverage.
 
     Returns ``value``, ``numerator``, ``denominator``, ``n``, ``promoters``, ``detractors``,
     ``std_error``, ``ci_low``, ``ci_high``, ``test`` (the significance test that applies:
@@ -245,6 +267,7 @@ def compare_windows(service: "KpiService", kpis: Sequence[str] | str, *, start: 
                       pool(kpi, [r for r in mine if r["period"] in before], months=len(base))))
     out_rows = []
     for kpi_id, (a, b), p in zip(ids, pairs, _tests(pairs)):
+        p = None if _untracked(a, b) else p
         diff = None if a["value"] is None or b["value"] is None else a["value"] - b["value"]
         pct = None if diff is None or not b["value"] else 100.0 * diff / abs(b["value"])
         out_rows.append({"kpi": kpi_id, "campaign": a, "baseline": b, "difference": diff, "difference_pct": pct,
@@ -297,10 +320,12 @@ def compare_to_rest(service: "KpiService", kpis: Sequence[str] | str, *, by: str
             meta.append((kpi, group))
     out = []
     for (kpi, group), (a, b), p in zip(meta, pairs, _tests(pairs)):
+        p = None if _untracked(a, b) else p
         diff = None if a["value"] is None or b["value"] is None else a["value"] - b["value"]
         better = None if diff is None or diff == 0 else (diff > 0) == kpi.higher_is_better
         out.append({"kpi": kpi.id, "period": label, "by": by, "group": group, "value": a["value"], "n": a["n"],
                     "small_sample": a["n"] is not None and a["n"] < SMALL_SAMPLE, "rest_value": b["value"],
                     "rest_n": b["n"], "difference": diff, "p_value": p,
-                    "significant": None if p is None else bool(p < stats.ALPHA), "better": better})
+                    "significant": None if p is None else bool(p < stats.ALPHA), "better": better,
+                    "coverage": NOT_TRACKED if _untracked(a, b) else COVERED, "note": a["note"] or b["note"]})
     return out

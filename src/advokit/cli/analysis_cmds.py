@@ -74,7 +74,13 @@ def trend(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[str, ..
     columns = ["kpi", "period", *by, "value", "ci_low", "ci_high", "n", "small", "change", "sig", "yoy_change",
                "yoy_sig", "rolling_mean", "band", "target", "status"]
     units: dict[str, str] = {k: ws.kpi(k).unit for k in kpi_ids}
+    for r in flat:
+        if r.get("coverage") == "not_tracked":
+            r.update(value="not tracked", status="not tracked")
     emit(flat, "table", columns=columns, units=units)
+    notes = {(r["kpi"], r["note"]) for r in rows if r.get("coverage") == "not_tracked" and r.get("note")}
+    for kpi_id, note in sorted(notes):
+        click.echo(f"{kpi_id}: {note}")
 
 
 # -------------------------------------------------------------- scorecard
@@ -150,10 +156,24 @@ def compare(state: State, kpi_ids: tuple[str, ...], period: str, by: str, group_
     if fmt == "json":
         emit(rows, "json")
         return
-    flat = [{"kpi": r["kpi"], "period": r["period"], f"{group_a}": r["a"]["value"], f"{group_a} n": r["a"]["n"],
-             f"{group_b}": r["b"]["value"], f"{group_b} n": r["b"]["n"], "difference": r["difference"],
-             "p_value": r["p_value"], "significant": _flag(r["significant"])} for r in rows]
+    def side(value: Any, coverage: Any) -> Any:
+        return "not tracked" if coverage == "not_tracked" and fmt == "table" else value
+
+    flat = [{"kpi": r["kpi"], "period": r["period"], f"{group_a}": side(r["a"]["value"], r["a"].get("coverage")),
+             f"{group_a} n": r["a"]["n"], f"{group_b}": side(r["b"]["value"], r["b"].get("coverage")),
+             f"{group_b} n": r["b"]["n"], "difference": r["difference"], "p_value": r["p_value"],
+             "significant": _flag(r["significant"]),
+             "coverage": "not_tracked" if "not_tracked" in (r["a"].get("coverage"), r["b"].get("coverage"))
+             else "covered"} for r in rows]
+    if fmt == "table":
+        for f in flat:
+            f["coverage"] = str(f["coverage"]).replace("_", " ")
     emit(flat, fmt, columns=list(flat[0]) if flat else ["kpi"])
+    if fmt == "table":
+        for r in rows:
+            note = r["a"].get("note") or r["b"].get("note")
+            if note:
+                click.echo(f"{r['kpi']}: {note}")
 
 
 # ------------------------------------------------------------------ cohort

@@ -111,7 +111,18 @@ def kpi_compute(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[s
     elif "nps" in kpi_ids:
         columns += ["margin_of_error"]
     units = {k: ws.kpi(k).unit for k in kpi_ids}
-    emit(rows, fmt, columns=columns, units=units)
+    if fmt != "table":
+        emit(rows, fmt, columns=columns, units=units)
+        return
+    shown = [{**r, "value": "not tracked" if r.get("coverage") == "not_tracked" else r.get("value"),
+              "coverage": (r.get("coverage") or "").replace("_", " ")} for r in rows]
+    emit(shown, fmt, columns=[*columns, "coverage"], units=units)
+    notes: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if r.get("coverage") == "not_tracked" and r.get("note"):
+            notes[(r["kpi"], r["note"])] = notes.get((r["kpi"], r["note"]), 0) + 1
+    for (kpi_id, note), count in notes.items():
+        click.echo(f"{kpi_id} ({count} period{'s' if count != 1 else ''}): {note}")
 
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..analysis.targets import applicable, list_targets
 from ..analysis.targets import status as target_status
 from ..catalogue.model import FOCUS_AREAS, KpiDefinition
+from ..coverage import NOT_TRACKED, inputs_of, supply_hint
 from ..engine.periods import Period, check_in_data, parse_bound, parse_period_label, period_of
 from ..errors import InvalidArgumentError, PeriodOutsideDataError, UnknownDimensionError
 from . import format as fmt
@@ -31,6 +32,8 @@ from .model import (
     FocusArea,
     Kind,
     Metric,
+    Need,
+    NotTracked,
     Point,
     Report,
     SegmentWin,
@@ -260,6 +263,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                                          f"{bounds[1].isoformat()}", hint="pick a period inside that span")
 
     campaign: Campaign | None = None
+    not_tracked_notes: dict[str, str | None] = {}  # KPIs not tracked in the report's period (or window)
     if report_kind == "campaign":
         if period is not None:
             raise InvalidArgumentError("a campaign report takes --from/--to, not --period",
@@ -280,6 +284,10 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                                                             if len(b["months"]) > 1 else "")
         labels, history = _history(ws, ids, last, filters)
         metrics = {r["kpi"]: _campaign_metric(ws, kpis[r["kpi"]], r, first_month, filters) for r in cmp["rows"]}
+        for r in cmp["rows"]:
+            for side in (r["campaign"], r["baseline"]):
+                if side.get("coverage") == NOT_TRACKED:
+                    not_tracked_notes.setdefault(r["kpi"], side.get("note"))
         window_start, window_end = first_month.start, last.end
         comment_labels = set(w["months"])
         notes.append("Campaign and baseline values pool their whole months: NPS from all answers, rates from "
@@ -300,6 +308,8 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
         for kpi_id in ids:
             row = next((r for r in history.get(kpi_id, []) if r["period"] == current.label), None)
             metrics[kpi_id] = _metric_from_row(kpis[kpi_id], row or {})
+            if row is not None and row.get("coverage") == NOT_TRACKED:
+                not_tracked_notes[kpi_id] = row.get("note")
         window_start, window_end = current.start, current.end
         comment_labels = {current.label}
         if current.grain == "quarter":
@@ -314,8 +324,10 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                             since=first_event if _needs_events(kpis[kpi_id]) else None)
         m.comments = comments.get(kpi_id, [])
         m.owner = owners.get(kpi_id)
-    shown = {k for k, m in metrics.items() if m.value is not None or any(p.value is not None for p in m.history)}
-    missing = [kpis[k].name for k in ids if k not in shown]
+    untracked = [k for k in ids if k in not_tracked_notes]
+    shown = {k for k, m in metrics.items() if k not in not_tracked_notes
+             and (m.value is not None or any(p.value is not None for p in m.history))}
+    missing = [kpis[k].name for k in ids if k not in shown and k not in not_tracked_notes]
     if missing:
         notes.append(f"{len(missing)} KPI{'s' if len(missing) != 1 else ''} of the catalogue "
                      f"{'have' if len(missing) != 1 else 'has'} no data in the last {HISTORY} periods and "
@@ -394,4 +406,10 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                   grain=last.grain, reference_label=reference_name, generated_at=when, workspace=ws.path.name,
                   areas=areas, summary=summary, stories=stories, wins=wins, segment_wins=segment_wins,
                   segment_dimension=segment_by, risks=risks, next_steps=next_steps, requests=requests, notes=notes,
-                  filters=filters, campaign=campaign, chart_labels=labels)
+                  filters=filters, campaign=campaign, chart_labels=labels,
+                  not_tracked=[_not_tracked(kpis[k], not_tracked_notes[k]) for k in untracked])
+
+
+def _not_tracked(kpi: KpiDefinition, note: str | None) -> NotTracked:
+    return NotTracked(kpi=kpi.id, name=kpi.name, note=note,
+                      inputs=[Need(input=i.name, label=i.label, supply=supply_hint(i)) for i in inputs_of(kpi)])

@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from .._version import __version__
 from . import charts
 from . import format as fmt
-from .model import SECTION_IDS, SECTIONS, Report
+from .model import NOT_TRACKED_TITLE, SECTION_IDS, SECTIONS, Report
 from .narrative import headline_metrics
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -28,4 +28,4 @@ def render_html(report: Report) -> str:
     svgs = {area.id: charts.svg(area, report) for area in report.areas}
     return env.get_template("report.html.j2").render(
         r=report, f=fmt, css=css, charts=svgs, sections=SECTIONS, ids=SECTION_IDS, version=__version__,
-        headline=headline_metrics(report.metrics))
+        not_tracked_title=NOT_TRACKED_TITLE, headline=headline_metrics(report.metrics))

@@ -7,7 +7,7 @@ from collections.abc import Set as AbstractSet
 
 from .._version import __version__
 from . import format as fmt
-from .model import SECTIONS, Metric, Report, Story
+from .model import NOT_TRACKED_TITLE, SECTIONS, Metric, Report, Story
 from .narrative import headline_metrics
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -80,6 +80,16 @@ def render_markdown(r: Report) -> str:
             rows.append(cells)
         right = {1, 2, 3} if r.campaign else {1, 2}
         out += _table(head, rows, right)
+    if r.not_tracked:
+        out += [f"### {NOT_TRACKED_TITLE}", "",
+                esc(f"{len(r.not_tracked)} KPI{'s' if len(r.not_tracked) != 1 else ''} of the catalogue "
+                    f"cannot be measured in {r.period_label}: the data they read is not in this workspace. "
+                    "They are not judged; this is what would light each one up."), ""]
+        for nt in r.not_tracked:
+            out.append(f"- **{esc(nt.name)}** (`{nt.kpi}`)" + (f": {esc(nt.note)}" if nt.note else ""))
+            if not nt.note:
+                out += [f"  - {esc(n.label)}: {esc(n.supply)}" for n in nt.inputs]
+        out.append("")
 
     # 3. Customer Stories & Qualitative Insights
     out += [f"## {SECTIONS[2]}", ""]

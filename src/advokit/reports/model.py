@@ -27,6 +27,9 @@ SECTIONS: tuple[str, ...] = (
 )
 SECTION_IDS: tuple[str, ...] = ("summary", "metrics", "stories", "wins", "risks", "next-steps")
 
+#: The heading, inside "Key Metrics & Trends", of the KPIs whose inputs the workspace does not hold.
+NOT_TRACKED_TITLE = "Not tracked in this workspace"
+
 Significance = Literal["up", "down", "none", "untested"]
 
 
@@ -106,6 +109,29 @@ class Metric:
     def worsened(self) -> bool:
         """Changed significantly for the worse."""
         return self.significant and not self.improved
+
+
+@dataclass
+class Need:
+    """One input a not-tracked KPI reads, and how to supply it."""
+
+    input: str
+    label: str
+    supply: str
+
+
+@dataclass
+class NotTracked:
+    """A KPI the workspace cannot speak about in the report's period (its inputs are not covered).
+
+    It gets no value, band, status, change or significance; the report lists it under
+    "Not tracked in this workspace" with the data that would light it up.
+    """
+
+    kpi: str
+    name: str
+    note: str | None
+    inputs: list[Need] = field(default_factory=list)
 
 
 @dataclass
@@ -245,6 +271,7 @@ class Report:
     filters: dict[str, str | None] = field(default_factory=dict)
     campaign: Campaign | None = None
     chart_labels: list[str] = field(default_factory=list)
+    not_tracked: list[NotTracked] = field(default_factory=list)
 
     @property
     def metrics(self) -> list[Metric]:

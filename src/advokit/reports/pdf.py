@@ -27,7 +27,7 @@ from fpdf.fonts import FontFace
 from .._version import __version__
 from . import charts
 from . import format as fmt
-from .model import SECTIONS, Metric, Report, Story
+from .model import NOT_TRACKED_TITLE, SECTIONS, Metric, Report, Story
 from .narrative import headline_metrics
 
 FONT = "DejaVu"
@@ -221,6 +221,15 @@ def render_pdf(r: Report) -> bytes:
                      _sig(m), fmt.band(m), fmt.target(m), fmt.benchmark(m), _status(m)] for m in area.metrics]
             right = {1, 2}
         pdf.grid(head, rows, widths, right=right)
+    if r.not_tracked:
+        pdf.subheading(NOT_TRACKED_TITLE)
+        pdf.para(f"{len(r.not_tracked)} KPI{'s' if len(r.not_tracked) != 1 else ''} of the catalogue cannot be "
+                 f"measured in {r.period_label}: the data they read is not in this workspace. They are not judged; "
+                 "this is what would light each one up.", size=8.5, color=MUTED)
+        for nt in r.not_tracked:
+            pdf.para(f"{nt.name} ({nt.kpi})" + (f": {nt.note}" if nt.note else ""), size=9, style="B")
+            for need in ([] if nt.note else nt.inputs):
+                pdf.para(f"- {need.label}: {need.supply}", size=8.5)
 
     # 3. Customer Stories & Qualitative Insights
     pdf.section(SECTIONS[2], new_page=True)

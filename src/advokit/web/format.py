@@ -13,6 +13,7 @@ STATUS: dict[str, tuple[str, str]] = {
     "watch": ("Watch", "!"),
     "poor": ("Poor", "✕"),
     "unknown": ("No rating", "?"),
+    "not_tracked": ("Not tracked", "–"),
 }
 UNIT_LABELS = {"percent": "%", "score": "score", "index": "index", "per_customer": "per customer",
                "money": "money", "count": "count", "days": "days", "ratio": "ratio"}
@@ -104,8 +105,17 @@ def sparkline(values: Sequence[float | None], labels: Sequence[str], *, unit: st
     step = (width - 4) / max(1, len(values) - 1)
     coords = [(2 + i * step, height - 3 - (v - lo) / span * (height - 6)) for i, v in known]
     points = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    # a period without a value (not tracked, no data) breaks the line: one polyline per run of values
+    segments: list[list[str]] = []
+    previous = -2
+    for (i, _), (x, y) in zip(known, coords):
+        if i != previous + 1:
+            segments.append([])
+        segments[-1].append(f"{x:.1f},{y:.1f}")
+        previous = i
     first_i, first_v = known[0]
     last_i, last_v = known[-1]
     label = (f"Trend over {len(values)} periods: {fmt_value(first_v, unit)} in {labels[first_i]}, "
              f"{fmt_value(last_v, unit)} in {labels[last_i]}; low {fmt_value(lo, unit)}, high {fmt_value(hi, unit)}")
-    return {"points": points, "last": coords[-1], "label": label, "width": width, "height": height}
+    return {"points": points, "segments": [" ".join(seg) for seg in segments], "last": coords[-1], "label": label,
+            "width": width, "height": height}

@@ -1,0 +1,112 @@
+"""End to end on the real RavenStack SaaS data (issue 14): nothing is judged that the data cannot support.
+
+A helper converts the dataset into the data contract: accounts become customers (signup_at,
+churned_at from the latest churn event of an account flagged as churned, plan and industry;
+no arr, since subscriptions overlap within an account), support tickets' satisfaction (1-5)
+become csat_response events on the day the ticket closed, and each account's first feature
+use becomes its activation. There are no NPS answers, no referrals and no advocacy actions.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from advokit import Workspace
+from advokit.reports import build_report
+from advokit.reports.model import NOT_TRACKED_TITLE, SECTIONS
+
+from .conftest import shared_path
+
+pytestmark = pytest.mark.slow
+
+JUDGED = re.compile(r"\b(bands?|status|significant(ly)?|rose|fell|good|poor|watch|met|missed|excellent|fair)\b",
+                    re.IGNORECASE)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def convert_ravenstack(folder: Path, out: Path) -> tuple[Path, Path]:
+    """customers.csv and events.csv (data contract) from the RavenStack tables."""
+    accounts = _rows(folder / "ravenstack_accounts.csv")
+    last_churn: dict[str, str] = {}
+    for e in _rows(folder / "ravenstack_churn_events.csv"):
+        last_churn[e["account_id"]] = max(last_churn.get(e["account_id"], ""), e["churn_date"])
+    customers = out / "customers.csv"
+    with open(customers, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["customer_id", "signup_at", "churned_at", "plan", "industry", "country"])
+        for a in accounts:
+            churned = last_churn.get(a["account_id"], "") if a["churn_flag"] == "True" else ""
+            churned = churned if churned and churned >= a["signup_date"] else ""
+            w.writerow([a["account_id"], a["signup_date"], churned, a["plan_tier"], a["industry"], a["country"]])
+    owner = {s["subscription_id"]: s["account_id"] for s in _rows(folder / "ravenstack_subscriptions.csv")}
+    first_use: dict[str, tuple[str, str]] = {}
+    for u in _rows(folder / "ravenstack_feature_usage.csv"):
+        account = owner[u["subscription_id"]]
+        if account not in first_use or (u["usage_date"], u["usage_id"]) < first_use[account]:
+            first_use[account] = (u["usage_date"], u["usage_id"])
+    events = out / "events.csv"
+    with open(events, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["event_id", "customer_id", "type", "occurred_at", "score"])
+        for t in _rows(folder / "ravenstack_support_tickets.csv"):
+            if t["satisfaction_score"]:
+                when = (t["closed_at"] or t["submitted_at"])[:10]
+                w.writerow([t["ticket_id"], t["account_id"], "csat_response", when, int(float(t["satisfaction_score"]))])
+        for account, (day, usage_id) in sorted(first_use.items()):
+            w.writerow([f"act-{usage_id}", account, "activation", day, ""])
+    return customers, events
+
+
+@pytest.fixture(scope="module")
+def ravenstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    folder = shared_path("data", "saas-ravenstack")
+    root = tmp_path_factory.mktemp("ravenstack")
+    customers, events = convert_ravenstack(folder, root)
+    with Workspace(root / "ravenstack.duckdb") as ws:
+        ws.import_customers(customers)
+        ws.import_events(events)
+        yield ws
+
+
+def test_the_scorecard_judges_nothing_the_data_cannot_support(ravenstack: Workspace) -> None:
+    period = ravenstack.latest_complete_period("month")
+    assert period == "2024-12"
+    card = ravenstack.scorecard(period)
+    entries = {e["kpi"]: e for a in card["focus_areas"] for e in a["kpis"]}
+    for e in entries.values():
+        if e["band"] is not None or e["status"] in ("good", "watch", "poor"):
+            assert e["coverage"] == "covered", e["kpi"]
+        if e["coverage"] == "not_tracked":
+            assert (e["value"], e["band"], e["change"], e["status"]) == (None, None, None, "not_tracked"), e["kpi"]
+    missing = {m["kpi"] for m in card["not_tracked"]}
+    assert {"nps", "referral_conversion_rate", "referral_participation_rate", "referral_revenue"} <= missing
+    assert not {"csat", "customer_churn_rate"} & missing
+    assert entries["csat"]["value"] is not None and entries["csat"]["coverage"] == "covered"
+
+
+def test_the_monthly_report_makes_no_claim_about_not_tracked_kpis(ravenstack: Workspace) -> None:
+    report = build_report(ravenstack, kind="monthly", period="2024-12")
+    missing = {nt.kpi: nt.name for nt in report.not_tracked}
+    assert {"nps", "referral_conversion_rate", "referral_participation_rate"} <= set(missing)
+    assert not {m.kpi for m in report.metrics} & set(missing)
+    assert not {c.kpi for c in report.summary.claims} & set(missing)
+    md = report.render("md").decode()
+    assert [line[3:] for line in md.splitlines() if line.startswith("## ")] == list(SECTIONS)
+    metrics = md[md.index(f"## {SECTIONS[1]}"):md.index(f"## {SECTIONS[2]}")]
+    assert f"### {NOT_TRACKED_TITLE}" in metrics
+    for kpi, name in missing.items():
+        lines = [line for line in md.splitlines() if name.replace("(", "\\(").replace(")", "\\)") in line
+                 or name in line or f"`{kpi}`" in line]
+        assert lines, name
+        for line in lines:
+            assert line.startswith(f"- **"), (name, line)  # only its entry under "Not tracked in this workspace"
+            assert not JUDGED.search(line), (name, line)
