@@ -108,5 +108,5 @@ def test_the_monthly_report_makes_no_claim_about_not_tracked_kpis(ravenstack: Wo
                  or name in line or f"`{kpi}`" in line]
         assert lines, name
         for line in lines:
-            assert line.startswith(f"- **"), (name, line)  # only its entry under "Not tracked in this workspace"
+            assert line.startswith("- **"), (name, line)  # only its entry under "Not tracked in this workspace"
             assert not JUDGED.search(line), (name, line)
