@@ -62,11 +62,12 @@ def test_worked_example_values_unchanged_and_intervals_added(ws):
     actions = rows["advocacy_actions_per_customer"]
     lo, hi = stats.rate_interval(4, 3)
     assert actions["ci_low"] == pytest.approx(float(lo)) and actions["ci_high"] == pytest.approx(float(hi))
-    for k in ("referral_revenue", "expansion_revenue"):  # money totals carry no interval, no small-sample flag
-        assert rows[k]["ci_low"] is None and rows[k]["small_sample"] is False
+    # money totals carry no interval, no small-sample flag (expansion_revenue: not tracked, no flag at all)
+    assert rows["referral_revenue"]["ci_low"] is None and rows["referral_revenue"]["small_sample"] is False
+    assert rows["expansion_revenue"]["ci_low"] is None and rows["expansion_revenue"]["small_sample"] is None
     for k in ("csat", "customer_advocacy_score", "ces", "contract_renewal_rate"):
-        if k in rows:  # empty values: empty intervals
-            assert rows[k]["value"] is None and rows[k]["ci_low"] is None and rows[k]["small_sample"] is True
+        if k in rows:  # empty values: empty intervals; n = 0 is no data, not a small sample
+            assert rows[k]["value"] is None and rows[k]["ci_low"] is None and rows[k]["small_sample"] is None
 
 
 def test_interval_by_segment(ws):
@@ -132,10 +133,10 @@ def _top_box(params, ctx):  # type: ignore[no-untyped-def]
 
 def test_custom_kpi_with_declared_proportion(tmp_path):
     top = kpi("top_box", unit="percent", focus_areas=["customer_sentiment_loyalty"], uncertainty="proportion",
-              compute={"kind": "custom", "function": "test_top_box"})
+              compute={"kind": "custom", "function": "test_top_box"}, inputs=["csat_response"])
     assert top.uncertainty_kind == "proportion"
     assert kpi("plain", unit="percent", focus_areas=["customer_sentiment_loyalty"],
-               compute={"kind": "custom", "function": "test_top_box"}).uncertainty_kind == "none"
+               compute={"kind": "custom", "function": "test_top_box"}, inputs=["csat_response"]).uncertainty_kind == "none"
     w = workspace(tmp_path / "c.duckdb", catalogue([top]))
     load_worked_example(w)
     _ratings(w, "csat_response", [5, 4, 2, 1])
@@ -148,9 +149,9 @@ def test_custom_kpi_with_declared_proportion(tmp_path):
 
 def test_result_schema_keeps_the_contract_columns_first(ws):
     cols = ws.compute("nps", **JAN).columns
-    assert cols[:11] == ["kpi", "period", "period_start", "value", "numerator", "denominator", "n", "promoters",
-                         "passives", "detractors", "margin_of_error"]
-    assert cols[11:] == ["ci_low", "ci_high", "std_error", "small_sample"]
+    assert cols[:13] == ["kpi", "period", "period_start", "value", "numerator", "denominator", "n", "coverage", "note",
+                         "promoters", "passives", "detractors", "margin_of_error"]
+    assert cols[13:] == ["ci_low", "ci_high", "std_error", "small_sample"]
 
 
 def test_money_ratios_carry_no_interval_by_default():

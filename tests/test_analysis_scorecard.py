@@ -92,6 +92,8 @@ def test_filters_are_reported(ws):
 
 def test_empty_workspace_answers(tmp_path):
     w = workspace(tmp_path / "e.duckdb")
-    card = w.scorecard("2025-01")
-    assert all(e["value"] is None or e["value"] == 0.0 for a in card["focus_areas"] for e in a["kpis"])
+    from advokit.errors import PeriodOutsideDataError
+
+    with pytest.raises(PeriodOutsideDataError, match="holds no data"):  # nothing to judge: one clear error
+        w.scorecard("2025-01")
     w.close()

@@ -138,7 +138,7 @@ def test_kpi_values_are_the_rows_of_kpi_compute(worked: SimpleNamespace, i: int)
 
 def test_worked_example_numbers(worked: SimpleNamespace) -> None:
     with _client(worked, "read") as c:
-        rows = c.get("/v1/kpis/nps/values", params=_params("month", ["segment"], "2025-01", "2025-02")).json()
+        rows = c.get("/v1/kpis/nps/values", params=_params("month", ["segment"], "2025-01", "2025-01")).json()
     by_segment = {r["segment"]: r["value"] for r in rows}
     assert by_segment["SMB"] == pytest.approx(200 / 3) and by_segment["Enterprise"] == -100.0
 

@@ -102,12 +102,12 @@ def test_kpi_compute_csv_neutralises_formulas_and_json_stays_exact(run: Run, tmp
     code, out, err = run(*args, "--format", "csv")
     assert code == 0, err
     assert out == (
-        "kpi,period,period_start,segment,value,numerator,denominator,n,promoters,passives,detractors,"
+        "kpi,period,period_start,segment,value,numerator,denominator,n,coverage,note,promoters,passives,detractors,"
         "margin_of_error,ci_low,ci_high,std_error,small_sample\n"
-        "nps,2025-01,2025-01-01,'+cmd,100.0,1.0,1.0,1,1,0,0,0.0,100.0,100.0,0.0,True\n"
-        "nps,2025-01,2025-01-01,-3.5,0.0,0.0,1.0,1,0,1,0,0.0,0.0,0.0,0.0,True\n"
-        "nps,2025-01,2025-01-01,\"'=HYPERLINK(\"\"http://x.example\"\")\",100.0,1.0,1.0,1,1,0,0,0.0,100.0,100.0,0.0,True\n"
-        "nps,2025-01,2025-01-01,'@SUM(A1),-100.0,-1.0,1.0,1,0,0,1,0.0,-100.0,-100.0,0.0,True\n")
+        "nps,2025-01,2025-01-01,'+cmd,100.0,1.0,1.0,1,covered,,1,0,0,0.0,100.0,100.0,0.0,True\n"
+        "nps,2025-01,2025-01-01,-3.5,0.0,0.0,1.0,1,covered,,0,1,0,0.0,0.0,0.0,0.0,True\n"
+        "nps,2025-01,2025-01-01,\"'=HYPERLINK(\"\"http://x.example\"\")\",100.0,1.0,1.0,1,covered,,1,0,0,0.0,100.0,100.0,0.0,True\n"
+        "nps,2025-01,2025-01-01,'@SUM(A1),-100.0,-1.0,1.0,1,covered,,0,0,1,0.0,-100.0,-100.0,0.0,True\n")
     code, out, err = run(*args, "--format", "json")
     assert code == 0, err
     rows = json.loads(out)

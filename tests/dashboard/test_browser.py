@@ -58,8 +58,8 @@ def assert_same(shown: dict[str, tuple[float | None, str]], expected: dict[str, 
     assert set(shown) == set(expected)
     for kpi, (value, text) in shown.items():
         want = expected[kpi]
-        if want is None:
-            assert value is None and text == "—", kpi
+        if want is None:  # empty ("—") or not tracked in this workspace
+            assert value is None and text in ("—", "Not tracked"), kpi
         else:
             assert value is not None and math.isclose(value, want, rel_tol=1e-9, abs_tol=1e-9), (kpi, value, want)
             assert text == fmt_value(want, units[kpi]), (kpi, text, want)
