@@ -12,6 +12,7 @@ out the domain services as attributes, each given only what it needs::
     ws.commentary   the team's comments, actions and requests        (advokit.commentary.Commentary)
     ws.coverage     where the workspace holds each KPI input           (advokit.engine.CoverageService)
     ws.quality      the data-quality report (``doctor``), import warnings  (advokit.quality.Quality)
+    ws.mapping      presets, mapping files, imports of other tools' exports  (advokit.mapping.MappingService)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -35,6 +36,7 @@ from .commentary import Commentary
 from .customers import Customers
 from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
 from .ingest import ImportReport, Ingest
+from .mapping import MappingService
 from .quality import Quality
 from .rollups import AppendScope, KpiCache
 from .store import Database, default_db_path
@@ -66,6 +68,7 @@ class Workspace:
         self.access = Access(self.db)
         self.commentary = Commentary(self.db, self.catalogue)
         self.coverage = CoverageService(self.kpis.coverage, self.catalogue)
+        self.mapping = MappingService(self.db, self.ingest)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
@@ -136,9 +139,15 @@ class Workspace:
 
     # -- data (ws.ingest) -----------------------------------------------------------------------
     def import_customers(self, source: Any, **options: Any) -> ImportReport:
+        """Customers from a file (canonical, or through ``preset=`` / ``mapping=``: see ``ws.mapping``), a frame or records."""
+        if isinstance(source, (str, os.PathLike)):
+            return self.mapping.import_file("customers", source, **options)
         return self.ingest.customers(source, **options)
 
     def import_events(self, source: Any, **options: Any) -> ImportReport:
+        """Events from a file (canonical, or through ``preset=`` / ``mapping=``: see ``ws.mapping``), a frame or records."""
+        if isinstance(source, (str, os.PathLike)):
+            return self.mapping.import_file("events", source, **options)
         return self.ingest.events(source, **options)
 
     # -- analysis (ws.analysis) ------------------------------------------------------------------

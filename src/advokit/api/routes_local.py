@@ -154,6 +154,14 @@ class ImportArgs(_Args):
     source_name: Text
     strict: bool = False
     rejects_path: Text | None = None
+    # an export of another tool (advokit.mapping): the preset or mapping file (absolute) and its options
+    preset: Text | None = None
+    mapping: Text | None = None
+    sets: dict[str, Text] | None = None
+    as_of: Text | None = None
+    timezone: Text | None = None
+    sheet: Text | None = None
+    dry_run: bool = False
 
 
 class ReportArgs(_Args):
@@ -176,10 +184,15 @@ def _compute(ws: Workspace, a: KpiRange) -> dict[str, Any]:
 
 def _import(kind: str) -> Callable[[Workspace, ImportArgs], dict[str, Any]]:
     def run(ws: Workspace, a: ImportArgs) -> dict[str, Any]:
-        if not os.path.isabs(a.path) or (a.rejects_path is not None and not os.path.isabs(a.rejects_path)):
+        paths = [a.path, a.rejects_path, a.mapping]
+        if any(p is not None and not os.path.isabs(p) for p in paths):
             raise ForbiddenError("the local import call takes absolute paths")
-        importer = ws.import_customers if kind == "customers" else ws.import_events
-        return importer(Path(a.path), strict=a.strict, rejects_path=a.rejects_path, source_name=a.source_name).to_dict()
+        options = {k: v for k, v in (("preset", a.preset), ("mapping", a.mapping), ("sets", a.sets),
+                                     ("as_of", a.as_of), ("timezone", a.timezone), ("sheet", a.sheet)) if v}
+        if a.dry_run:
+            options["dry_run"] = True
+        return ws.mapping.import_file(kind, Path(a.path), strict=a.strict, rejects_path=a.rejects_path,
+                                      source_name=a.source_name, **options).to_dict()
 
     return run
 

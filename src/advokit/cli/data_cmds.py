@@ -44,49 +44,162 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int | None],
 
 @cli.group("import")
 def import_group() -> None:
-    """Import customers or events (CSV, JSON Lines, Parquet) in the canonical format."""
+    """Import customers or events: canonical files (CSV, JSON Lines, Parquet, Excel) or other tools' exports.
+
+    An export of a survey tool, review site or CRM imports through its preset
+    (`--preset NAME`, `advokit import presets` lists them; `--preset auto` picks
+    one) or a mapping file (`--map FILE.yaml`); see docs/importing.md.
+    """
 
 
 def _import_command(kind: str) -> Callable[..., None]:
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--preset", default=None, metavar="NAME",
+                  help="Read FILE as this tool's export (`advokit import presets`; `auto` picks the best match).")
+    @click.option("--map", "mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Read FILE through this mapping file (YAML; the format is in docs/importing.md).")
+    @click.option("--set", "sets", multiple=True, metavar="FIELD=COLUMN",
+                  help="Read FIELD from COLUMN of the file (repeatable; RECORD.FIELD for one record of a preset).")
+    @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+                  help="The day a snapshot (an export without event dates) was taken; its events get this date.")
+    @click.option("--timezone", default=None, metavar="ZONE",
+                  help="The time zone of the file's times that carry none (IANA name; default: the preset's, else UTC).")
+    @click.option("--dry-run", is_flag=True, help="Show the mapping, the first records and what would land; write nothing.")
     @click.option("--strict", is_flag=True, help="Land nothing if any row is rejected (exit code 1).")
     @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Where to write rejected rows (default: FILE.rejects.csv).")
     @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
     @format_option(("text", "json"), default="text")
     @pass_state
-    def command(state: State, file: Path, strict: bool, rejects: Path | None, no_progress: bool, fmt: str) -> None:
+    def command(state: State, file: Path, preset: str | None, mapping: Path | None, sets: tuple[str, ...],
+                as_of: str | None, timezone: str | None, dry_run: bool, strict: bool, rejects: Path | None,
+                no_progress: bool, fmt: str) -> None:
+        from ..mapping import parse_as_of, parse_sets
+
         if not file.exists():
             raise InvalidArgumentError(f"file {file} does not exist")
-        ws = state.open(write=True)
-        with _progress(f"importing {kind}", not no_progress) as progress:
+        options: dict[str, Any] = {}
+        if preset is not None:
+            options["preset"] = preset
+        if mapping is not None:
+            options["mapping"] = mapping
+        if sets:
+            options["sets"] = parse_sets(sets)
+        if as_of is not None:
+            options["as_of"] = parse_as_of(as_of).isoformat()  # type: ignore[union-attr]
+        if timezone is not None:
+            options["timezone"] = timezone
+        if dry_run:
+            options["dry_run"] = True
+        if dry_run and not state.db.exists():  # nothing to compare with: an empty workspace in memory, no file made
+            from ..workspace import Workspace
+
+            ws: Any = Workspace(":memory:")
+        else:
+            ws = state.open(write=not dry_run)
+        with _progress(f"importing {kind}", not no_progress and not dry_run) as progress:
             importer = ws.import_customers if kind == "customers" else ws.import_events
-            report = importer(file, strict=strict, rejects_path=rejects, progress=progress)
+            report = importer(file, strict=strict and not dry_run, rejects_path=rejects, progress=progress, **options)
         data = report.to_dict()
         if fmt == "json":
             emit(data, "json")
         else:
+            if data.get("mapping") and (dry_run or preset == "auto" or data["mapping"].get("not_mapped")):
+                _print_mapping(data["mapping"])
+            if dry_run:
+                _print_preview(data)
             _print_report(data)
             for line in warning_lines(data.get("warnings") or {}, data.get("warnings_by_type")):
                 click.echo(line, err=True)
-        if data.get("rejected") and strict:  # pragma: no cover - strict raises before landing
+        if data.get("rejected") and strict:
             sys.exit(1)
 
-    command.__doc__ = f"Import {kind} from FILE (atomic and idempotent; bad rows are reported, good rows land)."
+    command.__doc__ = (f"Import {kind} from FILE (atomic and idempotent; bad rows are reported, good rows land).\n\n"
+                       f"FILE is canonical (docs/data-contract.md), or an export read through --preset / --map / --set.")
     return command
+
+
+def _print_mapping(mapping: dict[str, Any]) -> None:
+    detected = mapping.get("detected")
+    if detected:
+        click.echo(f"preset auto: {detected['preset']} (it has {', '.join(detected['found'])})")
+    title = mapping.get("title") or mapping.get("mapping")
+    click.echo(f"mapping {mapping.get('mapping')} ({title}) -> {mapping.get('imports')}:"
+               + ("" if mapping.get("confirmed", True) else "  [columns assumed, not confirmed: correct with --set]"))
+    for record in mapping.get("records", []):
+        click.echo(f"  {record['record']}:" + (f"  (rows where {'; '.join(record['rows'])})" if record.get("rows") else ""))
+        for field, source in record.get("fields", {}).items():
+            click.echo(f"    {field:<16} <- {source}")
+    for record, why in (mapping.get("not_mapped") or {}).items():
+        click.echo(f"  {record}: not made from this file: {why}")
+    if mapping.get("rows"):
+        click.echo("  rows kept: " + "; ".join(mapping["rows"]))
+    if mapping.get("as_of"):
+        click.echo(f"  snapshot as of {mapping['as_of']}")
+    click.echo(f"  times without a zone are in {mapping.get('timezone', 'UTC')}")
+
+
+def _print_preview(data: dict[str, Any]) -> None:
+    preview = data.get("preview") or []
+    click.echo(f"dry run: nothing was written. The first {len(preview)} record(s) as canonical rows:")
+    for rec in preview:
+        line = rec.get("line")
+        shown = ", ".join(f"{k}={v!r}" for k, v in rec.items() if k != "line" and v is not None)
+        click.echo(f"  line {line}: {shown}")
+    click.echo("would land:")
 
 
 def _print_report(data: dict[str, Any]) -> None:
     parts = [f"imported {data['imported']:,}", f"rejected {data['rejected']:,}", f"duplicates {data['duplicates']:,}"]
     if data.get("kind") == "customers":
         parts += [f"updated {data.get('updated', 0):,}", f"unchanged {data.get('unchanged', 0):,}"]
+    if data.get("skipped_by_reason"):
+        parts.append("skipped " + ", ".join(f"{n:,} {why}" for why, n in data["skipped_by_reason"].items()))
     click.echo(f"{data.get('source')}: " + ", ".join(parts))
-    for err in data.get("errors", [])[:20]:
+    limit = None if data.get("dry_run") else 20
+    errors = data.get("errors", [])
+    for err in errors[:limit]:
         click.echo(f"  row {err['row']}: {err['column']} = {err['value']!r}: {err['reason']}")
-    if data.get("rejected", 0) > 20:
-        click.echo(f"  ... {data['rejected'] - 20:,} more")
+    if limit is not None and data.get("rejected", 0) > limit:
+        click.echo(f"  ... {data['rejected'] - limit:,} more")
     if data.get("rejects_path"):
         click.echo(f"rejected rows written to {data['rejects_path']}")
+    if data.get("strict_would_fail"):
+        click.echo("with --strict this import would land nothing (exit code 1)")
+
+
+@import_group.command("presets")
+@click.argument("name", required=False)
+@format_option(("text", "json", "yaml"), default="text")
+@pass_state
+def import_presets(state: State, name: str | None, fmt: str) -> None:
+    """List the presets with the columns each reads; NAME prints that preset's mapping file (to copy and adapt)."""
+    from ..mapping.presets import load_preset, preset_text
+    from ..mapping.service import MappingService
+
+    if name is not None:
+        load_preset(name)  # (an unknown name: an error naming the presets)
+        text = preset_text(name)
+        if fmt == "json":
+            emit(next(p for p in MappingService.presets(None) if p["name"] == name), "json")  # type: ignore[arg-type]
+        else:
+            click.echo(text, nl=False)
+        return
+    rows = MappingService.presets(None)  # type: ignore[arg-type]
+    if fmt == "json":
+        emit(rows, "json")
+        return
+    if fmt == "yaml":
+        for p in rows:
+            click.echo(f"# --- {p['name']}\n" + preset_text(p["name"]), nl=False)
+        return
+    for p in rows:
+        assumed = "" if p["confirmed"] else "  (columns assumed, not confirmed: correct with --set)"
+        click.echo(f"{p['name']:<26} {p['imports']:<10} {p['title']}{assumed}")
+        click.echo(f"  reads: {', '.join(p['columns'])}")
+        for field, words in p["questions"].items():
+            click.echo(f"  {field}: the question whose text has {' / '.join(repr(w) for w in words)}")
+    click.echo("\nadvokit import events|customers FILE --preset NAME [--set FIELD=COLUMN]... [--as-of DATE] [--dry-run]")
 
 
 import_group.command("customers")(_import_command("customers"))

@@ -30,6 +30,8 @@ from .report import ImportReport, ItemResult, RowError, Status
 
 Progress = Callable[[int, int | None], None]
 MAX_ERRORS = 1000
+#: the staged columns that are not data: the row's number, its file line, why it could not be read
+STAGING_COLUMNS = ("_row", "_line", "_bad", "_bad_column", "_bad_value")
 _REQUIRED = {"customers": ("customer_id", "signup_at"), "events": ("customer_id", "type", "occurred_at")}
 
 
@@ -400,7 +402,7 @@ def _stored(cur: duckdb.DuckDBPyConnection, use: idindex.IdIndex, ids: list[str]
 # -- customers ----------------------------------------------------------------------------
 def _customers(db: Database, cur: duckdb.DuckDBPyConnection, types: dict[str, str], report: ImportReport,
                item_results: bool, index: idindex.IdIndex | None, pending: idindex.Pending) -> None:
-    extras = [c for c in types if c not in rules.CUSTOMER_FIELDS and c not in ("_row", "_bad")]
+    extras = [c for c in types if c not in rules.CUSTOMER_FIELDS and c not in STAGING_COLUMNS]
     for name in extras:
         try:
             check_identifier(name)
@@ -478,7 +480,7 @@ def _items(cur: duckdb.DuckDBPyConnection, id_col: str, status_sql: str) -> list
 
 def _maybe_write_rejects(cur: duckdb.DuckDBPyConnection, report: ImportReport, source: Any, rejects_path: Any,
                          write_rejects: bool, all_errors: list[RowError] | None) -> None:
-    if not report.rejected or not write_rejects or not isinstance(source, (str, os.PathLike)):
+    if not report.rejected or not write_rejects or (not isinstance(source, (str, os.PathLike)) and not rejects_path):
         return
     path = Path(rejects_path) if rejects_path else Path(str(source) + ".rejects.csv")
     if all_errors is not None:

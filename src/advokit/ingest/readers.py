@@ -298,7 +298,9 @@ def from_rows(rows: Sequence[Mapping[str, Any]], name: str) -> Source:
 
 
 def open_source(source: Any, *, name: str | None = None) -> Source:
-    """Open a path, Arrow table, pandas DataFrame or list of dicts."""
+    """Open a path, Arrow table, pandas DataFrame or list of dicts (a ``Source`` is itself)."""
+    if isinstance(source, Source):
+        return source
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.exists():

@@ -61,6 +61,16 @@ class ImportReport:
     #: future or duplicate-looking (``advokit doctor`` names them); warnings only, every one landed
     warnings: dict[str, int] | None = None
     warnings_by_type: dict[str, dict[str, int]] | None = None
+    #: an import through a preset or mapping file (``advokit.mapping``): the mapping used, in words
+    mapping: dict[str, Any] | None = None
+    #: rows of the file that gave no record on purpose, by reason (filtered, unanswered, unchanged)
+    skipped: dict[str, int] | None = None
+    #: the records made from the file, by the mapping's record (nps, csat, ...)
+    records_by_kind: dict[str, int] | None = None
+    #: a dry run: what would land (nothing was written), with the first records as canonical rows
+    dry_run: bool = False
+    preview: list[dict[str, Any]] | None = None
+    strict_would_fail: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -74,6 +84,19 @@ class ImportReport:
         if self.warnings is not None:
             out["warnings"] = dict(self.warnings)
             out["warnings_by_type"] = {k: dict(v) for k, v in (self.warnings_by_type or {}).items()}
+        if self.mapping is not None:
+            out["mapping"] = self.mapping
+            out["preset"] = self.mapping.get("preset")
+        if self.skipped is not None:
+            out["skipped"] = sum(self.skipped.values())
+            out["skipped_by_reason"] = dict(self.skipped)
+        if self.records_by_kind is not None:
+            out["records"] = dict(self.records_by_kind)
+        if self.dry_run:
+            out["dry_run"] = True
+            out["preview"] = list(self.preview or [])
+            if self.strict_would_fail:
+                out["strict_would_fail"] = True
         if self.items is not None:
             out["items"] = [i.to_dict() for i in self.items]
         return out
