@@ -154,6 +154,7 @@ class ImportArgs(_Args):
     source_name: Text
     strict: bool = False
     rejects_path: Text | None = None
+    sheet: Text | None = None  # an Excel workbook's sheet (default: the first)
 
 
 class ReportArgs(_Args):
@@ -179,7 +180,8 @@ def _import(kind: str) -> Callable[[Workspace, ImportArgs], dict[str, Any]]:
         if not os.path.isabs(a.path) or (a.rejects_path is not None and not os.path.isabs(a.rejects_path)):
             raise ForbiddenError("the local import call takes absolute paths")
         importer = ws.import_customers if kind == "customers" else ws.import_events
-        return importer(Path(a.path), strict=a.strict, rejects_path=a.rejects_path, source_name=a.source_name).to_dict()
+        return importer(Path(a.path), strict=a.strict, rejects_path=a.rejects_path, source_name=a.source_name,
+                        sheet=a.sheet).to_dict()
 
     return run
 

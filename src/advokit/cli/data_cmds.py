@@ -44,7 +44,7 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int | None],
 
 @cli.group("import")
 def import_group() -> None:
-    """Import customers or events (CSV, JSON Lines, Parquet) in the canonical format."""
+    """Import customers or events (CSV, JSON Lines, Parquet, Excel) in the canonical format."""
 
 
 def _import_command(kind: str) -> Callable[..., None]:
@@ -52,16 +52,20 @@ def _import_command(kind: str) -> Callable[..., None]:
     @click.option("--strict", is_flag=True, help="Land nothing if any row is rejected (exit code 1).")
     @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Where to write rejected rows (default: FILE.rejects.csv).")
+    @click.option("--sheet", metavar="NAME", default=None,
+                  help="The sheet of an Excel workbook (.xlsx) to read (default: the first).")
     @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
     @format_option(("text", "json"), default="text")
     @pass_state
-    def command(state: State, file: Path, strict: bool, rejects: Path | None, no_progress: bool, fmt: str) -> None:
+    def command(state: State, file: Path, strict: bool, rejects: Path | None, sheet: str | None, no_progress: bool,
+                fmt: str) -> None:
         if not file.exists():
             raise InvalidArgumentError(f"file {file} does not exist")
         ws = state.open(write=True)
+        options: dict[str, Any] = {} if sheet is None else {"sheet": sheet}
         with _progress(f"importing {kind}", not no_progress) as progress:
             importer = ws.import_customers if kind == "customers" else ws.import_events
-            report = importer(file, strict=strict, rejects_path=rejects, progress=progress)
+            report = importer(file, strict=strict, rejects_path=rejects, progress=progress, **options)
         data = report.to_dict()
         if fmt == "json":
             emit(data, "json")

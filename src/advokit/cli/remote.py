@@ -257,11 +257,12 @@ class RemoteWorkspace:
                          dimension_value=dimension_value, valid_from=valid_from, valid_to=valid_to)
 
     def _import(self, method: str, source: Path, *, strict: bool = False, rejects_path: Path | None = None,
-                progress: Any = None) -> RemoteImport:
+                progress: Any = None, sheet: str | None = None) -> RemoteImport:
         """The server reads the file itself (same machine): absolute paths, the report as it would be here."""
         rejects = Path(rejects_path) if rejects_path else Path(str(source) + ".rejects.csv")
+        more = {} if sheet is None else {"sheet": sheet}
         data = self.call(method, path=str(Path(source).absolute()), source_name=str(source), strict=strict,
-                         rejects_path=str(rejects.absolute()))
+                         rejects_path=str(rejects.absolute()), **more)
         if data.get("rejects_path") == str(rejects.absolute()):
             data["rejects_path"] = str(rejects)  # as a local import names it
         return RemoteImport(data)
