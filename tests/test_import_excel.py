@@ -245,8 +245,8 @@ def test_cli_imports_a_sheet(tmp_path, capsys):
     assert code == 0, err
     assert json.loads(out)["imported"] == 3
     code, _, err = cli(capsys, "--db", db, "import", "customers", str(customers), "--sheet", "Nope")
-    assert (code, err) == (1, f"error: {customers}: no sheet named 'Nope'; the sheets are 'Info', 'Customers'; "
-                              "pass one of them with --sheet NAME\n")
+    said = f"error: {customers}: no sheet named 'Nope'; the sheets are 'Info', 'Customers'; pass one of them with --sheet NAME\n"
+    assert (code, err) == (1, said)
     code, _, err = cli(capsys, "--db", db, "import", "customers", str(customers))  # the first sheet: not customers
     assert code == 1 and "missing required column(s) customer_id, signup_at" in err
     code, _, err = cli(capsys, "--db", db, "import", "events", str(CASE / "events.csv"), "--sheet", "Events")
@@ -258,7 +258,25 @@ def test_cli_corrupt_workbook_is_one_error_line_in_a_subprocess(tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not a workbook")
     p = subprocess.run([ADVOKIT, "--db", str(tmp_path / "w.duckdb"), "import", "events", str(broken)],
-                       capture_output=True, text=True, timeout=120, env={**os.environ, "ADVOKIT_PROGRESS": "0"})
+                       capture_output=True, text=True, timeout=120, check=False, env={**os.environ, "ADVOKIT_PROGRESS": "0"})
     assert p.returncode == 1 and p.stdout == ""
     assert p.stderr.startswith(f"error: {broken}: cannot be read as an Excel workbook: ")
     assert len(p.stderr.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_cli_sheet_through_the_server(tmp_path):
+    """While `advokit serve` holds the workspace, `import --sheet` reaches the server's import call."""
+    from .api_support import Server
+    from .api_support import cli as cli_process
+
+    db = tmp_path / "served.duckdb"
+    Database(db).close()
+    customers = xlsx_of(CASE / "customers.csv", tmp_path / "customers.xlsx", sheet="Customers", first="Info")
+    with Server(db):
+        landed = cli_process(db, "--verbose", "import", "customers", str(customers), "--sheet", "Customers",
+                             "--format", "json")
+        assert json.loads(landed.stdout)["imported"] == 3
+        assert landed.stderr.startswith("via server http")  # (--verbose names the path taken)
+        wrong = cli_process(db, "import", "customers", str(customers), "--sheet", "Nope", check=False)
+        assert wrong.returncode == 1 and "no sheet named 'Nope'; the sheets are 'Info', 'Customers'" in wrong.stderr

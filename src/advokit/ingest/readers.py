@@ -308,10 +308,10 @@ def open_source(source: Any, *, name: str | None = None, sheet: str | None = Non
     """Open a path, Arrow table, pandas DataFrame or list of dicts; a ready :class:`Source` is returned as is.
 
     ``sheet``: the sheet of an Excel workbook to read (default: the first); given for
-    anything else, an :class:`InvalidArgumentError`.
+    another file or in-memory data, an :class:`InvalidArgumentError` (a ready source
+    is read as it was opened: ``sheet`` is not looked at).
     """
     if isinstance(source, Source):
-        _no_sheet(sheet, source.name)
         if name:
             source.name = name
         return source
