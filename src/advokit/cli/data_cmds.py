@@ -68,12 +68,14 @@ def _import_command(kind: str) -> Callable[..., None]:
     @click.option("--strict", is_flag=True, help="Land nothing if any row is rejected (exit code 1).")
     @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Where to write rejected rows (default: FILE.rejects.csv).")
+    @click.option("--sheet", metavar="NAME", default=None,
+                  help="The sheet of an Excel workbook (.xlsx) to read (default: the first).")
     @click.option("--no-progress", is_flag=True, help="Do not show a progress bar.")
     @format_option(("text", "json"), default="text")
     @pass_state
     def command(state: State, file: Path, preset: str | None, mapping: Path | None, sets: tuple[str, ...],
                 as_of: str | None, timezone: str | None, dry_run: bool, strict: bool, rejects: Path | None,
-                no_progress: bool, fmt: str) -> None:
+                sheet: str | None, no_progress: bool, fmt: str) -> None:
         from ..mapping import parse_as_of, parse_sets
 
         if not file.exists():
@@ -91,6 +93,8 @@ def _import_command(kind: str) -> Callable[..., None]:
             options["timezone"] = timezone
         if dry_run:
             options["dry_run"] = True
+        if sheet is not None:
+            options["sheet"] = sheet
         if dry_run and not state.db.exists():  # nothing to compare with: an empty workspace in memory, no file made
             from ..workspace import Workspace
 

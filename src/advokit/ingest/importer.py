@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,38 +25,45 @@ from ..errors import DataError, RejectedRowsError
 from ..store import attributes, idindex
 from ..store.csvcells import SafeWriter
 from ..store.database import CUSTOMER_COLUMNS, Database, check_identifier
-from . import rules
+from . import nearmiss, rules
 from .readers import Source, open_source
 from .report import ImportReport, ItemResult, RowError, Status
 
 Progress = Callable[[int, int | None], None]
 MAX_ERRORS = 1000
-#: the staged columns that are not data: the row's number, its file line, why it could not be read
-STAGING_COLUMNS = ("_row", "_line", "_bad", "_bad_column", "_bad_value")
 _REQUIRED = {"customers": ("customer_id", "signup_at"), "events": ("customer_id", "type", "occurred_at")}
 
 
 def import_customers(db: Database, source: Any, *, strict: bool = False,
                      rejects_path: str | os.PathLike[str] | None = None, write_rejects: bool = True,
                      progress: Progress | None = None, item_results: bool = False,
-                     source_name: str | None = None, keep_index: bool = False) -> ImportReport:
-    """Upsert customers (last write wins) from a file, DataFrame, Arrow table or list of dicts."""
+                     source_name: str | None = None, keep_index: bool = False,
+                     sheet: str | None = None) -> ImportReport:
+    """Upsert customers (last write wins) from a file, DataFrame, Arrow table or list of dicts.
+
+    ``sheet``: the sheet of an Excel workbook (default: the first).
+    """
     return _run(db, "customers", source, strict=strict, rejects_path=rejects_path, write_rejects=write_rejects,
-                progress=progress, item_results=item_results, source_name=source_name, keep_index=keep_index)
+                progress=progress, item_results=item_results, source_name=source_name, keep_index=keep_index,
+                sheet=sheet)
 
 
 def import_events(db: Database, source: Any, *, strict: bool = False,
                   rejects_path: str | os.PathLike[str] | None = None, write_rejects: bool = True,
                   progress: Progress | None = None, item_results: bool = False,
-                  source_name: str | None = None, keep_index: bool = False) -> ImportReport:
+                  source_name: str | None = None, keep_index: bool = False,
+                  sheet: str | None = None) -> ImportReport:
     """Append events, deduplicated by ``event_id``, from a file, DataFrame, Arrow table or list of dicts.
+
+    ``sheet``: the sheet of an Excel workbook (default: the first).
 
     ``keep_index``: keep in-memory sets of the stored event and customer ids for the
     next imports of this process (``advokit.store.idindex``; the API server's batches),
     so a small batch does not read the whole events and customers tables.
     """
     return _run(db, "events", source, strict=strict, rejects_path=rejects_path, write_rejects=write_rejects,
-                progress=progress, item_results=item_results, source_name=source_name, keep_index=keep_index)
+                progress=progress, item_results=item_results, source_name=source_name, keep_index=keep_index,
+                sheet=sheet)
 
 
 @dataclass
@@ -138,12 +146,11 @@ def _fast_transaction(db: Database, rows: rules.FastEvents, hashes: np.ndarray, 
 
 def _run(db: Database, kind: str, source: Any, *, strict: bool, rejects_path: Any, write_rejects: bool,
          progress: Progress | None, item_results: bool, source_name: str | None,
-         keep_index: bool = False) -> ImportReport:
-    opened = open_source(source, name=source_name)
+         keep_index: bool = False, sheet: str | None = None) -> ImportReport:
+    opened = open_source(source, name=source_name, sheet=sheet)
     missing = [c for c in _REQUIRED[kind] if c not in opened.columns]
     if missing and not (opened.total_rows == 0 and not opened.columns):
-        raise DataError(f"{opened.name}: missing required column(s) {', '.join(missing)}",
-                        hint=f"{kind} need the columns {', '.join(_REQUIRED[kind])} (see docs/data-contract.md)")
+        raise _missing_columns(kind, opened, missing, isinstance(source, (str, os.PathLike)))
     report = ImportReport(kind=kind, source=opened.name)  # type: ignore[arg-type]
     index = idindex.index_of(db, create=keep_index)
     pending = idindex.Pending()
@@ -193,6 +200,30 @@ def _transaction(db: Database, kind: str, opened: Source, source: Any, report: I
             raise DataError(f"{opened.name}: cannot be imported: {str(exc).splitlines()[0]}") from exc
         _maybe_write_rejects(cur, report, source, rejects_path, write_rejects, all_errors)
         _drop(cur)
+
+
+def _missing_columns(kind: str, opened: Source, missing: list[str], from_path: bool) -> DataError:
+    """The error of a file without a required column: the closest columns it has, and the ``--set`` to use one."""
+    known = set(rules.CUSTOMER_FIELDS if kind == "customers" else rules.EVENT_FIELDS)
+    candidates = [c for c in opened.columns if c not in known and not c.startswith("_")]
+    suggestions = {field: nearmiss.suggest(field, candidates) for field in missing}
+    message = f"{opened.name}: missing required column(s) {', '.join(missing)}"
+    needs = f"{kind} need the columns {', '.join(_REQUIRED[kind])} (see docs/data-contract.md)"
+    details = {"missing": missing, "suggestions": suggestions}
+    found = {field: names for field, names in suggestions.items() if names}
+    if not found:
+        return DataError(message, hint=needs, details=details)
+    if len(missing) == 1:
+        message += f" (closest in the file: {', '.join(found[missing[0]])})"
+    else:
+        message += " (closest in the file: " + "; ".join(f"{f}: {', '.join(n)}" for f, n in found.items()) + ")"
+    sets = " ".join(f"--set {shlex.quote(f'{field}={names[0]}')}" for field, names in found.items())
+    hint = f"map {'it' if len(found) == 1 else 'them'} with {sets}"
+    if from_path:
+        hint += f" (advokit import {kind} {shlex.quote(opened.name)} {sets})"
+    if len(found) < len(missing):
+        hint += f"; {needs}"
+    return DataError(message, hint=hint, details=details)
 
 
 # -- staging -----------------------------------------------------------------------
@@ -315,9 +346,9 @@ def _events_indexed(cur: duckdb.DuckDBPyConnection, types: dict[str, str], repor
         pending.event_hashes.append(hashes[accepted])
     problems: dict[int, list[RowError]] = {}
     if not ok.all():
-        sql = f"SELECT _row, {rules.event_errors_sql()} AS errors FROM _checked n WHERE NOT _ok ORDER BY _row"
-        for row, errs in cur.execute(sql).fetchall():  # the problem lists of the bad rows only
-            problems[row] = [RowError(row=row, column=e["column"], value=e["value"], reason=e["reason"]) for e in errs]
+        sql = f"SELECT _row, _line, {rules.event_errors_sql()} AS errors FROM _checked n WHERE NOT _ok ORDER BY _row"
+        for row, line, errs in cur.execute(sql).fetchall():  # the problem lists of the bad rows only
+            problems[row] = [RowError(row=line, column=e["column"], value=e["value"], reason=e["reason"]) for e in errs]
     report.rows, report.rejected = len(status), int((~ok).sum())
     report.imported = int(accepted.sum())
     report.duplicates = report.rows - report.rejected - report.imported
@@ -402,7 +433,7 @@ def _stored(cur: duckdb.DuckDBPyConnection, use: idindex.IdIndex, ids: list[str]
 # -- customers ----------------------------------------------------------------------------
 def _customers(db: Database, cur: duckdb.DuckDBPyConnection, types: dict[str, str], report: ImportReport,
                item_results: bool, index: idindex.IdIndex | None, pending: idindex.Pending) -> None:
-    extras = [c for c in types if c not in rules.CUSTOMER_FIELDS and c not in STAGING_COLUMNS]
+    extras = [c for c in types if c not in rules.CUSTOMER_FIELDS and c not in rules.STAGED_COLUMNS]
     for name in extras:
         try:
             check_identifier(name)
@@ -461,7 +492,7 @@ def _customers(db: Database, cur: duckdb.DuckDBPyConnection, types: dict[str, st
 
 # -- reporting --------------------------------------------------------------------------------
 def _errors(cur: duckdb.DuckDBPyConnection, limit: int | None) -> list[RowError]:
-    sql = ("SELECT _row, e.column, e.value, e.reason FROM (SELECT _row, unnest(errors) AS e, "
+    sql = ("SELECT _line, e.column, e.value, e.reason FROM (SELECT _row, _line, unnest(errors) AS e, "
            "generate_subscripts(errors, 1) AS i FROM _checked WHERE len(errors) > 0) ORDER BY _row, i")
     rows = cur.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
     return [RowError(row=r[0], column=r[1], value=r[2], reason=r[3]) for r in rows]
@@ -480,8 +511,8 @@ def _items(cur: duckdb.DuckDBPyConnection, id_col: str, status_sql: str) -> list
 
 def _maybe_write_rejects(cur: duckdb.DuckDBPyConnection, report: ImportReport, source: Any, rejects_path: Any,
                          write_rejects: bool, all_errors: list[RowError] | None) -> None:
-    if not report.rejected or not write_rejects or (not isinstance(source, (str, os.PathLike)) and not rejects_path):
-        return
+    if not report.rejected or not write_rejects or not (rejects_path or isinstance(source, (str, os.PathLike))):
+        return  # (a data frame or a batch writes a rejects file only where one is asked for)
     path = Path(rejects_path) if rejects_path else Path(str(source) + ".rejects.csv")
     if all_errors is not None:
         errors = all_errors

@@ -19,16 +19,17 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from ..errors import DataError
+from ..errors import DataError, InvalidArgumentError
 from ..store import jsonvalues
 
-Format = Literal["csv", "jsonl", "parquet"]
+Format = Literal["csv", "jsonl", "parquet", "xlsx"]
 BATCH_ROWS = 262_144
 #: The longest line (CSV row) a file may hold, in bytes: the CSV reader's block size (read when a
 #: file is opened, so a test may lower it). A longer line is refused with its number.
 MAX_LINE_BYTES = 8 << 20
 _SUFFIXES: dict[str, Format] = {".csv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                                ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+                                ".json": "jsonl", ".parquet": "parquet", ".pq": "parquet",
+                                ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
 def normalise_name(name: str) -> str:
@@ -45,6 +46,8 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
         head = fh.read(4096)
     if head.startswith(b"PAR1"):
         return "parquet"
+    if head.startswith(b"PK\x03\x04"):  # a zip archive: what an Excel workbook is
+        return "xlsx"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return "jsonl"
     return "csv"
@@ -67,7 +70,7 @@ def _with_rows(batch: pa.RecordBatch | pa.Table, start: int, names: list[str]) -
     return pa.RecordBatch.from_arrays(arrays, names=[*names, "_row"])
 
 
-def _check_names(raw: Sequence[str], where: str) -> list[str]:
+def check_names(raw: Sequence[str], where: str) -> list[str]:
     names = [normalise_name(n) for n in raw]
     seen: set[str] = set()
     for n in names:
@@ -85,6 +88,10 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             first = fh.readline()
     except UnicodeDecodeError:
+        with open(path, "rb") as fh:
+            if fh.read(4) == b"PK\x03\x04":
+                raise DataError(f"{path}: an Excel workbook (or another zip archive), not a CSV file",
+                                hint="name it .xlsx to import it as a workbook") from None
         raise DataError(f"{path}: not a UTF-8 text file", hint="save the file as UTF-8 CSV") from None
     if not first.strip():
         raise DataError(f"{path}: the file is empty or has no header line")
@@ -99,7 +106,7 @@ def read_csv(path: Path) -> Source:
     import pyarrow.csv as pcsv
 
     header, delimiter = _csv_header(path)
-    names = _check_names(header, str(path))
+    names = check_names(header, str(path))
     limit = MAX_LINE_BYTES
     try:
         reader = pcsv.open_csv(
@@ -259,7 +266,7 @@ def read_parquet(path: Path) -> Source:
         pf = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise DataError(f"{path}: cannot be read as Parquet: {_short(exc)}") from None
-    names = _check_names(pf.schema_arrow.names, str(path))
+    names = check_names(pf.schema_arrow.names, str(path))
 
     def batches() -> Iterator[pa.RecordBatch]:
         row = 1
@@ -272,7 +279,7 @@ def read_parquet(path: Path) -> Source:
 
 # -- in-memory -------------------------------------------------------------------
 def from_table(table: pa.Table, name: str) -> Source:
-    names = _check_names(table.column_names, name)
+    names = check_names(table.column_names, name)
 
     def batches() -> Iterator[pa.RecordBatch]:
         row = 1
@@ -297,9 +304,16 @@ def from_rows(rows: Sequence[Mapping[str, Any]], name: str) -> Source:
     return Source(name, names, len(rows), iter([batch]))
 
 
-def open_source(source: Any, *, name: str | None = None) -> Source:
-    """Open a path, Arrow table, pandas DataFrame or list of dicts (a ``Source`` is itself)."""
+def open_source(source: Any, *, name: str | None = None, sheet: str | None = None) -> Source:
+    """Open a path, Arrow table, pandas DataFrame or list of dicts; a ready :class:`Source` is returned as is.
+
+    ``sheet``: the sheet of an Excel workbook to read (default: the first); given for
+    another file or in-memory data, an :class:`InvalidArgumentError` (a ready source
+    is read as it was opened: ``sheet`` is not looked at).
+    """
     if isinstance(source, Source):
+        if name:
+            source.name = name
         return source
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -308,10 +322,17 @@ def open_source(source: Any, *, name: str | None = None) -> Source:
         if path.is_dir():
             raise DataError(f"{path} is a folder, not a file")
         fmt = detect_format(path)
-        opened = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}[fmt](path)
+        if fmt == "xlsx":
+            from .excel import read_xlsx
+
+            opened = read_xlsx(path, sheet)
+        else:
+            _no_sheet(sheet, f"{path} (a {_FORMAT_NAMES[fmt]} file)")
+            opened = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}[fmt](path)
         if name:
             opened.name = name
         return opened
+    _no_sheet(sheet, f"a {type(source).__name__}")
     if isinstance(source, pa.Table):
         return from_table(source, name or "arrow table")
     if isinstance(source, pa.RecordBatch):
@@ -323,6 +344,15 @@ def open_source(source: Any, *, name: str | None = None) -> Source:
         return from_rows(source, name or "batch")
     raise DataError(f"cannot import from a {type(source).__name__}",
                     hint="give a file path, a pandas DataFrame, an Arrow table or a list of dicts")
+
+
+_FORMAT_NAMES = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet"}
+
+
+def _no_sheet(sheet: str | None, what: str) -> None:
+    if sheet is not None:
+        raise InvalidArgumentError(f"a sheet ({sheet!r}) can be chosen only in an Excel workbook, not in {what}",
+                                   hint="leave out --sheet, or import the .xlsx file")
 
 
 def _short(exc: BaseException) -> str:

@@ -33,6 +33,9 @@ SCORE_RULES: dict[str, tuple[int, int, bool]] = {
 POSITIVE_AMOUNT_TYPES = ("expansion", "contraction")
 EVENT_FIELDS = ("event_id", "customer_id", "type", "occurred_at", "score", "amount", "text", "channel", "ref",
                 "properties")
+#: Staged columns that are not fields: the row number, and why a reader or a mapping could not read the row
+#: (``_bad``: the reason; optional ``_bad_column`` / ``_bad_value``: the column and value it names).
+STAGED_COLUMNS = ("_row", "_bad", "_bad_column", "_bad_value", "_line")
 CUSTOMER_FIELDS = ("customer_id", "name", "email", "segment", "industry", "region", "plan", "signup_at",
                    "churned_at", "arr", "referred_by")
 # Timestamps (occurred_at, signup_at, churned_at) must be finite, with a year from MIN_YEAR to MAX_YEAR
@@ -138,13 +141,20 @@ def bad_number(raw: str, num: str) -> str:
     return f"({raw} IS NOT NULL AND ({num} IS NULL OR isnan({num}) OR isinf({num})))"
 
 
+def _bad_columns(present: set[str]) -> list[str]:
+    """The SELECT items carrying ``_bad``, ``_bad_column`` and ``_bad_value`` (NULL where not staged)."""
+    out = [name if name in present else f"CAST(NULL AS VARCHAR) AS {name}" for name in STAGED_COLUMNS[1:4]]
+    # ``_line``: the line of the file a mapped record comes from (``advokit.mapping``), else the row number
+    return [*out, "_line" if "_line" in present else "_row AS _line"]
+
+
 def event_normalise_sql(types: dict[str, str]) -> str:
     """SELECT list turning the staged columns into typed, trimmed event fields."""
     present = set(types)
     raw_ts = text_col("occurred_at", present)
     parts = [
         "_row",
-        "_bad" if "_bad" in present else "CAST(NULL AS VARCHAR) AS _bad",
+        *_bad_columns(present),
         f"{text_col('event_id', present)} AS event_id_raw",
         f"{text_col('customer_id', present)} AS customer_id",
         f"{text_col('type', present)} AS type",
@@ -292,7 +302,7 @@ def event_id_sql() -> str:
 
 def customer_normalise_sql(types: dict[str, str], extras: list[str]) -> str:
     present = set(types)
-    parts = ["_row", "_bad" if "_bad" in present else "CAST(NULL AS VARCHAR) AS _bad"]
+    parts = ["_row", *_bad_columns(present)]
     for name in ("customer_id", "name", "email", "segment", "industry", "region", "plan", "referred_by"):
         parts.append(f"{text_col(name, present)} AS {q(name)}")
     for name in ("signup_at", "churned_at"):
@@ -330,7 +340,9 @@ _CUSTOMER_TEXTS = ("customer_id", "name", "email", "segment", "industry", "regio
 def _problems(rules: list[str]) -> str:
     """A row's problems: why it could not be read at all, else every failed rule."""
     checks = "list_filter([\n  " + ",\n  ".join(rules) + "\n], lambda _advokit_p: _advokit_p.reason IS NOT NULL)"
-    return f"CASE WHEN n._bad IS NOT NULL THEN [{err(None, 'NULL', 'n._bad')}] ELSE {checks} END"
+    unread = ("{'column': CAST(n._bad_column AS VARCHAR), 'value': left(CAST(n._bad_value AS VARCHAR), 200), "
+              "'reason': CAST(n._bad AS VARCHAR)}")
+    return f"CASE WHEN n._bad IS NOT NULL THEN [{unread}] ELSE {checks} END"
 
 
 # -- the fast path: batches that are certainly valid -------------------------------------------
