@@ -207,14 +207,41 @@ def test_the_preset_kinds_are_webhook_kinds_that_the_old_mapping_refuses() -> No
     assert ev["event_id"] == "delighted:8812" and ev["customer_id"] == "A" and ev["type"] == "nps_response"
 
 
+# -- the examples of docs/api.md ---------------------------------------------------------------
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "api.md"
+
+
+def _doc_examples() -> dict[str, Any]:
+    """The JSON payload under each ``### Tool (`--kind tool`)`` heading of docs/api.md."""
+    text = DOCS.read_text(encoding="utf-8")
+    found = re.findall(r"^### \w+ \(`--kind (\w+)`\)\n.*?^```json\n(.*?)^```$", text, re.S | re.M)
+    return {kind: json.loads(body) for kind, body in found}
+
+
+def test_the_documented_payloads_are_rows_of_each_export() -> None:
+    examples = _doc_examples()
+    assert sorted(examples) == sorted(PRESET_KINDS)
+    [delighted] = ADAPTERS["delighted"](examples["delighted"])
+    assert (delighted["id"], delighted["score"], delighted["survey_type"], delighted["created_at"],
+            delighted["person_properties.customer_id"]) == ("7001", "10", "nps", "1719830400", "C-0042")
+    [typeform] = ADAPTERS["typeform"](examples["typeform"])
+    assert typeform == {"#": "5e2c9d1a", "How likely are you to recommend us to a friend?": "8",
+                        "What is the main reason for your score?": "Quick answers from support",
+                        "customer_id": "C-0042", "Response Type": "completed",
+                        "Start Date (UTC)": "2024-07-01 10:02:00", "Submit Date (UTC)": "2024-07-01 10:03:30"}
+    [trustpilot] = ADAPTERS["trustpilot"](examples["trustpilot"])
+    assert (trustpilot["Review Id"], trustpilot["Review Stars"], trustpilot["Reference Id"],
+            trustpilot["Review Created (UTC)"]) == ("66b2f0a1c3d4e5f6a7b8c9d0", "5", "C-0042", "2024-07-02 08:15:00")
+
+
 # -- on a real server --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
-    """A server with customers A, B, C, ann@alder.example and one secret per source."""
+    """A server with customers A, B, C, ann@alder.example, C-0042 and one secret per source."""
     db = tmp_path_factory.mktemp("presets") / "p.duckdb"
     with Workspace(db) as ws:
         ws.import_customers([{"customer_id": c, "segment": "SMB", "signup_at": "2024-01-01"}
-                             for c in ("A", "B", "C", "ann@alder.example")])
+                             for c in ("A", "B", "C", "ann@alder.example", "C-0042")])
         secrets = {
             "delighted": ws.access.webhooks.set_secret("delighted", kind="delighted")[0],
             "typeform": ws.access.webhooks.set_secret("typeform")[0],  # kind auto, named after the preset
@@ -338,3 +365,19 @@ def test_a_bad_push_is_a_422_naming_what_is_missing_and_lands_nothing(hooks: Sim
     error = _error(_deliver(hooks, "trustpilot", bad), 422, "unreadable_data")
     assert "events[0].eventData.stars is missing" in error["message"]
     assert "trustpilot:no-stars" not in _timeline(hooks, "C")
+
+
+@needs_mapping
+def test_the_documented_payloads_land_as_the_docs_say(hooks: SimpleNamespace) -> None:
+    examples = _doc_examples()
+    assert _items(_deliver(hooks, "delighted", examples["delighted"])) == [("delighted:7001", "accepted")]
+    assert _items(_deliver(hooks, "typeform", examples["typeform"])) == [("typeform:5e2c9d1a:nps", "accepted")]
+    assert _items(_deliver(hooks, "trustpilot", examples["trustpilot"])) == [
+        ("trustpilot:66b2f0a1c3d4e5f6a7b8c9d0", "accepted")]
+    timeline = _timeline(hooks, "C-0042")
+    got = {k: (timeline[k]["type"], timeline[k]["score"], timeline[k]["text"]) for k in
+           ("delighted:7001", "typeform:5e2c9d1a:nps", "trustpilot:66b2f0a1c3d4e5f6a7b8c9d0")}
+    assert got == {"delighted:7001": ("nps_response", 10, None),
+                   "typeform:5e2c9d1a:nps": ("nps_response", 8, "Quick answers from support"),
+                   "trustpilot:66b2f0a1c3d4e5f6a7b8c9d0": ("review", 5, "Reports are ready before our Monday meeting.")}
+    assert timeline["trustpilot:66b2f0a1c3d4e5f6a7b8c9d0"]["properties"]["title"] == "Does what it says"
