@@ -129,21 +129,22 @@ fields:
 
 
 def test_a_mapping_file_renames_converts_and_derives(ws, tmp_path):
+    ws.import_customers([{"customer_id": "c2@example.com", "signup_at": "2024-01-01"}])
     m = write_yaml(tmp_path / "pulse.yaml", SURVEY_MAP)
     f = write_csv(tmp_path / "pulse.csv", [
         ["Ticket", "Account", "Email", "When", "Rating", "Comment", "Queue"],
         ["T1", "C1", "", "05.03.2024 14:00", "Very satisfied", "quick;\nthanks", "billing"],
-        ["T2", "", " C2 ", "31.07.2024 23:30", "neutral", "", ""],
+        ["T2", "", " C2@Example.com ", "31.07.2024 23:30", "neutral", "", ""],
         ["T3", "C3", "", "05.03.2024 14:00", "meh", "", ""],
     ], delimiter=";", bom=True)
     report = ws.import_events(f, mapping=m).to_dict()
     assert (report["imported"], report["rejected"]) == (2, 1)
     # the reject names the file's line (the header is line 1; T1's comment spans lines 2 and 3)
-    assert report["errors"][0]["row"] == 4 and report["errors"][0]["column"] == "Rating"
+    assert report["errors"][0]["row"] == 5 and report["errors"][0]["column"] == "Rating"
     assert report["errors"][0]["value"] == "meh" and "not one of the values the mapping knows" in report["errors"][0]["reason"]
     assert stored(ws) == [
         ("pulse:T1", "C1", "csat_response", "2024-03-05 13:00:00", 5.0, "quick;\nthanks"),
-        ("pulse:T2", "c2", "csat_response", "2024-07-31 21:30:00", 3.0, None),
+        ("pulse:T2", "c2@example.com", "csat_response", "2024-07-31 21:30:00", 3.0, None),
     ]
     props = ws.db.cursor().execute("SELECT properties FROM events WHERE event_id = 'pulse:T1'").fetchone()[0]
     assert json.loads(props) == {"queue": "billing"}

@@ -23,7 +23,11 @@ Payload shapes (``kind`` of the source, ``auto`` detects them):
   → ``nps_response`` / ``csat_response`` / ``ces_response`` / ``advocacy_rating``;
 * ``referral``: a referral platform's event (``{"type": "referral.converted", "id",
   "created_at", "data": {"referral_code", "advocate": {"customer_id"}, "referred": {...},
-  "amount"}}``) → ``referral_sent`` / ``referral_signup`` / ``referral_converted``.
+  "amount"}}``) → ``referral_sent`` / ``referral_signup`` / ``referral_converted``;
+* ``delighted``, ``typeform``, ``trustpilot``: the tool's own push, mapped by the import
+  preset of that name (``advokit.mapping``, not here: :func:`to_events` refuses them).
+  A source of kind ``auto`` named after one of them gets the same when its payload has
+  the tool's shape.
 """
 
 from __future__ import annotations
@@ -42,7 +46,9 @@ from ..store.database import Database
 from ..store.rows import first, jsonable
 from .secretkey import SEALED_PREFIX, SecretKey
 
-KINDS = ("auto", "canonical", "survey", "referral")
+#: the tools whose pushes the import presets of the same name map (advokit.mapping.webhooks)
+PRESET_KINDS = ("delighted", "typeform", "trustpilot")
+KINDS = ("auto", "canonical", "survey", "referral", *PRESET_KINDS)
 TOLERANCE_S = 300
 FUTURE_SKEW_S = 30
 ROTATION_GRACE = dt.timedelta(hours=24)
@@ -228,6 +234,9 @@ def detect_kind(payload: Any) -> str:
 def to_events(source: str, kind: str, payload: Any) -> list[dict[str, Any]]:
     """Canonical events (data contract) from one delivery."""
     kind = detect_kind(payload) if kind == "auto" else kind
+    if kind in PRESET_KINDS:
+        raise InvalidArgumentError(f"a {kind} delivery is mapped by the {kind} import preset, not here",
+                                   hint="use Workspace.mapping.webhook_events")
     if kind == "survey":
         return [_survey(source, payload)]
     if kind == "referral":

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Body, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from ..access.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, to_events
+from ..access.webhooks import PRESET_KINDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, to_events
 from ..errors import AuthError, DataError, PayloadTooLargeError
+from ..mapping.webhooks import recognises
 from ..store import jsonvalues
 from .auth import AdminKey, StrictQuery, client_address, note_failed_auth
 from .errors import validation_details
@@ -37,7 +38,8 @@ Source = Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="The sending to
 
 _RECEIVE_DOC: dict[str, Any] = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "description": "The tool's payload: canonical events, a survey response or a referral event"}}}},
+        "description": "The tool's payload: canonical events, a survey response, a referral event, "
+                       "or a Delighted, Typeform or Trustpilot push"}}}},
     "parameters": [
         {"name": TIMESTAMP_HEADER, "in": "header", "required": True, "schema": {"type": "string"},
          "description": "Unix seconds when the delivery was signed"},
@@ -45,6 +47,15 @@ _RECEIVE_DOC: dict[str, Any] = {
          "description": "`sha256=` + hex HMAC-SHA256 of `{timestamp}.{body}` with the source's secret"},
     ],
 }
+
+
+def _preset(source: str, kind: str, payload: Any) -> str | None:
+    """The import preset that maps this delivery: the source's kind, or (kind ``auto``) its name."""
+    if kind in PRESET_KINDS:
+        return kind
+    if kind == "auto" and source in PRESET_KINDS and recognises(source, payload):
+        return source
+    return None
 
 
 def _receive(state: AppState, source: str, body: bytes, timestamp: str | None,
@@ -59,7 +70,11 @@ def _receive(state: AppState, source: str, body: bytes, timestamp: str | None,
         payload = jsonvalues.loads(body)
     except ValueError as exc:
         raise DataError("the webhook body is not JSON" + (" (nested too deeply)" if "deeply" in str(exc) else "")) from None
-    events = to_events(source, found.kind, payload)
+    preset = _preset(source, found.kind, payload)
+    if preset is not None:  # the tool's own push, mapped by the import preset of its name
+        events = state.workspace.mapping.webhook_events(preset, payload)
+    else:
+        events = to_events(source, found.kind, payload)
     if len(events) > state.settings.max_batch:
         raise PayloadTooLargeError(f"{len(events):,} events are over the batch limit of {state.settings.max_batch:,}")
     try:  # the same shape rules as POST /v1/events

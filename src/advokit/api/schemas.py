@@ -324,7 +324,7 @@ class NewKeyOut(KeyOut):
 
 
 class SecretIn(_Strict):
-    kind: Literal["auto", "canonical", "survey", "referral"] | None = None
+    kind: Literal["auto", "canonical", "survey", "referral", "delighted", "typeform", "trustpilot"] | None = None
     grace_hours: float = Field(24.0, ge=0, le=720, description="How long the replaced secret keeps working "
                                                                 "(0: not at all).")
 

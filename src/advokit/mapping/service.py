@@ -117,10 +117,14 @@ class MappingService:
             from .convert import zone
             zone(timezone, "--timezone")
         table = open_table(path, header_rows=spec.source.header_rows, meta_row=spec.source.meta_row, sheet=sheet)
-        day = parse_as_of(as_of)
-        if day is None and _needs_as_of(spec):
-            raise MappingError(f"{path}: the mapping {spec.name!r} derives dates from --as-of: pass --as-of DATE")
-        plan = bind(spec, table, sets=sets, as_of=day, timezone=timezone)
+        try:
+            day = parse_as_of(as_of)
+            if day is None and _needs_as_of(spec):
+                raise MappingError(f"{path}: the mapping {spec.name!r} derives dates from --as-of: pass --as-of DATE")
+            plan = bind(spec, table, sets=sets, as_of=day, timezone=timezone)
+        except BaseException:
+            table.close()
+            raise
         if found is not None:
             plan.detected = found.to_dict()
         return plan
@@ -153,6 +157,15 @@ class MappingService:
             self._refuse_exports(kind, path, sheet)
         plan = self.plan(kind, path, preset=preset, mapping=mapping, sets=sets, as_of=as_of, timezone=timezone,
                          sheet=sheet)
+        try:
+            return self._run(kind, path, plan, dry_run=dry_run, strict=strict, rejects_path=rejects_path,
+                             source_name=source_name, preset=preset, **options)
+        finally:
+            plan.table.close()
+
+    def _run(self, kind: str, path: Path, plan: Plan, *, dry_run: bool, strict: bool,
+             rejects_path: str | os.PathLike[str] | None, source_name: str | None, preset: str | None,
+             **options: Any) -> ImportReport:
         mapper = apply.Mapper(plan)
         name = source_name or str(path)
         records: Any = mapper.records()

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,15 @@ class RawTable:
     meta: list[dict[str, Any]]
     header_rows: int
     rows: Iterator[tuple[int, list[str | None]]] = field(repr=False)
+    closer: Callable[[], None] | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Let go of the file (reading every row does too)."""
+        close = getattr(self.rows, "close", None)
+        if close is not None:
+            close()
+        if self.closer is not None:
+            self.closer()
 
     def index(self, name: str) -> int | None:
         """The position of a column named leniently (trim, case), or None."""
@@ -145,7 +154,7 @@ def _csv(path: Path, header_rows: int, meta_row: int | None) -> RawTable:
                     continue
                 yield start, [c if c.strip() else None for c in row]
 
-    return RawTable(str(path), columns, texts, meta, header_rows, rows())
+    return RawTable(str(path), columns, texts, meta, header_rows, rows(), fh.close)
 
 
 def _excel(path: Path, header_rows: int, meta_row: int | None, sheet: str | None) -> RawTable:
@@ -286,14 +295,8 @@ def header_of(path: str | Path, *, sheet: str | None = None, lines: int = 3) -> 
         if len(out) >= lines:
             break
         out.append(["" if c is None else c for c in row])
-    _close(table)
+    table.close()
     return out
-
-
-def _close(table: RawTable) -> None:
-    close = getattr(table.rows, "close", None)
-    if close is not None:
-        close()
 
 
 def peek(text: str) -> list[list[str]]:
