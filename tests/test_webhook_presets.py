@@ -27,8 +27,6 @@ from advokit.mapping.webhooks import ADAPTERS, recognises
 
 from .api_support import Server, cli_json, new_keys
 
-needs_mapping = pytest.mark.skipif(not hasattr(advokit.workspace.Workspace, "mapping"),
-                                   reason="needs the lead's mapping package")
 
 DELIGHTED: dict[str, Any] = {
     "event_type": "survey_response.created",
@@ -304,7 +302,6 @@ def _error(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
     return error
 
 
-@needs_mapping
 def test_a_delighted_push_lands_through_the_delighted_preset(hooks: SimpleNamespace) -> None:
     assert _items(_deliver(hooks, "delighted", DELIGHTED)) == [("delighted:8812", "accepted")]
     event = _timeline(hooks, "A")["delighted:8812"]
@@ -326,7 +323,6 @@ def test_a_delighted_push_lands_through_the_delighted_preset(hooks: SimpleNamesp
                                                "event_data": {"person": {"id": "4410"}}})) == []
 
 
-@needs_mapping
 def test_a_typeform_push_lands_through_the_typeform_preset_on_an_auto_source(hooks: SimpleNamespace) -> None:
     assert _items(_deliver(hooks, "typeform", TYPEFORM)) == [("typeform:tok9a8b7:nps", "accepted")]
     event = _timeline(hooks, "B")["typeform:tok9a8b7:nps"]
@@ -341,7 +337,6 @@ def test_a_typeform_push_lands_through_the_typeform_preset_on_an_auto_source(hoo
     assert not any(e.startswith("typeform:tok-blank") for e in _timeline(hooks, "B"))
 
 
-@needs_mapping
 def test_a_trustpilot_push_lands_through_the_trustpilot_preset_under_any_source_name(hooks: SimpleNamespace) -> None:
     review = "trustpilot:64a1b2c3d4e5f60718293a4b"
     assert _items(_deliver(hooks, "trustpilot", TRUSTPILOT)) == [(review, "accepted")]  # the deletion adds none
@@ -353,7 +348,6 @@ def test_a_trustpilot_push_lands_through_the_trustpilot_preset_under_any_source_
     assert _items(_deliver(hooks, "reviews", TRUSTPILOT)) == [(review, "duplicate")]
 
 
-@needs_mapping
 def test_a_bad_push_is_a_422_naming_what_is_missing_and_lands_nothing(hooks: SimpleNamespace) -> None:
     bad = copy.deepcopy(TYPEFORM)
     bad["form_response"].pop("token")
@@ -367,7 +361,6 @@ def test_a_bad_push_is_a_422_naming_what_is_missing_and_lands_nothing(hooks: Sim
     assert "trustpilot:no-stars" not in _timeline(hooks, "C")
 
 
-@needs_mapping
 def test_the_documented_payloads_land_as_the_docs_say(hooks: SimpleNamespace) -> None:
     examples = _doc_examples()
     assert _items(_deliver(hooks, "delighted", examples["delighted"])) == [("delighted:7001", "accepted")]

@@ -308,6 +308,8 @@ class MappingService:
 
     def map_rows(self, preset: str, rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
         """Rows keyed by an export's column names, through that preset, as canonical event dicts."""
+        if not rows:  # (a push that is no answer: an unsubscribe, a deleted review)
+            return []
         spec = presets.load_preset(preset)
         table = flatten_records(rows, name)
         plan = bind(spec, table)
@@ -318,8 +320,21 @@ class MappingService:
             event = {k: v for k, v in rec.items() if not k.startswith("_") and v is not None}
             if isinstance(event.get("properties"), str):
                 event["properties"] = json.loads(event["properties"])
+            for key in ("score", "amount"):  # (an API event carries numbers; a text that is none stays for the check)
+                if isinstance(event.get(key), str):
+                    event[key] = _number_or_text(event[key])
             out.append(event)
         return out
+
+
+def _number_or_text(text: str) -> float | int | str:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if value != value or value in (float("inf"), float("-inf")):
+        return text
+    return int(value) if value.is_integer() else value
 
 
 def _same(stored: tuple[Any, ...], rec: dict[str, Any]) -> bool:
