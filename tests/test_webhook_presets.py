@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import pytest
 
-import advokit.workspace
 from advokit import Workspace
 from advokit.access.webhooks import KINDS, PRESET_KINDS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, to_events
 from advokit.errors import DataError, InvalidArgumentError

@@ -66,6 +66,46 @@ def import_events(db: Database, source: Any, *, strict: bool = False,
                 sheet=sheet)
 
 
+def dry_run_import(db: Database, kind: str, source: Any, *, customers: list[str], event_ids: list[str],
+                   source_name: str) -> ImportReport:
+    """What importing ``source`` would do, written nowhere: the same import, in an in-memory database.
+
+    That database holds a copy of what the import is compared with: the stored
+    customers named in ``customers`` (with every attribute column) and, for
+    events, the stored events named in ``event_ids`` or belonging to those
+    customers (an id the importer derives from the content is among them). The
+    workspace is only read (it may be open read-only); no rejects file is written.
+    """
+    scratch = Database(":memory:")
+    try:
+        cur = db.cursor()
+        _advokit_dry_customers = pa.table({"id": pa.array(customers, pa.string())})  # noqa: F841 (read by name)
+        _advokit_dry_events = pa.table({"id": pa.array(event_ids, pa.string())})  # noqa: F841
+        held = cur.sql("SELECT * FROM customers WHERE customer_id IN (SELECT id FROM _advokit_dry_customers)"
+                       ).to_arrow_table()
+        touched = None
+        if kind == "events":
+            touched = cur.sql("SELECT * FROM events WHERE event_id IN (SELECT id FROM _advokit_dry_events) "
+                              "OR customer_id IN (SELECT id FROM _advokit_dry_customers)").to_arrow_table()
+        extras = [c for c in db.customer_columns() if c not in CUSTOMER_COLUMNS and c != "updated_at"]
+        with scratch.transaction() as scur:
+            for column in extras:
+                scratch.add_customer_attribute(scur, column)
+            scur.register("_held", held)
+            scur.execute("INSERT INTO customers BY NAME SELECT * FROM _held")
+            scur.unregister("_held")
+            if touched is not None and touched.num_rows:
+                scur.register("_touched", touched)
+                scur.execute("INSERT INTO events BY NAME SELECT * FROM _touched")
+                scur.unregister("_touched")
+        report = _run(scratch, kind, source, strict=False, rejects_path=None, write_rejects=False, progress=None,
+                      item_results=False, source_name=source_name)
+    finally:
+        scratch.close()
+    report.import_id = None
+    return report
+
+
 @dataclass
 class FastAppend:
     """What :func:`append_fast_events` did: the report (without ``items``) and each row's status."""

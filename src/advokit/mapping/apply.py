@@ -89,7 +89,8 @@ class Mapper:
         """(raw text, the column it came from, normalised text) of one field in one row."""
         columns = self.plan.table.columns
         if f.spec.join is not None:
-            parts = [normalised(cells[i], how) for i, how in f.columns if i < len(cells) and cells[i]]
+            parts = [normalised(cell, how) for i, how in f.columns
+                     if i < len(cells) and (cell := cells[i]) is not None and cell]
             raw = f.spec.join.join(p for p in parts if p) or None
             return raw, " + ".join(columns[i] for i, _ in f.columns), raw
         for i, how in f.columns:
@@ -105,8 +106,8 @@ class Mapper:
         if f.found_by == "default":
             return f.constant, None
         if f.constant is not None:
-            text = f.constant.replace("{as_of}", as_of.isoformat()) if as_of is not None else f.constant
-            return convert(f.spec, text), None
+            constant = f.constant.replace("{as_of}", as_of.isoformat()) if as_of is not None else f.constant
+            return convert(f.spec, constant), None
         raw, column, text = self._cell(f, cells)
         if text is None:
             return f.spec.default, None

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..ingest.nearmiss import suggest
 from .spec import REQUIRED, Candidate, Condition, FieldSpec, MappingError, MappingSpec, RecordSpec
-from .table import RawTable, fold
+from .table import RawTable
 
 
 @dataclass(frozen=True)
@@ -120,12 +120,12 @@ def bind(mapping: MappingSpec, table: RawTable, *, sets: dict[str, str] | None =
     set_keys: set[tuple[str, str]] = set()
     for key, column in sets.items():
         head, dot, rest = key.partition(".")
-        record, name = (head, rest) if dot and any(r.name == head for r in mapping.records) else ("", key)
-        if dot and not record and head != "properties":
+        record_name, name = (head, rest) if dot and any(r.name == head for r in mapping.records) else ("", key)
+        if dot and not record_name and head != "properties":
             raise MappingError(f"--set {key}={column}: the mapping has no record {head!r}",
                                hint="its records: " + ", ".join(r.name for r in mapping.records))
         spec_field = None
-        target = next((r for r in mapping.records if r.name == record), None) if record else \
+        target = next((r for r in mapping.records if r.name == record_name), None) if record_name else \
             next((r for r in mapping.records if r.field(name) is not None), mapping.records[0])
         if target is not None:
             spec_field = target.field(name)
@@ -135,7 +135,7 @@ def bind(mapping: MappingSpec, table: RawTable, *, sets: dict[str, str] | None =
         base = spec_field or FieldSpec(name=name)
         normalise = base.normalise
         set_keys.add((target.name if target is not None else mapping.records[0].name, name))
-        mapping = mapping.with_field(record or None, replace(
+        mapping = mapping.with_field(record_name or None, replace(
             base, candidates=(Candidate(column, normalise),), question=(), value=None, join=None, optional=False))
     kind = mapping.imports
     required = set(REQUIRED[kind]) | ({"occurred_at"} if kind == "events" and not mapping.is_snapshot else set())
@@ -181,8 +181,8 @@ def bind(mapping: MappingSpec, table: RawTable, *, sets: dict[str, str] | None =
         raise MappingError(f"{table.name}: nothing in the file matches the mapping {mapping.name!r}: "
                            + "; ".join(f"{k}: {v}" for k, v in dropped.items()),
                            hint="name the columns with --set FIELD=COLUMN (e.g. --set score=Q7)")
-    rows = [_bind_condition(table, c, "rows") for c in mapping.rows]
-    return Plan(mapping, table, records, rows, as_of, timezone, header_zone, dropped, sets)
+    kept = [_bind_condition(table, c, "rows") for c in mapping.rows]
+    return Plan(mapping, table, records, kept, as_of, timezone, header_zone, dropped, sets)
 
 
 def _bind_field(table: RawTable, f: FieldSpec, claimed: set[int], kind: str) -> BoundField | None:

@@ -21,9 +21,11 @@ import pyarrow as pa
 
 from ..errors import DataError, InvalidArgumentError
 from ..ingest import ImportReport, Ingest
+from ..ingest.importer import dry_run_import
 from ..ingest.readers import normalise_name
-from ..store.database import CUSTOMER_COLUMNS, Database
+from ..store.database import Database
 from . import apply, detect, presets
+from .detect import Match
 from .plan import Plan, bind
 from .spec import CUSTOMER_FIELDS, EVENT_FIELDS, REQUIRED, MappingError, MappingSpec, load_mapping, parse_mapping
 from .table import RawTable, flatten_records, header_of, open_table
@@ -76,17 +78,17 @@ class MappingService:
     def preset_text(self, name: str) -> str:
         return presets.preset_text(name)
 
-    def detect(self, path: str | os.PathLike[str], *, sheet: str | None = None) -> list[detect.Match]:
+    def detect(self, path: str | os.PathLike[str], *, sheet: str | None = None) -> list[Match]:
         """The presets whose identifying columns the file's header has, best first."""
         return detect.matches(header_of(path, sheet=sheet, lines=1)[0], presets.all_presets())
 
     def spec_for(self, kind: str, path: str | os.PathLike[str], *, preset: str | None = None,
                  mapping: str | os.PathLike[str] | None = None, sets: dict[str, str] | None = None,
-                 sheet: str | None = None) -> tuple[MappingSpec, detect.Match | None]:
+                 sheet: str | None = None) -> tuple[MappingSpec, Match | None]:
         """The mapping an import would use (a preset, ``auto``'s best match, a file, or the file's own columns)."""
         if preset is not None and mapping is not None:
             raise InvalidArgumentError("give --preset or --map, not both")
-        found: detect.Match | None = None
+        found: Match | None = None
         if preset == "auto":
             hits = self.detect(path, sheet=sheet)
             if not hits:
@@ -193,7 +195,7 @@ class MappingService:
         """A file without the canonical columns that is an export of a known tool: say which and how."""
         try:
             columns = header_of(path, sheet=sheet, lines=1)[0]
-        except DataError:
+        except (DataError, InvalidArgumentError):
             return  # (the importer says what is wrong with it)
         have = {normalise_name(c) for c in columns}
         if all(c in have for c in REQUIRED[kind] if c != "type") and (kind == "customers" or "type" in have):
@@ -222,7 +224,7 @@ class MappingService:
             key = props.get("snapshot")
             if rec.get("_bad") is None and key is not None and key.split(":", 1)[1] in value_records:
                 stored = latest.get((key, rec.get("customer_id")))
-                if stored is not None and stored[0] < plan.as_of and _same(stored[1:], rec):  # type: ignore[operator]
+                if stored is not None and stored[0] < plan.as_of and _same(stored[1:], rec):
                     mapper.skipped[apply.UNCHANGED] += 1
                     continue
             keep.append(rec)
@@ -251,49 +253,15 @@ class MappingService:
     def _dry_run(self, kind: str, records: list[dict[str, Any]], mapper: apply.Mapper, name: str, *,
                  strict: bool) -> ImportReport:
         """The import against an in-memory copy of the customers and events it touches; nothing is written."""
-        scratch = Database(":memory:")
-        try:
-            self._copy_touched(scratch, kind, records)
-            source = apply.to_source(mapper, iter(records), name)
-            run = Ingest(scratch).customers if kind == "customers" else Ingest(scratch).events
-            try:
-                report = run(source, strict=False, write_rejects=False, source_name=name)
-            finally:
-                pass
-        finally:
-            scratch.close()
+        customers = sorted({str(r["customer_id"]).strip() for r in records if r.get("customer_id")})
+        events = sorted({str(r["event_id"]).strip() for r in records if r.get("event_id")})
+        source = apply.to_source(mapper, iter(records), name)
+        report = dry_run_import(self.db, kind, source, customers=customers, event_ids=events, source_name=name)
         report.dry_run = True
         report.preview = [{k: v for k, v in r.items() if not k.startswith("_")} | {"line": r["_line"]}
                           for r in records[:PREVIEW_ROWS]]
-        report.import_id = None
-        if strict and report.rejected:
-            report.strict_would_fail = True
+        report.strict_would_fail = bool(strict and report.rejected)
         return report
-
-    def _copy_touched(self, scratch: Database, kind: str, records: list[dict[str, Any]]) -> None:
-        customers = sorted({str(r["customer_id"]).strip() for r in records if r.get("customer_id")})
-        events = sorted({str(r["event_id"]).strip() for r in records if r.get("event_id")})
-        cur = self.db.cursor()
-        _advokit_dry_customers = pa.table({"id": pa.array(customers, pa.string())})  # noqa: F841 (read by name)
-        _advokit_dry_events = pa.table({"id": pa.array(events, pa.string())})  # noqa: F841
-        held = cur.sql("SELECT * FROM customers WHERE customer_id IN (SELECT id FROM _advokit_dry_customers)"
-                       ).to_arrow_table()
-        touched = None
-        if kind == "events":
-            touched = cur.sql(
-                "SELECT * FROM events WHERE event_id IN (SELECT id FROM _advokit_dry_events) "
-                "OR customer_id IN (SELECT id FROM _advokit_dry_customers)").to_arrow_table()
-        extras = [c for c in self.db.customer_columns() if c not in CUSTOMER_COLUMNS and c != "updated_at"]
-        with scratch.transaction() as scur:
-            for column in extras:
-                scratch.add_customer_attribute(scur, column)
-            scur.register("_held", held)
-            scur.execute("INSERT INTO customers BY NAME SELECT * FROM _held")
-            scur.unregister("_held")
-            if touched is not None and touched.num_rows:
-                scur.register("_touched", touched)
-                scur.execute("INSERT INTO events BY NAME SELECT * FROM _touched")
-                scur.unregister("_touched")
 
     # -- webhooks -------------------------------------------------------------------------------
     def webhook_events(self, preset: str, payload: Any) -> list[dict[str, Any]]:

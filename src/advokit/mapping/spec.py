@@ -9,6 +9,7 @@ that is silently ignored.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -308,7 +309,7 @@ class _Reader:
             raise self.fail(where + ".number", "the one choice is `leading`")
         if "join" in body and "columns" not in body:
             raise self.fail(where + ".join", "goes with columns")
-        candidates = ()
+        candidates: tuple[Candidate, ...] = ()
         if "column" in body:
             candidates = self.candidates(body["column"], where + ".column", normalise)
         elif "columns" in body:
@@ -419,7 +420,7 @@ def parse_mapping(data: Any, origin: str) -> MappingSpec:
         records=tuple(records), origin=origin)
 
 
-def load_mapping(path: str | Path) -> MappingSpec:
+def load_mapping(path: str | os.PathLike[str]) -> MappingSpec:
     """Read and check a mapping file (YAML)."""
     p = Path(path)
     if not p.exists():

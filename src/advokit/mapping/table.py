@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -257,7 +258,7 @@ def _cell(value: Any) -> str | None:
     return text_cell(value)
 
 
-def open_table(path: str | Path, *, header_rows: int = 1, meta_row: int | None = None,
+def open_table(path: str | os.PathLike[str], *, header_rows: int = 1, meta_row: int | None = None,
                sheet: str | None = None) -> RawTable:
     """Open an export for mapping (its rows are read lazily, once)."""
     p = Path(path)
@@ -287,7 +288,7 @@ def _format(path: Path) -> str:
     return str(detect_format(path))
 
 
-def header_of(path: str | Path, *, sheet: str | None = None, lines: int = 3) -> list[list[str]]:
+def header_of(path: str | os.PathLike[str], *, sheet: str | None = None, lines: int = 3) -> list[list[str]]:
     """The first ``lines`` rows of a file as text (for detection), without reading the rest."""
     table = open_table(path, header_rows=1, sheet=sheet)
     out = [list(table.columns)]
