@@ -127,6 +127,29 @@ def test_an_import_reports_the_same_with_and_without_the_server(
     assert "rejected 1" in through and f"rejected rows written to {bad}.rejects.csv" in through
 
 
+def test_a_preset_import_and_its_dry_run_go_through_the_server(
+        served: tuple[Server, dict[tuple[str, ...], str]], tmp_path: Path) -> None:
+    server, _ = served
+    db = Path(server.db)
+    export = tmp_path / "reviews.csv"
+    export.write_text("Review Id,Review Created (UTC),Review Stars,Review Content,Business Unit Id,Reference Id\n"
+                      "tp-remote-1,2025-01-22 10:00:00,4,Nice,bu,A\n"
+                      "tp-remote-2,2025-01-22 11:00:00,4,Nice,bu,nobody\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("mapping: 1\nname: m\nimports: events\nfields:\n  event_id: {column: Review Id}\n"
+                       "  customer_id: {column: Reference Id}\n  type: {value: review}\n"
+                       "  occurred_at: {column: Review Created (UTC)}\n")
+    dry = json.loads(cli(db, "import", "events", str(export), "--preset", "trustpilot", "--dry-run",
+                         "--format", "json").stdout)
+    assert dry["dry_run"] is True and (dry["imported"], dry["rejected"]) == (1, 1) and dry["rejects_path"] is None
+    assert not (tmp_path / "reviews.csv.rejects.csv").exists()
+    landed = json.loads(cli(db, "import", "events", str(export), "--preset", "trustpilot", "--format", "json").stdout)
+    assert (landed["imported"], landed["rejected"], landed["preset"]) == (1, 1, "trustpilot")
+    assert landed["errors"][0]["row"] == 3 and landed["rejects_path"] == f"{export}.rejects.csv"
+    own = json.loads(cli(db, "import", "events", str(export), "--map", str(mapping), "--format", "json").stdout)
+    assert (own["imported"], own["mapping"]["mapping"]) == (1, "m")  # (the ids differ from the preset's)
+
+
 def test_the_local_token_is_an_admin_key_from_this_machine_only(
         served: tuple[Server, dict[tuple[str, ...], str]]) -> None:
     server, _ = served

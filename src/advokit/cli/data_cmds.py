@@ -110,6 +110,11 @@ def _import_command(kind: str) -> Callable[..., None]:
         else:
             if data.get("mapping") and (dry_run or preset == "auto" or data["mapping"].get("not_mapped")):
                 _print_mapping(data["mapping"])
+            elif data.get("mapping"):
+                for field, found in (data["mapping"].get("questions") or {}).items():
+                    also = f" (also matched: {', '.join(found['also_matched'])})" if found["also_matched"] else ""
+                    click.echo(f"note: {field} <- column {found['column']!r}: {found['text']}{also}; "
+                               f"another with --set {field}=COLUMN", err=True)
             if dry_run:
                 _print_preview(data)
             _print_report(data)

@@ -80,8 +80,12 @@ class Plan:
                 fields[f.spec.name] = source
             records.append({"record": record.spec.name, "fields": fields,
                             "rows": [c.condition.describe() for c in record.rows]})
+        questions = {f"{r.spec.name}.{f.spec.name}": {"column": cols[f.columns[0][0]],
+                                                      "text": self.table.header_text[f.columns[0][0]],
+                                                      "also_matched": list(f.also_matched)}
+                     for r in self.records for f in r.fields if f.found_by == "question"}
         return {"mapping": self.mapping.name, "title": self.mapping.title, "imports": self.mapping.imports,
-                "confirmed": self.mapping.confirmed, "records": records,
+                "confirmed": self.mapping.confirmed, "records": records, "questions": questions,
                 "not_mapped": dict(self.dropped), "rows": [c.condition.describe() for c in self.rows],
                 "as_of": None if self.as_of is None else self.as_of.isoformat(),
                 "timezone": self.timezone or self.header_zone or "UTC"}
