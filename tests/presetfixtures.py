@@ -385,9 +385,11 @@ def _nps_label(score: str) -> str:
 
 def write_qualtrics(path: Path, events: Iterable[dict[str, Any]], *, customers: Iterable[dict[str, Any]],
                     tz: str | None = "America/Denver", bom: bool = True, sep: str = ",",
-                    preview_rows: int = 0, nps_labels: bool = False, channel: str = "email") -> Path:
+                    preview_rows: int = 0, nps_labels: bool = False, channel: str = "email",
+                    nps_question: str = NPS_QUESTION) -> Path:
     """A Qualtrics response export: three header rows (names, question texts, ``{"ImportId": ...}``), dates
-    ``%Y-%m-%d %H:%M:%S`` in ``tz`` (row 3 names it; ``tz=None``: UTC and no ``timeZone``)."""
+    ``%Y-%m-%d %H:%M:%S`` in ``tz`` (row 3 names it; ``tz=None``: UTC and no ``timeZone``). ``nps_question``:
+    another text for the NPS question (one the preset cannot find by itself)."""
     people = _people(customers)
     zone = tz or "UTC"
     meta: list[str] = []
@@ -398,7 +400,7 @@ def write_qualtrics(path: Path, events: Iterable[dict[str, Any]], *, customers: 
         meta.append(json.dumps(item, separators=(",", ":")))
     meta += [json.dumps({"ImportId": q[2]}, separators=(",", ":")) for q in QUALTRICS_QUESTIONS]
     rows: list[Row] = [[*QUALTRICS_FIXED, *(q[0] for q in QUALTRICS_QUESTIONS)],
-                       [*QUALTRICS_LABELS, *(q[1] for q in QUALTRICS_QUESTIONS)], meta]
+                       [*QUALTRICS_LABELS, nps_question, *(q[1] for q in QUALTRICS_QUESTIONS[1:])], meta]
 
     def row(n: int, answers: dict[str, dict[str, Any]], status: str) -> Row:
         first_event = _first(answers)
@@ -726,8 +728,21 @@ def dataset_for(preset: str, data: Dataset) -> Dataset:
     return data
 
 
-def write_fixture(preset: str, path: Path, data: Dataset, **options: Any) -> Path:
-    """The export of ``preset`` for ``dataset_for(preset, data)`` (call with the already reduced dataset)."""
+def write_fixture(preset: str, path: Path, data: Dataset, *, rename: dict[str, str] | None = None,
+                  **options: Any) -> Path:
+    """The export of ``preset`` for ``dataset_for(preset, data)`` (call with the already reduced dataset).
+    ``rename``: columns of the first header row written under another name (CSV only)."""
+    _write_fixture(preset, path, data, **options)
+    if rename:
+        sep = options.get("sep", ",")
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter=sep))
+        rows[0] = [rename.get(c, c) for c in rows[0]]
+        _write_csv(path, rows, bom=bool(options.get("bom", preset == "qualtrics")), sep=sep)
+    return path
+
+
+def _write_fixture(preset: str, path: Path, data: Dataset, **options: Any) -> Path:
     if preset in CUSTOMER_PRESETS:
         writer = {"hubspot-contacts": write_hubspot_contacts, "hubspot-companies": write_hubspot_companies,
                   "salesforce-accounts": write_salesforce_accounts}[preset]

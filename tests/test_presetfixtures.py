@@ -234,3 +234,13 @@ def test_relabel_and_reduce() -> None:
     assert hub.customers_with(("name", "signup_at"))[0].keys() == {"customer_id", "name", "signup_at"}
     assert all(e["occurred_at"] < "2025-03-01" for e in DATA.until("2025-03-01").events)
     assert dt.date.fromisoformat(DATA.customers[0]["signup_at"][:10]).year in (2023, 2024, 2025)
+
+
+def test_rename_and_question_text(tmp_path: Path) -> None:
+    path = write("g2", tmp_path, rename={"Star Rating": "Overall Rating"}, sep=";")
+    rows = read(path, sep=";")
+    assert rows[0][5] == "Overall Rating" and len(rows) == 6
+    assert read(write("g2", tmp_path, "plain2.csv"))[1:] == rows[1:]
+    q = read(write("qualtrics", tmp_path, nps_question="Would you suggest Acme to others (0-10)?"))
+    assert q[1][q[0].index("Q1")] == "Would you suggest Acme to others (0-10)?"
+    assert (tmp_path / "qualtrics.csv").read_bytes().startswith(b"\xef\xbb\xbf")

@@ -297,7 +297,7 @@ AWKWARD_CRM = [
     ("hubspot-contacts-bom-semicolon", "hubspot-contacts", {"bom": True, "sep": ";"}, 0),
     ("hubspot-companies-xlsx", "hubspot-companies", {"name": "companies.xlsx"}, 0),
     ("salesforce-accounts-deleted", "salesforce-accounts", {"deleted_rows": 2}, 2),
-    ("salesforce-accounts-xlsx-bom", "salesforce-accounts", {"name": "accounts.xlsx"}, 0),
+    ("salesforce-accounts-xlsx", "salesforce-accounts", {"name": "accounts.xlsx"}, 0),
 ]
 
 
@@ -480,3 +480,39 @@ def test_an_answer_that_moves_between_formats_keeps_its_id(templates: dict[str, 
     report = import_preset(db, "qualtrics", fixture("qualtrics", tmp_path, "again.xlsx", tz=None))
     assert (report["imported"], report["duplicates"]) == (0, SURVEY_EVENTS)
     compare_events(db, "qualtrics", data.events)
+
+
+# ------------------------------------------------------------------------------- corrections (--set)
+
+
+def test_an_unfound_nps_question_is_named_with_set(templates: dict[str, Path], tmp_path: Path) -> None:
+    """An NPS question whose text the preset cannot recognise: without ``--set`` no NPS answers land (the
+    question is optional) and the mapping shows CSAT and CES found by text; ``--set score=Q1`` (the first
+    record, NPS) lands them all."""
+    data = fx.dataset_for("qualtrics", DATA)
+    path = fixture("qualtrics", tmp_path, nps_question="Would you suggest Acme to others (0-10)?")
+    db = workspace(templates, tmp_path, "qualtrics")
+    report = import_preset(db, "qualtrics", path, "--dry-run")
+    assert (report["imported"], report["rejected"], report["skipped"]) == (40 + 39, 0, 1)
+    assert '"Q2"' in json.dumps(report["mapping"]) and '"Q3"' in json.dumps(report["mapping"])
+    assert '"Q1"' not in json.dumps(report["mapping"])
+    report = import_preset(db, "qualtrics", path, "--set", "score=Q1")
+    assert counts(report) == (SURVEY_EVENTS, 0, SURVEY_SKIPPED, 0)
+    assert '"Q1"' in json.dumps(report["mapping"])
+    compare_events(db, "qualtrics", data.events)
+
+
+def test_an_assumed_g2_column_is_corrected_with_set(templates: dict[str, Path], tmp_path: Path) -> None:
+    """G2's header is assumed: a file that calls the date ``Date Submitted`` is refused naming the column the
+    preset looked for and the ``--set`` to use; ``--set occurred_at="Date Submitted"`` imports it."""
+    data = fx.dataset_for("g2", DATA)
+    path = fixture("g2", tmp_path, rename={"Submitted At": "Date Submitted"})
+    db = workspace(templates, tmp_path, "g2")
+    refused = invoke("--db", str(db), "import", "events", str(path), "--preset", "g2", "--no-progress")
+    assert refused.exit_code == 1 and refused.stderr.startswith("error: "), refused.stderr
+    assert "Submitted At" in refused.stderr and "--set occurred_at=" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert stored_events(db) == []
+    report = import_preset(db, "g2", path, "--set", "occurred_at=Date Submitted")
+    assert counts(report) == (5, 0, 0, 0)
+    compare_events(db, "g2", data.events)
