@@ -143,6 +143,11 @@ class Dataset:
         """The events that occurred before ``day`` (an earlier, smaller export)."""
         return replace(self, events=[e for e in self.events if e["occurred_at"] < day])
 
+    def first_half(self) -> Dataset:
+        """The export of an earlier day: the events before the median time (about half of them)."""
+        times = sorted(e["occurred_at"][:10] for e in self.events)
+        return self.until(times[len(times) // 2])
+
     def relabel(self, ids: dict[str, str]) -> Dataset:
         """The same data with other customer ids (a tool that knows customers by e-mail or its own id)."""
         customers = [{**c, "customer_id": ids[c["customer_id"]]} for c in self.customers]
@@ -386,10 +391,11 @@ def _nps_label(score: str) -> str:
 def write_qualtrics(path: Path, events: Iterable[dict[str, Any]], *, customers: Iterable[dict[str, Any]],
                     tz: str | None = "America/Denver", bom: bool = True, sep: str = ",",
                     preview_rows: int = 0, nps_labels: bool = False, channel: str = "email",
-                    nps_question: str = NPS_QUESTION) -> Path:
+                    nps_question: str = NPS_QUESTION, blank_rows: int = 0) -> Path:
     """A Qualtrics response export: three header rows (names, question texts, ``{"ImportId": ...}``), dates
     ``%Y-%m-%d %H:%M:%S`` in ``tz`` (row 3 names it; ``tz=None``: UTC and no ``timeZone``). ``nps_question``:
-    another text for the NPS question (one the preset cannot find by itself)."""
+    another text for the NPS question (one the preset cannot find by itself). ``preview_rows``: rows with
+    ``Status`` Survey Preview; ``blank_rows``: responses with every question unanswered (both skipped)."""
     people = _people(customers)
     zone = tz or "UTC"
     meta: list[str] = []
@@ -422,6 +428,11 @@ def write_qualtrics(path: Path, events: Iterable[dict[str, Any]], *, customers: 
     for k in range(preview_rows):
         n, answers = groups[k % len(groups)]
         rows.append(row(9000 + k, answers, "Survey Preview"))
+    for k in range(blank_rows):
+        n, answers = groups[k % len(groups)]
+        blank = row(9500 + k, answers, "IP Address")
+        blank[len(QUALTRICS_FIXED):] = [""] * len(QUALTRICS_QUESTIONS)
+        rows.append(blank)
     return write_rows(path, rows, bom=bom, sep=sep)
 
 
@@ -644,10 +655,12 @@ def write_salesforce_accounts(path: Path, customers: Iterable[dict[str, Any]], *
 
 
 def write_salesforce_opportunities(path: Path, events: Iterable[dict[str, Any]], *, bom: bool = False,
-                                   sep: str = ",", lost_deals: int = 0, referrer_column: str = "Referrer__c") -> Path:
+                                   sep: str = ",", lost_deals: int = 0, referrer_column: str = "Referrer__c",
+                                   lead_sources: Sequence[str] = REFERRAL_SOURCES[:2]) -> Path:
     """Salesforce Opportunity rows, one per canonical ``referral_converted`` / ``renewal`` / ``expansion``:
     won (``IsWon`` true, ``StageName`` Closed Won), ``CloseDate`` ``%Y-%m-%d``, ``Amount``. A referral deal has
-    ``LeadSource`` ``Customer Referral`` (and the other referral spellings in turn), ``Type`` New Customer,
+    ``LeadSource`` ``Customer Referral`` / ``Referral`` in turn (``lead_sources``: other spellings, e.g. all of
+    ``REFERRAL_SOURCES``, which the design's preset table counts as referrals too), ``Type`` New Customer,
     ``AccountId`` the new customer and ``Referrer__c`` the referring customer; a renewal ``Type`` Renewal, an
     expansion ``Type`` Existing Customer - Upgrade, both on the customer's account. ``lost_deals`` adds deals the
     preset skips, in turn: a lost referral deal, a won new-business deal from the web, a lost renewal."""
@@ -669,7 +682,7 @@ def write_salesforce_opportunities(path: Path, events: Iterable[dict[str, Any]],
     for e in events:
         n = serial(e, "opp")
         if e["type"] == "referral_converted":
-            source = REFERRAL_SOURCES[referrals % len(REFERRAL_SOURCES)]
+            source = lead_sources[referrals % len(lead_sources)]
             referrals += 1
             rows.append(row(n, e["properties"]["new_customer_id"], e["amount"], e["occurred_at"], won=True,
                             kind_="New Customer", source=source, referrer=e["customer_id"]))

@@ -186,7 +186,9 @@ def test_salesforce_opportunities(tmp_path: Path) -> None:
     assert list(opps[0]) == list(fx.SALESFORCE_OPPORTUNITY_COLUMNS) and len(opps) == 16
     won = [r for r in opps if r["IsWon"] == "true"]
     referrals = [r for r in won if r["LeadSource"] in fx.REFERRAL_SOURCES]
-    assert len(referrals) == 6 and {r["LeadSource"] for r in referrals} == set(fx.REFERRAL_SOURCES)
+    assert len(referrals) == 6 and {r["LeadSource"] for r in referrals} == {"Customer Referral", "Referral"}
+    every = by_column(read(write("salesforce-opportunities", tmp_path, "all.csv", lead_sources=fx.REFERRAL_SOURCES)))
+    assert {r["LeadSource"] for r in every if r["Referrer__c"]} == set(fx.REFERRAL_SOURCES)
     assert all(r["Referrer__c"] and r["Type"] == "New Customer" for r in referrals)
     assert [r["Type"] for r in won].count("Renewal") == 4
     assert [r["Type"] for r in won].count("Existing Customer - Upgrade") == 3
@@ -233,6 +235,9 @@ def test_relabel_and_reduce() -> None:
     assert all(c["customer_id"].isdigit() for c in hub.customers) and len(hub.events) == 143
     assert hub.customers_with(("name", "signup_at"))[0].keys() == {"customer_id", "name", "signup_at"}
     assert all(e["occurred_at"] < "2025-03-01" for e in DATA.until("2025-03-01").events)
+    for preset in fx.EVENT_PRESETS:
+        data = fx.dataset_for(preset, DATA)
+        assert 0 < len(data.first_half().events) < len(data.events), preset
     assert dt.date.fromisoformat(DATA.customers[0]["signup_at"][:10]).year in (2023, 2024, 2025)
 
 
@@ -244,3 +249,10 @@ def test_rename_and_question_text(tmp_path: Path) -> None:
     q = read(write("qualtrics", tmp_path, nps_question="Would you suggest Acme to others (0-10)?"))
     assert q[1][q[0].index("Q1")] == "Would you suggest Acme to others (0-10)?"
     assert (tmp_path / "qualtrics.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_qualtrics_blank_rows(tmp_path: Path) -> None:
+    rows = read(write("qualtrics", tmp_path, blank_rows=2))
+    assert len(rows) == 3 + 42
+    assert [r[len(fx.QUALTRICS_FIXED):] for r in rows[-2:]] == [[""] * 5, [""] * 5]
+    assert [r[8] for r in rows[-2:]] == [fx.qualtrics_id(9500), fx.qualtrics_id(9501)]

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,12 @@ KPIS = ("nps", "csat", "ces", "net_sentiment", "reviews_and_testimonials", "aver
         "referral_revenue", "referral_new_customers", "expansion_revenue", "active_advocates_rate",
         "advocacy_actions_per_customer", "net_revenue_retention")
 #: answers of the dataset each survey preset lands: 39 NPS (respondent 7 left it empty), 40 CSAT,
-#: 39 CES (respondent 12 left it empty); the two empty answers are skipped
+#: 39 CES (respondent 12 left it empty). ``skipped`` counts rows of the file that gave no record (left out
+#: by the preset's ``rows`` conditions, or with every question unanswered): an empty answer beside others
+#: is no record and no skipped row (the report's ``records`` counts what each record made)
 SURVEY_EVENTS = 118
-SURVEY_SKIPPED = 2
+SURVEY_SKIPPED = 0
+SURVEY_RECORDS = {"nps": 39, "csat": 40, "ces": 39}
 EXPECTED = {  # preset -> (imported, skipped) for the default fixture
     "qualtrics": (SURVEY_EVENTS, SURVEY_SKIPPED), "surveymonkey": (SURVEY_EVENTS, SURVEY_SKIPPED),
     "typeform": (SURVEY_EVENTS, SURVEY_SKIPPED), "delighted": (SURVEY_EVENTS, 0), "trustpilot": (7, 0),
@@ -206,6 +210,8 @@ def test_event_preset_round_trip(templates: dict[str, Path], tmp_path: Path, pre
     imported, skipped = EXPECTED[preset]
     assert counts(report) == (imported, 0, skipped, 0), report["errors"][:5]
     assert report["preset"] == preset
+    if preset in ("qualtrics", "surveymonkey", "typeform"):
+        assert report["records"] == SURVEY_RECORDS
     got = compare_events(db, preset, data.events)
     assert kpis(db) == reference_kpis(templates, tmp_path, preset)
     if preset == "qualtrics":
@@ -261,6 +267,7 @@ AWKWARD = [
     ("qualtrics-utc-semicolon", "qualtrics", {"tz": None, "sep": ";", "bom": False}, (), 0),
     ("qualtrics-nps-labels", "qualtrics", {"nps_labels": True}, (), 0),
     ("qualtrics-preview-rows", "qualtrics", {"preview_rows": 2}, (), 2),
+    ("qualtrics-blank-rows", "qualtrics", {"blank_rows": 2}, (), 2),
     ("qualtrics-tokyo", "qualtrics", {"tz": "Asia/Tokyo"}, (), 0),
     ("qualtrics-xlsx", "qualtrics", {"name": "qualtrics.xlsx"}, (), 0),
     ("surveymonkey-bom-semicolon", "surveymonkey", {"bom": True, "sep": ";"}, (), 0),
@@ -323,11 +330,14 @@ def test_comments_keep_their_newlines_and_quotes(templates: dict[str, Path], tmp
 
 
 def test_unanswered_nps_keeps_the_other_answers(templates: dict[str, Path], tmp_path: Path) -> None:
-    """Respondent 7 answered CSAT and CES but not NPS: two events, no NPS event, one skipped answer."""
+    """Respondent 7 answered CSAT and CES but not NPS: two events, no NPS event; a row with every question
+    unanswered gives no record and is skipped as unanswered."""
     only7 = fx.Dataset(DATA.customers, [e for e in DATA.survey_events() if fx.respondent(e) == 7])
     db = workspace(templates, tmp_path, "qualtrics")
-    report = import_preset(db, "qualtrics", fixture("qualtrics", tmp_path, data=only7))
+    report = import_preset(db, "qualtrics", fixture("qualtrics", tmp_path, data=only7, blank_rows=1))
     assert counts(report) == (2, 0, 1, 0)
+    assert {k: v for k, v in report["records"].items() if v} == {"csat": 1, "ces": 1}
+    assert report["skipped_by_reason"] == {"unanswered": 1}
     assert [e["event_id"] for e in stored_events(db)] == [f"qualtrics:{fx.qualtrics_id(7)}:ces",
                                                          f"qualtrics:{fx.qualtrics_id(7)}:csat"]
 
@@ -455,10 +465,10 @@ REIMPORT = ("qualtrics", "surveymonkey", "typeform", "delighted", "trustpilot", 
 
 @pytest.mark.parametrize("preset", REIMPORT)
 def test_a_later_export_adds_only_the_new_answers(templates: dict[str, Path], tmp_path: Path, preset: str) -> None:
-    """The export of February's end, then the export of March's end (which repeats every earlier answer):
-    the second import adds only what is new, keyed by the respondent's id."""
+    """An earlier export, then a later one (which repeats every earlier answer): the second import adds only
+    what is new, keyed by the respondent's id."""
     data = fx.dataset_for(preset, DATA)
-    early = data.until("2025-03-01")
+    early = data.first_half()
     assert 0 < len(early.events) < len(data.events)
     db = workspace(templates, tmp_path, preset)
     first = import_preset(db, preset, fixture(preset, tmp_path, "early.csv", data=early))
@@ -485,6 +495,17 @@ def test_an_answer_that_moves_between_formats_keeps_its_id(templates: dict[str, 
 # ------------------------------------------------------------------------------- corrections (--set)
 
 
+def score_columns(report: dict[str, Any]) -> dict[str, str]:
+    """The column each record's score was read from, as the report's ``mapping`` prints it:
+    ``mapping.records[].record`` and ``.fields.score`` = ``'Q2' (found by its question text)``."""
+    out = {}
+    for record in report["mapping"]["records"]:
+        found = re.match(r"'([^']+)'", record["fields"]["score"])
+        assert found, record
+        out[record["record"]] = found.group(1)
+    return out
+
+
 def test_an_unfound_nps_question_is_named_with_set(templates: dict[str, Path], tmp_path: Path) -> None:
     """An NPS question whose text the preset cannot recognise: without ``--set`` no NPS answers land (the
     question is optional) and the mapping shows CSAT and CES found by text; ``--set score=Q1`` (the first
@@ -493,12 +514,13 @@ def test_an_unfound_nps_question_is_named_with_set(templates: dict[str, Path], t
     path = fixture("qualtrics", tmp_path, nps_question="Would you suggest Acme to others (0-10)?")
     db = workspace(templates, tmp_path, "qualtrics")
     report = import_preset(db, "qualtrics", path, "--dry-run")
-    assert (report["imported"], report["rejected"], report["skipped"]) == (40 + 39, 0, 1)
-    assert '"Q2"' in json.dumps(report["mapping"]) and '"Q3"' in json.dumps(report["mapping"])
-    assert '"Q1"' not in json.dumps(report["mapping"])
+    assert (report["imported"], report["rejected"], report["skipped"]) == (40 + 39, 0, 0)
+    assert {k: v for k, v in report["records"].items() if v} == {"csat": 40, "ces": 39}
+    assert score_columns(report) == {"csat": "Q2", "ces": "Q3"}
+    assert list(report["mapping"]["not_mapped"]) == ["nps"]
     report = import_preset(db, "qualtrics", path, "--set", "score=Q1")
     assert counts(report) == (SURVEY_EVENTS, 0, SURVEY_SKIPPED, 0)
-    assert '"Q1"' in json.dumps(report["mapping"])
+    assert score_columns(report) == {"nps": "Q1", "csat": "Q2", "ces": "Q3"}
     compare_events(db, "qualtrics", data.events)
 
 
@@ -509,10 +531,27 @@ def test_an_assumed_g2_column_is_corrected_with_set(templates: dict[str, Path], 
     path = fixture("g2", tmp_path, rename={"Submitted At": "Date Submitted"})
     db = workspace(templates, tmp_path, "g2")
     refused = invoke("--db", str(db), "import", "events", str(path), "--preset", "g2", "--no-progress")
-    assert refused.exit_code == 1 and refused.stderr.startswith("error: "), refused.stderr
+    # a column the file lacks is a problem of the file: the same exit code as for a canonical file (1)
+    canonical = tmp_path / "canonical.csv"
+    canonical.write_text("customer_id,type\nA,review\n")
+    missing = invoke("--db", str(db), "import", "events", str(canonical), "--no-progress")
+    assert missing.exit_code == 1 and "occurred_at" in missing.stderr
+    assert refused.exit_code == missing.exit_code and refused.stderr.startswith("error: "), refused.stderr
     assert "Submitted At" in refused.stderr and "--set occurred_at=" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert stored_events(db) == []
     report = import_preset(db, "g2", path, "--set", "occurred_at=Date Submitted")
     assert counts(report) == (5, 0, 0, 0)
     compare_events(db, "g2", data.events)
+
+
+def test_employee_and_partner_referrals_are_referral_deals(templates: dict[str, Path], tmp_path: Path) -> None:
+    """The design's preset table counts every referral LeadSource ("Customer Referral", "Referral",
+    "Employee Referral", "Partner Referral") as a referral-sourced deal of the customer named in the referrer
+    column."""
+    data = fx.dataset_for("salesforce-opportunities", DATA)
+    path = fixture("salesforce-opportunities", tmp_path, lead_sources=fx.REFERRAL_SOURCES)
+    db = workspace(templates, tmp_path, "salesforce-opportunities")
+    report = import_preset(db, "salesforce-opportunities", path)
+    assert counts(report) == (13, 0, 0, 0)
+    compare_events(db, "salesforce-opportunities", data.events)
