@@ -555,3 +555,25 @@ def test_employee_and_partner_referrals_are_referral_deals(templates: dict[str, 
     report = import_preset(db, "salesforce-opportunities", path)
     assert counts(report) == (13, 0, 0, 0)
     compare_events(db, "salesforce-opportunities", data.events)
+
+
+def _header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh))
+
+
+def test_import_presets_lists_every_preset(tmp_path: Path) -> None:
+    """``advokit import presets`` names the ten presets, what each imports and the columns it reads; every
+    column a preset detects its export by (or one of its spellings) is in the fixture's header; G2's and Delighted's headers are not
+    confirmed."""
+    listed = {p["name"]: p for p in run_json("import", "presets")}
+    assert set(listed) == set(fx.PRESETS)
+    for name, preset in listed.items():
+        assert preset["imports"] == kind_of(name)
+        assert preset["columns"], name
+        header = _header(fixture(name, tmp_path))
+        # a detect entry "a|b" is met by either spelling
+        unmet = [d for d in preset["detect"] if not set(d.split("|")) & set(header)]
+        assert unmet == [], name
+    assert (listed["g2"]["confirmed"], listed["delighted"]["confirmed"]) == (False, False)
+    assert listed["qualtrics"]["confirmed"] is True
