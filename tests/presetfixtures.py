@@ -352,6 +352,12 @@ def _comment(answers: dict[str, dict[str, Any]]) -> str:
     return (e or {}).get("text") or ""
 
 
+def mixed_case(email: str) -> str:
+    """``ada.lovelace3@example.com`` -> ``Ada.Lovelace3@Example.com`` (a preset lower-cases it back)."""
+    local, _, domain = email.partition("@")
+    return local.title() + "@" + domain.capitalize()
+
+
 def _people(customers: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {c["customer_id"]: c for c in customers}
 
@@ -391,11 +397,13 @@ def _nps_label(score: str) -> str:
 def write_qualtrics(path: Path, events: Iterable[dict[str, Any]], *, customers: Iterable[dict[str, Any]],
                     tz: str | None = "America/Denver", bom: bool = True, sep: str = ",",
                     preview_rows: int = 0, nps_labels: bool = False, channel: str = "email",
-                    nps_question: str = NPS_QUESTION, blank_rows: int = 0) -> Path:
+                    nps_question: str = NPS_QUESTION, blank_rows: int = 0, by_email: bool = False) -> Path:
     """A Qualtrics response export: three header rows (names, question texts, ``{"ImportId": ...}``), dates
     ``%Y-%m-%d %H:%M:%S`` in ``tz`` (row 3 names it; ``tz=None``: UTC and no ``timeZone``). ``nps_question``:
     another text for the NPS question (one the preset cannot find by itself). ``preview_rows``: rows with
-    ``Status`` Survey Preview; ``blank_rows``: responses with every question unanswered (both skipped)."""
+    ``Status`` Survey Preview; ``blank_rows``: responses with every question unanswered (both skipped).
+    ``by_email``: ``ExternalReference`` left empty, the customer known by ``RecipientEmail`` only (written in
+    mixed case; for a dataset whose customer ids are the e-mails, ``Dataset.relabel``)."""
     people = _people(customers)
     zone = tz or "UTC"
     meta: list[str] = []
@@ -417,8 +425,9 @@ def write_qualtrics(path: Path, events: Iterable[dict[str, Any]], *, customers: 
         duration = 60 + 7 * n
         return [(recorded - dt.timedelta(seconds=duration)).strftime(QUALTRICS_FORMAT),
                 recorded.strftime(QUALTRICS_FORMAT), status, f"203.0.113.{n % 250}", "100", str(duration), "True",
-                recorded.strftime(QUALTRICS_FORMAT), qualtrics_id(n), last, first, person.get("email", ""),
-                first_event["customer_id"], "39.7392", "-104.9903", channel, "EN",
+                recorded.strftime(QUALTRICS_FORMAT), qualtrics_id(n), last, first,
+                mixed_case(first_event["customer_id"]) if by_email else person.get("email", ""),
+                "" if by_email else first_event["customer_id"], "39.7392", "-104.9903", channel, "EN",
                 _nps_label(nps) if nps_labels else nps, _comment(answers), _score(answers, "csat"),
                 _score(answers, "ces"), FEATURES[n % 3]]
 
@@ -442,10 +451,12 @@ SURVEYMONKEY_FORMAT = "%m/%d/%Y %I:%M:%S %p"
 
 
 def write_surveymonkey(path: Path, events: Iterable[dict[str, Any]], *, customers: Iterable[dict[str, Any]],
-                       tz: str = "UTC", bom: bool = False, sep: str = ",", multi_choice: bool = True) -> Path:
+                       tz: str = "UTC", bom: bool = False, sep: str = ",", multi_choice: bool = True,
+                       by_email: bool = False) -> Path:
     """A SurveyMonkey export: row 1 the fixed names then the question texts (a multiple-choice question spans
     one column per option, its name only over the first), row 2 ``Response`` / ``Open-Ended Response`` /
-    the option labels; ``End Date`` as ``%m/%d/%Y %I:%M:%S %p`` in ``tz``."""
+    the option labels; ``End Date`` as ``%m/%d/%Y %I:%M:%S %p`` in ``tz``. ``by_email``: ``Custom Data 1``
+    empty, the customer known by ``Email Address`` (as for Qualtrics)."""
     people = _people(customers)
     head1: Row = [*SURVEYMONKEY_FIXED, NPS_QUESTION, REASON_QUESTION, CSAT_QUESTION, CES_QUESTION]
     head2: Row = [""] * len(SURVEYMONKEY_FIXED) + ["Response", "Open-Ended Response", "Response", "Response"]
@@ -459,8 +470,10 @@ def write_surveymonkey(path: Path, events: Iterable[dict[str, Any]], *, customer
         person = people.get(first_event["customer_id"], {})
         first, last = _split_name(person)
         row: Row = [surveymonkey_id(n), "405123456", (end - dt.timedelta(minutes=3)).strftime(SURVEYMONKEY_FORMAT),
-                    end.strftime(SURVEYMONKEY_FORMAT), f"198.51.100.{n % 250}", person.get("email", ""), first, last,
-                    first_event["customer_id"], _score(answers, "nps"), _comment(answers), _score(answers, "csat"),
+                    end.strftime(SURVEYMONKEY_FORMAT), f"198.51.100.{n % 250}",
+                    mixed_case(first_event["customer_id"]) if by_email else person.get("email", ""), first, last,
+                    "" if by_email else first_event["customer_id"], _score(answers, "nps"), _comment(answers),
+                    _score(answers, "csat"),
                     _score(answers, "ces")]
         if multi_choice:
             row += [f if i <= n % 3 else "" for i, f in enumerate(FEATURES)]
@@ -474,11 +487,13 @@ TYPEFORM_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def write_typeform(path: Path, events: Iterable[dict[str, Any]], *, customers: Iterable[dict[str, Any]],
-                   bom: bool = False, sep: str = ",", partial_rows: int = 0, old_layout: bool = False) -> Path:
+                   bom: bool = False, sep: str = ",", partial_rows: int = 0, old_layout: bool = False,
+                   by_email: bool = False) -> Path:
     """A Typeform export: ``#``, one column per question (its title), the hidden fields ``customer_id`` and
     ``email``, then ``Response Type, Start Date (UTC), Stage Date (UTC), Submit Date (UTC), Network ID, Tags``
     (``old_layout``: ``Start Date (UTC), Submit Date (UTC), Network ID``). ``partial_rows`` adds responses
-    whose ``Response Type`` is ``partial`` (the preset skips them)."""
+    whose ``Response Type`` is ``partial`` (the preset skips them). ``by_email``: the hidden ``customer_id``
+    empty, the customer known by ``email`` (as for Qualtrics)."""
     people = _people(customers)
     tail = TYPEFORM_OLD_TAIL if old_layout else TYPEFORM_TAIL
     rows: list[Row] = [["#", NPS_QUESTION, REASON_QUESTION, CSAT_QUESTION, CES_QUESTION, "customer_id", "email",
@@ -490,7 +505,8 @@ def write_typeform(path: Path, events: Iterable[dict[str, Any]], *, customers: I
         started = (submit - dt.timedelta(seconds=90)).strftime(TYPEFORM_FORMAT)
         person = people.get(first_event["customer_id"], {})
         head = [typeform_id(n), _score(answers, "nps"), _comment(answers), _score(answers, "csat"),
-                _score(answers, "ces"), first_event["customer_id"], person.get("email", "")]
+                _score(answers, "ces"), "" if by_email else first_event["customer_id"],
+                mixed_case(first_event["customer_id"]) if by_email else person.get("email", "")]
         if old_layout:
             return [*head, started, submit.strftime(TYPEFORM_FORMAT), f"net{n:04d}"]
         return [*head, response_type, started, started, submit.strftime(TYPEFORM_FORMAT), f"net{n:04d}", ""]
@@ -571,10 +587,7 @@ def write_g2(path: Path, events: Iterable[dict[str, Any]], *, customers: Iterabl
     for e in (e for e in events if e["type"] == "review"):
         n = serial(e, "rev")
         person = people.get(e["customer_id"], {})
-        email = str(e["customer_id"])
-        if email_case:
-            local, _, domain = email.partition("@")
-            email = local.title() + "@" + domain.capitalize()
+        email = mixed_case(str(e["customer_id"])) if email_case else str(e["customer_id"])
         rows.append([g2_id(n), "Acme", person.get("name", ""), email, _utc(e["occurred_at"]).strftime("%Y-%m-%d"),
                      _cell(e.get("score")), (e.get("properties") or {}).get("title", ""), e.get("text") or "",
                      "Nothing"])

@@ -256,3 +256,16 @@ def test_qualtrics_blank_rows(tmp_path: Path) -> None:
     assert len(rows) == 3 + 42
     assert [r[len(fx.QUALTRICS_FIXED):] for r in rows[-2:]] == [[""] * 5, [""] * 5]
     assert [r[8] for r in rows[-2:]] == [fx.qualtrics_id(9500), fx.qualtrics_id(9501)]
+
+
+@pytest.mark.parametrize("preset,reference,email", [("qualtrics", "ExternalReference", "RecipientEmail"),
+                                                    ("surveymonkey", "Custom Data 1", "Email Address"),
+                                                    ("typeform", "customer_id", "email")])
+def test_survey_by_email(tmp_path: Path, preset: str, reference: str, email: str) -> None:
+    data = fx.dataset_for(preset, DATA.relabel(fx.g2_ids(DATA)))
+    rows = read(fx.write_fixture(preset, tmp_path / "e.csv", data, by_email=True))
+    body = rows[{"qualtrics": 3, "surveymonkey": 2, "typeform": 1}[preset]:]
+    ref, mail = rows[0].index(reference), rows[0].index(email)
+    emails = {c["customer_id"] for c in data.customers}
+    assert all(r[ref] == "" for r in body)
+    assert all(r[mail].lower() in emails and r[mail] != r[mail].lower() for r in body)

@@ -577,3 +577,15 @@ def test_import_presets_lists_every_preset(tmp_path: Path) -> None:
         assert unmet == [], name
     assert (listed["g2"]["confirmed"], listed["delighted"]["confirmed"]) == (False, False)
     assert listed["qualtrics"]["confirmed"] is True
+
+
+@pytest.mark.parametrize("preset", ["qualtrics", "surveymonkey", "typeform"])
+def test_customers_known_by_email_only(templates: dict[str, Path], tmp_path: Path, preset: str) -> None:
+    """No CRM id in the export (``ExternalReference`` / ``Custom Data 1`` / hidden ``customer_id`` empty):
+    the customer is the respondent's e-mail, lower-cased, in a workspace whose customer ids are e-mails."""
+    data = fx.dataset_for(preset, DATA.relabel(fx.g2_ids(DATA)))
+    db = tmp_path / "emails.duckdb"
+    shutil.copyfile(templates["g2"], db)
+    report = import_preset(db, preset, fixture(preset, tmp_path, data=data, by_email=True))
+    assert counts(report) == (SURVEY_EVENTS, 0, SURVEY_SKIPPED, 0), report["errors"][:5]
+    compare_events(db, preset, data.events)
