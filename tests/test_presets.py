@@ -4,10 +4,16 @@ into a fresh workspace, lands exactly the canonical records and the same KPI val
 of the same data (round trip); the awkward cases, ``--dry-run``, ``--preset auto`` and re-imports of a later
 export.
 
-What the tests read of the JSON report: ``imported``, ``rejected``, ``skipped`` (rows a preset's ``rows``
-conditions leave out, one per row, plus answers left empty, one per record), ``duplicates``, ``errors``
-(``row``, ``column``, ``value``, ``reason``), ``rejects_path``, ``preset`` (the preset applied, also for
-``--preset auto``) and ``dry_run`` (true for ``--dry-run``).
+What the tests read of the JSON report (``--format json``): ``imported``, ``rejected``, ``duplicates``,
+``skipped`` (rows of the file that gave no record: left out by the preset's ``rows`` conditions, or with
+every question unanswered; an empty answer beside others is no record and no skipped row),
+``skipped_by_reason`` (``{"unanswered": N}``), ``records`` (records made per record name), ``errors``
+(``row`` = the file's own line, ``column``, ``value``, ``reason``), ``rejects_path``, ``preset`` (the preset
+applied, also for ``--preset auto``), ``dry_run`` (true for ``--dry-run``), and ``mapping``:
+``mapping.records[].record`` / ``.fields.score`` (``'Q2' (found by its question text)``) and
+``mapping.not_mapped`` (records the file has no column for). In text mode ``--preset auto`` prints
+``preset auto: NAME ...`` and ``mapping NAME ...``. ``advokit import presets --format json``: a list of
+``name``, ``imports``, ``confirmed``, ``columns``, ``detect`` (an entry ``a|b``: either spelling).
 """
 
 from __future__ import annotations
@@ -439,8 +445,14 @@ def test_dry_run_of_rejected_rows_writes_no_rejects_file(templates: dict[str, Pa
 @pytest.mark.parametrize("preset", fx.PRESETS)
 def test_preset_auto_picks_the_right_preset(templates: dict[str, Path], tmp_path: Path, preset: str) -> None:
     db = workspace(templates, tmp_path, preset)
-    report = run_json("--db", str(db), "import", kind_of(preset), str(fixture(preset, tmp_path)),
-                      "--preset", "auto", "--no-progress")
+    path = fixture(preset, tmp_path)
+    shown = invoke("--db", str(db), "import", kind_of(preset), str(path), "--preset", "auto", "--dry-run",
+                   "--no-progress")
+    assert shown.exit_code == 0, shown.stderr
+    # the choice and the mapping it used are printed
+    assert f"preset auto: {preset} " in shown.stdout + shown.stderr
+    assert f"mapping {preset} " in shown.stdout + shown.stderr
+    report = run_json("--db", str(db), "import", kind_of(preset), str(path), "--preset", "auto", "--no-progress")
     assert report["preset"] == preset
     assert report["imported"] == EXPECTED[preset][0] and report["rejected"] == 0
 
