@@ -406,6 +406,18 @@ def _fingerprint(db: Path) -> tuple[str, list[str]]:
     return hashlib.sha256(db.read_bytes()).hexdigest(), sorted(p.name for p in db.parent.iterdir())
 
 
+def file_order(preset: str) -> list[str]:
+    """The ids of the records the default fixture gives, in the order of the file (a survey row's answers in
+    the order NPS, CSAT, CES)."""
+    data = fx.dataset_for(preset, DATA)
+    if preset in fx.CUSTOMER_PRESETS:
+        return [c["customer_id"] for c in data.customers]
+    events = data.events
+    if preset in ("qualtrics", "surveymonkey", "typeform", "delighted"):
+        events = sorted(events, key=lambda e: (fx.respondent(e), fx.KINDS.index(fx.kind(e))))
+    return [fx.preset_event_id(preset, e) for e in events]
+
+
 @pytest.mark.parametrize("preset", fx.PRESETS)
 def test_dry_run_writes_nothing(templates: dict[str, Path], tmp_path: Path, preset: str) -> None:
     db = workspace(templates, tmp_path, preset)
@@ -420,6 +432,11 @@ def test_dry_run_writes_nothing(templates: dict[str, Path], tmp_path: Path, pres
     assert report["dry_run"] is True
     assert (report["imported"], report["rejected"], report["skipped"]) == (imported, 0, skipped)
     assert report["rejects_path"] is None
+    # the first records as canonical records, in file order
+    preview = report["preview"]
+    assert 0 < len(preview) <= imported
+    key = "customer_id" if preset in fx.CUSTOMER_PRESETS else "event_id"
+    assert [p[key] for p in preview] == file_order(preset)[:len(preview)]
     assert _fingerprint(db) == before  # the workspace file's bytes, and no WAL or other file beside it
     assert sorted(p.name for p in work.iterdir()) == files  # no rejects file
     real = import_preset(db, preset, path)
