@@ -574,16 +574,24 @@ def test_an_assumed_g2_column_is_corrected_with_set(templates: dict[str, Path], 
     compare_events(db, "g2", data.events)
 
 
-def test_employee_and_partner_referrals_are_referral_deals(templates: dict[str, Path], tmp_path: Path) -> None:
-    """The design's preset table counts every referral LeadSource ("Customer Referral", "Referral",
-    "Employee Referral", "Partner Referral") as a referral-sourced deal of the customer named in the referrer
-    column."""
+def test_employee_and_partner_referrals_are_not_customer_referrals(templates: dict[str, Path], tmp_path: Path) -> None:
+    """Only a customer's referral is advocacy: LeadSource "Customer Referral" / "Referral" deals land as
+    ``referral_converted``; "Employee Referral" and "Partner Referral" deals are skipped (filtered)."""
     data = fx.dataset_for("salesforce-opportunities", DATA)
     path = fixture("salesforce-opportunities", tmp_path, lead_sources=fx.REFERRAL_SOURCES)
     db = workspace(templates, tmp_path, "salesforce-opportunities")
     report = import_preset(db, "salesforce-opportunities", path)
-    assert counts(report) == (13, 0, 0, 0)
-    compare_events(db, "salesforce-opportunities", data.events)
+    kept, referrals = [], 0
+    for e in data.events:  # (the fixture writer's order: the k-th referral deal gets REFERRAL_SOURCES[k % 4])
+        if e["type"] == "referral_converted":
+            referrals += 1
+            if fx.REFERRAL_SOURCES[(referrals - 1) % 4] not in ("Customer Referral", "Referral"):
+                continue
+        kept.append(e)
+    others = len(data.events) - len(kept)
+    assert others > 0 and counts(report) == (13 - others, 0, others, 0)
+    assert report["skipped_by_reason"] == {"filtered": others}
+    compare_events(db, "salesforce-opportunities", kept)
 
 
 def _header(path: Path) -> list[str]:

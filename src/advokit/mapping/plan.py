@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..errors import DataError
 from ..ingest.nearmiss import suggest
 from .spec import REQUIRED, Candidate, Condition, FieldSpec, MappingError, MappingSpec, RecordSpec
 from .table import RawTable
@@ -94,7 +95,7 @@ class Plan:
 def _bind_condition(table: RawTable, cond: Condition, where: str) -> BoundCondition:
     index = table.index(cond.column)
     if index is None and not cond.if_present:
-        raise MappingError(f"{table.name}: {where}: the file has no column {cond.column!r}",
+        raise DataError(f"{table.name}: {where}: the file has no column {cond.column!r}",
                            hint=_closest_hint(table, cond.column))
     return BoundCondition(cond, index)
 
@@ -182,7 +183,7 @@ def bind(mapping: MappingSpec, table: RawTable, *, sets: dict[str, str] | None =
         rows = tuple(_bind_condition(table, c, f"records.{record.name}.rows") for c in record.rows)
         records.append(BoundRecord(record, tuple(bound), rows))
     if not records:
-        raise MappingError(f"{table.name}: nothing in the file matches the mapping {mapping.name!r}: "
+        raise DataError(f"{table.name}: nothing in the file matches the mapping {mapping.name!r}: "
                            + "; ".join(f"{k}: {v}" for k, v in dropped.items()),
                            hint="name the columns with --set FIELD=COLUMN (e.g. --set score=Q7)")
     kept = [_bind_condition(table, c, "rows") for c in mapping.rows]
@@ -211,7 +212,7 @@ def _bind_field(table: RawTable, f: FieldSpec, claimed: set[int], kind: str) -> 
 
 
 def _missing_error(table: RawTable, mapping: MappingSpec, record: RecordSpec, missing: list[str],
-                   named: bool) -> MappingError:
+                   named: bool) -> DataError:
     parts, sets = [], []
     for name in missing:
         spec = record.field(name)
@@ -226,7 +227,7 @@ def _missing_error(table: RawTable, mapping: MappingSpec, record: RecordSpec, mi
         parts.append(f"{name}{looked}" + (f"; closest in the file: {', '.join(repr(c) for c in near)}" if near else ""))
         key = f"{record.name}.{name}" if named and record is not mapping.records[0] else name
         sets.append(f"--set {key}={_quoted(near[0])}" if near else f"--set {key}=COLUMN")
-    return MappingError(
+    return DataError(
         f"{table.name}: no column for {'; '.join(parts)}",
         hint="name the column with " + " ".join(sets),
         details={"missing": missing, "columns": table.columns[:200]})
