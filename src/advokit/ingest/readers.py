@@ -304,6 +304,16 @@ def from_rows(rows: Sequence[Mapping[str, Any]], name: str) -> Source:
     return Source(name, names, len(rows), iter([batch]))
 
 
+def existing_file(source: str | os.PathLike[str]) -> Path:
+    """The path of a file to read, or the error saying it is missing or a folder."""
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"file {path} does not exist")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a file")
+    return path
+
+
 def open_source(source: Any, *, name: str | None = None, sheet: str | None = None) -> Source:
     """Open a path, Arrow table, pandas DataFrame or list of dicts; a ready :class:`Source` is returned as is.
 
@@ -316,23 +326,19 @@ def open_source(source: Any, *, name: str | None = None, sheet: str | None = Non
             source.name = name
         return source
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.exists():
-            raise DataError(f"file {path} does not exist")
-        if path.is_dir():
-            raise DataError(f"{path} is a folder, not a file")
+        path = existing_file(source)
         fmt = detect_format(path)
         if fmt == "xlsx":
             from .excel import read_xlsx
 
             opened = read_xlsx(path, sheet)
         else:
-            _no_sheet(sheet, f"{path} (a {_FORMAT_NAMES[fmt]} file)")
+            no_sheet(sheet, f"{path} (a {_FORMAT_NAMES[fmt]} file)")
             opened = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}[fmt](path)
         if name:
             opened.name = name
         return opened
-    _no_sheet(sheet, f"a {type(source).__name__}")
+    no_sheet(sheet, f"a {type(source).__name__}")
     if isinstance(source, pa.Table):
         return from_table(source, name or "arrow table")
     if isinstance(source, pa.RecordBatch):
@@ -349,7 +355,7 @@ def open_source(source: Any, *, name: str | None = None, sheet: str | None = Non
 _FORMAT_NAMES = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet"}
 
 
-def _no_sheet(sheet: str | None, what: str) -> None:
+def no_sheet(sheet: str | None, what: str) -> None:
     if sheet is not None:
         raise InvalidArgumentError(f"a sheet ({sheet!r}) can be chosen only in an Excel workbook, not in {what}",
                                    hint="leave out --sheet, or import the .xlsx file")

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, InvalidArgumentError
-from ..ingest.readers import detect_format, text_cell
+from ..errors import DataError
+from ..ingest.readers import detect_format, existing_file, no_sheet, text_cell
 
 #: a CSV record longer than this many characters is refused (the canonical reader's limit too)
 MAX_FIELD = 8 << 20
@@ -261,14 +261,10 @@ def _cell(value: Any) -> str | None:
 def open_table(path: str | os.PathLike[str], *, header_rows: int = 1, meta_row: int | None = None,
                sheet: str | None = None) -> RawTable:
     """Open an export for mapping (its rows are read lazily, once)."""
-    p = Path(path)
-    if not p.exists():
-        raise DataError(f"file {p} does not exist")
-    if p.is_dir():
-        raise DataError(f"{p} is a folder, not a file")
+    p = existing_file(path)
     fmt = _format(p)
-    if sheet is not None and fmt != "xlsx":
-        raise InvalidArgumentError(f"--sheet {sheet!r}: {p} is not an Excel workbook")
+    if fmt != "xlsx":
+        no_sheet(sheet, f"{p} (not an Excel workbook)")
     if fmt == "xlsx":
         return _excel(p, header_rows, meta_row, sheet)
     if fmt == "jsonl":
