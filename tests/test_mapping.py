@@ -162,6 +162,9 @@ def test_set_overrides_a_column_and_a_missing_column_names_near_misses(ws, tmp_p
     assert report["imported"] == 1
     row = ws.db.cursor().execute("SELECT customer_id, plan, signup_at FROM customers WHERE customer_id = 'C9'").fetchone()
     assert row == ("C9", "Pro", dt.datetime(2024, 2, 1))
+    spaced = write_csv(tmp_path / "s.csv", [["Customer ID", "Signup Date"], ["C8", "2024-02-01"]])
+    # the near miss names columns as the importer does (signup_date): that name finds "Signup Date"
+    assert ws.import_customers(spaced, sets={"customer_id": "customer_id", "signup_at": "signup_date"}).imported == 1
     with pytest.raises(InvalidArgumentError, match="has no column 'Plan'"):
         ws.import_customers(f, sets={"customer_id": "Customer ID", "signup_at": "signup_date", "plan": "Plan"})
 

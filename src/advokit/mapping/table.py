@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from ..ingest.readers import detect_format, existing_file, no_sheet, text_cell
+from ..ingest.readers import detect_format, existing_file, no_sheet, normalise_name, text_cell
 
 #: a CSV record longer than this many characters is refused (the canonical reader's limit too)
 MAX_FIELD = 8 << 20
@@ -60,7 +60,9 @@ class RawTable:
         for i, c in enumerate(self.columns):
             if fold(c) == wanted:
                 return i
-        return None
+        snake = normalise_name(name)  # as the importer names columns (`signup_date` for "Signup Date")
+        found = [i for i, c in enumerate(self.columns) if normalise_name(c) == snake]
+        return found[0] if len(found) == 1 else None
 
 
 def _names(header: list[list[str]], meta_row: int | None, where: str) -> tuple[list[str], list[str], list[dict[str, Any]]]:
