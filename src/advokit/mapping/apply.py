@@ -67,6 +67,7 @@ class Mapper:
     skipped: Counter[str] = field(default_factory=Counter)
     made: Counter[str] = field(default_factory=Counter)
     rows_read: int = 0
+    _constants: dict[int, str | None] = field(default_factory=dict)
 
     def field_names(self) -> list[str]:
         names: list[str] = []
@@ -105,9 +106,12 @@ class Mapper:
         as_of = self.plan.as_of
         if f.found_by == "default":
             return f.constant, None
-        if f.constant is not None:
-            constant = f.constant.replace("{as_of}", as_of.isoformat()) if as_of is not None else f.constant
-            return convert(f.spec, constant), None
+        if f.constant is not None:  # (the same for every row: converted once)
+            key = id(f)
+            if key not in self._constants:
+                constant = f.constant.replace("{as_of}", as_of.isoformat()) if as_of is not None else f.constant
+                self._constants[key] = convert(f.spec, constant)
+            return self._constants[key], None
         raw, column, text = self._cell(f, cells)
         if text is None:
             return f.spec.default, None
