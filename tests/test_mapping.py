@@ -308,3 +308,23 @@ def test_unknown_preset_and_wrong_kind(ws, tmp_path):
         ws.import_events(f, preset="salesforce-accounts")
     with pytest.raises(DataError, match="matches none of the presets"):
         ws.import_events(f, preset="auto")
+
+
+def test_strict_lands_nothing_through_a_mapping_as_for_a_canonical_file(tmp_path):
+    db = tmp_path / "s.duckdb"
+    cust = write_csv(tmp_path / "c.csv", [["customer_id", "signup_at"], ["C1", "2024-01-01"]])
+    assert run("--db", str(db), "import", "customers", str(cust)).returncode == 0
+    m = write_yaml(tmp_path / "pulse.yaml", SURVEY_MAP)
+    f = write_csv(tmp_path / "p.csv", [["Ticket", "Account", "Email", "When", "Rating", "Comment", "Queue"],
+                                       ["T1", "C1", "", "05.03.2024 14:00", "satisfied", "", ""],
+                                       ["T2", "C1", "", "05.03.2024 14:00", "so-so", "", ""]])
+    p = run("--db", str(db), "import", "events", str(f), "--map", str(m), "--strict")
+    assert p.returncode == 1 and "with --strict nothing was imported" in p.stderr and "Traceback" not in p.stderr
+    assert run("--db", str(db), "kpi", "compute", "csat", "--format", "json").stdout.count('"n": 1') == 0
+    ws = Workspace(db, read_only=True)
+    try:
+        assert ws.db.cursor().execute("SELECT count(*) FROM events").fetchone() == (0,)
+    finally:
+        ws.close()
+    dry = run("--db", str(db), "import", "events", str(f), "--map", str(m), "--strict", "--dry-run")
+    assert dry.returncode == 1 and "with --strict this import would land nothing" in dry.stdout

@@ -103,7 +103,7 @@ def _import_command(kind: str) -> Callable[..., None]:
             ws = state.open(write=not dry_run)
         with _progress(f"importing {kind}", not no_progress and not dry_run) as progress:
             importer = ws.import_customers if kind == "customers" else ws.import_events
-            report = importer(file, strict=strict and not dry_run, rejects_path=rejects, progress=progress, **options)
+            report = importer(file, strict=strict, rejects_path=rejects, progress=progress, **options)
         data = report.to_dict()
         if fmt == "json":
             emit(data, "json")
