@@ -136,10 +136,11 @@ class Mapper:
                 self.skipped[FILTERED] += 1
                 continue
             made = unanswered = 0
+            memo: dict[tuple[int, tuple[tuple[int, str | None], ...]], tuple[str | None, Problem | None]] = {}
             for record in plan.records:
                 if not all(passes(c, cells) for c in record.rows):
                     continue
-                out = self._record(record, cells, line, snapshot)
+                out = self._record(record, cells, line, snapshot, memo)
                 if out is None:
                     unanswered += 1
                     continue
@@ -150,14 +151,19 @@ class Mapper:
             if not made:
                 self.skipped[UNANSWERED if unanswered else FILTERED] += 1
 
-    def _record(self, record: BoundRecord, cells: list[str | None], line: int,
-                snapshot: bool) -> list[dict[str, Any]] | None:
+    def _record(self, record: BoundRecord, cells: list[str | None], line: int, snapshot: bool,
+                memo: dict[tuple[int, tuple[tuple[int, str | None], ...]], tuple[str | None, Problem | None]]
+                ) -> list[dict[str, Any]] | None:
         values: dict[str, str | None] = {}
         props: dict[str, Any] = {}
         problems: list[Problem] = []
         troubled: set[str] = set()
         for f in record.fields:
-            value, problem = self._value(f, cells)
+            shared = (id(f.spec), f.columns)  # a field the records share is read once per row
+            found = memo.get(shared)
+            if found is None:
+                found = memo[shared] = self._value(f, cells)
+            value, problem = found
             if problem is not None:
                 problems.append(problem)
                 troubled.add(f.spec.name)
