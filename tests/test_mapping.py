@@ -26,6 +26,25 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ADVOKIT, *args], capture_output=True, text=True, timeout=300, env={**os.environ})
 
 
+@pytest.fixture
+def cli(capsys):
+    """The command line in this process (``advokit.cli.main``): exit code, stdout and stderr."""
+    from types import SimpleNamespace
+
+    from advokit.cli import main
+
+    def invoke(*args: str) -> SimpleNamespace:
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+
+    return invoke
+
+
 def write_csv(path: Path, rows: list[list[str]], *, delimiter: str = ",", bom: bool = False) -> Path:
     with open(path, "w", newline="", encoding="utf-8-sig" if bom else "utf-8") as fh:
         csv.writer(fh, delimiter=delimiter).writerows(rows)
@@ -240,17 +259,17 @@ fields:
                     ("T2", dt.datetime(2023, 2, 28), dt.datetime(2024, 3, 31), "Competitor")]
 
 
-def test_dry_run_writes_nothing_and_reports_what_would_land(tmp_path):
+def test_dry_run_writes_nothing_and_reports_what_would_land(tmp_path, cli):
     db = tmp_path / "d.duckdb"
     cust = write_csv(tmp_path / "c.csv", [["customer_id", "signup_at"], ["C1", "2024-01-01"]])
-    assert run("--db", str(db), "import", "customers", str(cust)).returncode == 0
+    assert cli("--db", str(db), "import", "customers", str(cust)).returncode == 0
     m = write_yaml(tmp_path / "pulse.yaml", SURVEY_MAP)
     f = write_csv(tmp_path / "p.csv", [["Ticket", "Account", "Email", "When", "Rating", "Comment", "Queue"],
                                        ["T1", "C1", "", "05.03.2024 14:00", "satisfied", "", ""],
                                        ["T2", "C7", "", "05.03.2024 14:00", "satisfied", "", ""]])
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     files = sorted(os.listdir(tmp_path))
-    p = run("--db", str(db), "import", "events", str(f), "--map", str(m), "--dry-run", "--format", "json")
+    p = cli("--db", str(db), "import", "events", str(f), "--map", str(m), "--dry-run", "--format", "json")
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
     assert data["dry_run"] is True and (data["imported"], data["rejected"]) == (1, 1)
@@ -258,10 +277,10 @@ def test_dry_run_writes_nothing_and_reports_what_would_land(tmp_path):
     assert data["preview"][0] == {"event_id": "pulse:T1", "customer_id": "C1", "occurred_at": "2024-03-05 13:00:00",
                                   "type": "csat_response", "score": "4", "text": None, "properties": None, "line": 2}
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before and sorted(os.listdir(tmp_path)) == files
-    text = run("--db", str(db), "import", "events", str(f), "--map", str(m), "--dry-run")
+    text = cli("--db", str(db), "import", "events", str(f), "--map", str(m), "--dry-run")
     assert "dry run: nothing was written" in text.stdout and "score            <- 'Rating'" in text.stdout
     # a dry run on a workspace that does not exist creates none
-    p = run("--db", str(tmp_path / "none.duckdb"), "import", "customers", str(cust), "--dry-run")
+    p = cli("--db", str(tmp_path / "none.duckdb"), "import", "customers", str(cust), "--dry-run")
     assert p.returncode == 0 and not (tmp_path / "none.duckdb").exists()
 
 
@@ -274,20 +293,20 @@ def test_an_export_without_preset_is_recognised(tmp_path):
     assert "Trustpilot" in p.stderr and f"advokit import events {f} --preset trustpilot" in p.stderr
 
 
-def test_presets_are_listed_with_their_columns():
-    p = run("import", "presets", "--format", "json")
+def test_presets_are_listed_with_their_columns(cli):
+    p = cli("import", "presets", "--format", "json")
     assert p.returncode == 0, p.stderr
     rows = {r["name"]: r for r in json.loads(p.stdout)}
     assert list(rows) == ["qualtrics", "surveymonkey", "typeform", "delighted", "trustpilot", "g2",
                           "hubspot-contacts", "hubspot-companies", "salesforce-accounts", "salesforce-opportunities"]
     assert "ResponseId" in rows["qualtrics"]["columns"] and rows["qualtrics"]["questions"]["nps.score"] == ["recommend"]
     assert rows["g2"]["confirmed"] is False and rows["hubspot-contacts"]["imports"] == "customers"
-    shown = run("import", "presets", "salesforce-opportunities")
+    shown = cli("import", "presets", "salesforce-opportunities")
     assert shown.returncode == 0 and "LeadSource" in shown.stdout
     # a shipped preset is a mapping file: printed, it loads as one
-    text = run("import", "presets")
+    text = cli("import", "presets")
     assert "qualtrics" in text.stdout and "(columns assumed, not confirmed" in text.stdout
-    bad = run("import", "presets", "qualtircs")
+    bad = cli("import", "presets", "qualtircs")
     assert bad.returncode == 2 and "did you mean 'qualtrics'" in bad.stderr
 
 
@@ -310,21 +329,21 @@ def test_unknown_preset_and_wrong_kind(ws, tmp_path):
         ws.import_events(f, preset="auto")
 
 
-def test_strict_lands_nothing_through_a_mapping_as_for_a_canonical_file(tmp_path):
+def test_strict_lands_nothing_through_a_mapping_as_for_a_canonical_file(tmp_path, cli):
     db = tmp_path / "s.duckdb"
     cust = write_csv(tmp_path / "c.csv", [["customer_id", "signup_at"], ["C1", "2024-01-01"]])
-    assert run("--db", str(db), "import", "customers", str(cust)).returncode == 0
+    assert cli("--db", str(db), "import", "customers", str(cust)).returncode == 0
     m = write_yaml(tmp_path / "pulse.yaml", SURVEY_MAP)
     f = write_csv(tmp_path / "p.csv", [["Ticket", "Account", "Email", "When", "Rating", "Comment", "Queue"],
                                        ["T1", "C1", "", "05.03.2024 14:00", "satisfied", "", ""],
                                        ["T2", "C1", "", "05.03.2024 14:00", "so-so", "", ""]])
-    p = run("--db", str(db), "import", "events", str(f), "--map", str(m), "--strict")
+    p = cli("--db", str(db), "import", "events", str(f), "--map", str(m), "--strict")
     assert p.returncode == 1 and "with --strict nothing was imported" in p.stderr and "Traceback" not in p.stderr
-    assert run("--db", str(db), "kpi", "compute", "csat", "--format", "json").stdout.count('"n": 1') == 0
+    assert cli("--db", str(db), "kpi", "compute", "csat", "--format", "json").stdout.count('"n": 1') == 0
     ws = Workspace(db, read_only=True)
     try:
         assert ws.db.cursor().execute("SELECT count(*) FROM events").fetchone() == (0,)
     finally:
         ws.close()
-    dry = run("--db", str(db), "import", "events", str(f), "--map", str(m), "--strict", "--dry-run")
+    dry = cli("--db", str(db), "import", "events", str(f), "--map", str(m), "--strict", "--dry-run")
     assert dry.returncode == 1 and "with --strict this import would land nothing" in dry.stdout

@@ -32,8 +32,6 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("advokit.mapping.service")
-
 from advokit.cli import main
 from tests import presetfixtures as fx
 
