@@ -25,7 +25,7 @@ def _spotlight_text(report: Report) -> str:
         return f"No customer stories were recorded in {report.period_label}."
     lines = [f"Customer stories of {report.period_label}:"]
     for s in stories[:3]:
-        lines.append(f"- \u201c{s.text}\u201d ({s.who}, {s.occurred_at})")
+        lines.append(f"- \u201c{s.text}\u201d ({s.who}, {s.occurred_at[:10]})")
     return "\n".join(lines)
 
 
