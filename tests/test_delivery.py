@@ -26,7 +26,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from advokit import Workspace
-from advokit.delivery import DeliverySettings, DueRunner, Rendered, SmtpSettings, due_period
+from advokit.delivery import (
+    DeliverySettings,
+    DueRunner,
+    Rendered,
+    SmtpSettings,
+    due_period,
+)
 from advokit.delivery.senders import Attachment
 from advokit.demo.load import build_demo
 from advokit.store import database as storage
@@ -84,7 +90,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.posts.append((self.path, json.loads(body)))
                 status = 500 if self.path.startswith("/fail") else 200
@@ -342,7 +348,7 @@ def test_serve_s_runner_delivers_in_the_background(db: Path, hook: Receiver) -> 
         finally:
             runner.stop()
         assert runner._thread is not None and not runner._thread.is_alive()
-        today = dt.datetime.now(dt.timezone.utc).date()
+        today = dt.datetime.now(dt.UTC).date()
         owed = f"{today.year - (today.month == 1):04d}-{(today.month - 2) % 12 + 1:02d}"
         assert [(p, body["period"]) for p, body in hook.posts] == [("/bg", owed)]
         assert hook.posts[0][1]["link"] == f"http://h:1/v1/reports?kind=monthly&format=md&period={owed}"
@@ -401,3 +407,31 @@ def test_a_version_5_workspace_gets_the_schedule_tables(tmp_path: Path) -> None:
         assert ws.commentary.list()[0]["body"] == "kept"
         added = ws.delivery.add(kind="monthly", day=3, recipients=["a@example.com"])
         assert [s["id"] for s in ws.delivery.schedules()] == [added["id"]]
+
+
+@pytest.mark.slow
+def test_advokit_serve_sends_due_schedules_in_the_background(db: Path, hook: Receiver,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from .api_support import Server
+
+    with Workspace(db, catalogue=small_catalogue()) as ws:
+        added = ws.delivery.add(kind="campaign", period="2025-05..2025-06", day=1, recipients=[hook.url + "/serve"],
+                                formats=["md"])
+    monkeypatch.setenv("ADVOKIT_DELIVERY_INTERVAL", "1")
+    server = Server(db).start()
+    try:
+        deadline = time.monotonic() + 150  # (the server builds the full catalogue's report)
+        while not hook.posts and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2.5)  # two more rounds: nothing more is sent
+    finally:
+        server.stop()
+    assert [p for p, _ in hook.posts] == ["/serve"], server.stderr()[-2000:]
+    payload = hook.posts[0][1]
+    assert (payload["kind"], payload["period"], payload["title"]) == (
+        "campaign", "2025-05..2025-06", "Campaign Report: May 2025 to June 2025")
+    assert payload["link"] == f"{server.url}/v1/reports?kind=campaign&format=md&from=2025-05&to=2025-06"
+    with Workspace(db, catalogue=small_catalogue()) as ws:
+        (row,) = ws.delivery.schedules()
+    assert row["id"] == added["id"]
+    assert [(d["period"], d["status"], d["attempts"]) for d in row["deliveries"]] == [("2025-05..2025-06", "sent", 1)]

@@ -20,7 +20,7 @@ def _default_name(period: str, kind: str, fmt: str) -> str:
     return f"report-{'campaign-' if kind == 'campaign' else ''}{label}.{fmt}"
 
 
-@cli.group("report", invoke_without_command=True,
+@cli.group("report", invoke_without_command=True, subcommand_metavar="[schedule ... | run-due]",
            epilog="Schedules: `advokit report schedule add|list|remove`, and `advokit report run-due` (for cron).")
 @click.option("--period", default=None, metavar="PERIOD",
               help="YYYY-MM (monthly) or YYYY-Qn (quarterly). Default: the latest complete one with data.")
@@ -101,4 +101,4 @@ def report(ctx: click.Context, period: str | None, kind: str | None, by: str | N
                    f"{counts[1]} risk(s), {counts[2]} customer comment(s))")
 
 
-from . import schedule_cmds  # noqa: E402,F401  (``advokit report schedule`` and ``run-due``, under this group)
+from . import schedule_cmds  # noqa: F401  (``advokit report schedule`` and ``run-due``, under this group)

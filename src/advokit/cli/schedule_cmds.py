@@ -18,7 +18,7 @@ from .report_cmds import report
 def schedule() -> None:
     """Reports sent on their cadence, by e-mail (SMTP) or to a webhook (Slack-compatible JSON).
 
-    \\b
+    \b
     advokit report schedule add --kind monthly --day 3 --to cs-leads@example.com --format pdf
     advokit report schedule add --kind quarterly --day 5 --to https://hooks.slack.com/services/...
     advokit report schedule list

@@ -13,5 +13,17 @@ from .senders import Attachment, DeliveryFailed, Rendered
 from .service import Delivery, DueRunner, Render
 from .settings import DeliverySettings, SmtpSettings
 
-__all__ = ["Attachment", "Delivery", "DeliveryFailed", "DeliverySettings", "DueRunner", "FORMATS", "KINDS",
-           "Render", "Rendered", "SmtpSettings", "check_recipient", "due_period"]
+__all__ = [
+           "FORMATS",
+           "KINDS",
+           "Attachment",
+           "Delivery",
+           "DeliveryFailed",
+           "DeliverySettings",
+           "DueRunner",
+           "Render",
+           "Rendered",
+           "SmtpSettings",
+           "check_recipient",
+           "due_period",
+]

@@ -99,7 +99,7 @@ def add(db: Database, *, kind: str, day: int, recipients: Sequence[str], formats
         raise InvalidArgumentError(f"more than {MAX_RECIPIENTS} recipients", hint="use a mailing list")
     row = (secrets.token_hex(4), kind, check_day(day), "\n".join(dict.fromkeys(wanted)),
            ",".join(check_formats(formats)), check_campaign(kind, period),
-           dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+           dt.datetime.now(dt.UTC).replace(tzinfo=None))
     with db.transaction(data=False) as cur:
         cur.execute(f"INSERT INTO schedules ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", list(row))
     return _row(row)

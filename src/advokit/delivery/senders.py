@@ -80,7 +80,7 @@ def post_webhook(url: str, payload: dict[str, Any], *, timeout_s: float) -> None
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json", "User-Agent": "advokit"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 (http(s) only, checked)
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
             response.read(65536)
     except urllib.error.HTTPError as exc:
         raise DeliveryFailed(f"POST {url}: HTTP {exc.code} {exc.reason}") from exc

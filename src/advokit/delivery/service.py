@@ -34,7 +34,7 @@ _DELIVERY_COLUMNS = "schedule_id, period, recipient, status, attempts, last_erro
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _stamp(value: dt.datetime | None) -> str | None:
@@ -167,7 +167,7 @@ class DueRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "DueRunner":
+    def start(self) -> DueRunner:
         self._thread = threading.Thread(target=self._loop, name="advokit-delivery", daemon=True)
         self._thread.start()
         return self
@@ -179,7 +179,7 @@ class DueRunner:
             try:
                 for r in self.delivery.run_due(self.render, settings=self.settings):
                     log.info("delivery %s %s to %s: %s", r["schedule"], r["period"], r["recipient"], r["status"])
-            except Exception:  # noqa: BLE001  (a closed workspace at shutdown, a full disk: try again later)
+            except Exception:  # (a workspace closed at shutdown, a full disk: logged, tried again next round)
                 log.exception("running due report schedules failed")
             self._stop.wait(self.settings.interval_s)
 

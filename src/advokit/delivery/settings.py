@@ -63,7 +63,7 @@ class DeliverySettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *,
-                 public_url: str = "http://127.0.0.1:8000") -> "DeliverySettings":
+                 public_url: str = "http://127.0.0.1:8000") -> DeliverySettings:
         """The settings from ``env`` (default: the process environment); ``public_url`` when it names none."""
         env = os.environ if env is None else env
         tls = env.get("ADVOKIT_SMTP_TLS") or "starttls"

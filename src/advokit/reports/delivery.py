@@ -29,7 +29,7 @@ def _spotlight_text(report: Report) -> str:
     return "\n".join(lines)
 
 
-def renderer(ws: "Workspace") -> Render:
+def renderer(ws: Workspace) -> Render:
     """``render(kind, period, formats)`` over ``ws``, for :meth:`advokit.delivery.Delivery.run_due`."""
 
     def render(kind: str, period: str, formats: Sequence[str]) -> Rendered:
