@@ -435,3 +435,67 @@ def test_advokit_serve_sends_due_schedules_in_the_background(db: Path, hook: Rec
         (row,) = ws.delivery.schedules()
     assert row["id"] == added["id"]
     assert [(d["period"], d["status"], d["attempts"]) for d in row["deliveries"]] == [("2025-05..2025-06", "sent", 1)]
+
+
+# -- TLS ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (made here: no key is committed)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("smtp-tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                       serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    return folder / "cert.pem", folder / "key.pem"
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_tls_and_login(db: Path, tls_files: tuple[Path, Path], mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    cert, key = tls_files
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    box = Mailbox()
+    port = _free_port()
+    tls_args: dict[str, Any] = ({"tls_context": server_tls, "require_starttls": True} if mode == "starttls"
+                                else {"ssl_context": server_tls})
+    # (aiosmtpd offers AUTH only after its own STARTTLS when auth_require_tls; over implicit TLS the
+    # whole session is encrypted anyway)
+    controller = Controller(box, hostname="127.0.0.1", port=port, authenticator=box.authenticate,
+                            auth_require_tls=mode == "starttls", **tls_args)
+    controller.start()
+    try:
+        settings = DeliverySettings(smtp=SmtpSettings(host="127.0.0.1", port=port, tls=mode, user="reports",
+                                                      password="s3cret", sender="bot@example.com"),
+                                    attempts=1, backoff_s=0)
+        with Workspace(db, catalogue=small_catalogue()) as ws:
+            ws.delivery.add(kind="monthly", day=3, recipients=["a@example.com"])
+            # the certificate is not trusted yet: refused, recorded, nothing sent
+            (untrusted,) = ws.delivery.run_due(_rendered, today=dt.date(2025, 7, 3), settings=settings)
+            assert untrusted["status"] == "failed" and "CERTIFICATE_VERIFY_FAILED" in untrusted["error"]
+            assert box.messages == [] and box.logins == []
+            monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # (what ssl.create_default_context trusts)
+            (sent,) = ws.delivery.run_due(_rendered, today=dt.date(2025, 7, 3), settings=settings)
+        assert (sent["status"], sent["attempts"]) == ("sent", 1)
+        assert box.logins == ["reports"] and box.envelopes == [("bot@example.com", ["a@example.com"])]
+        assert box.messages[0]["Subject"] == "monthly 2025-06"
+    finally:
+        controller.stop()
