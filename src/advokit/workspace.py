@@ -10,6 +10,7 @@ out the domain services as attributes, each given only what it needs::
     ws.customers    profiles, the customer directory                (advokit.customers.Customers)
     ws.access       API keys, webhook secrets, privacy requests     (advokit.access.Access)
     ws.commentary   the team's comments, actions and requests        (advokit.commentary.Commentary)
+    ws.delivery     report schedules and their e-mail / webhook deliveries  (advokit.delivery.Delivery)
     ws.coverage     where the workspace holds each KPI input           (advokit.engine.CoverageService)
     ws.quality      the data-quality report (``doctor``), import warnings  (advokit.quality.Quality)
     ws.mapping      presets, mapping files, imports of other tools' exports  (advokit.mapping.MappingService)
@@ -34,6 +35,7 @@ from .analysis import Analysis
 from .catalogue import Catalogue, KpiDefinition, load_catalogue
 from .commentary import Commentary
 from .customers import Customers
+from .delivery import Delivery
 from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
 from .ingest import ImportReport, Ingest
 from .mapping import MappingService
@@ -67,6 +69,7 @@ class Workspace:
         self.customers = Customers(self.db, backend=self.kpis.backend)
         self.access = Access(self.db)
         self.commentary = Commentary(self.db, self.catalogue)
+        self.delivery = Delivery(self.db)
         self.coverage = CoverageService(self.kpis.coverage, self.catalogue)
         self.mapping = MappingService(self.db, self.ingest)
 

@@ -12,7 +12,7 @@ from ..errors import InvalidArgumentError
 from ..reports import FORMATS, KINDS, build_report, format_of
 from ..workspace import Workspace
 from .analysis_cmds import filter_option, parse_filters
-from .app import State, cli, pass_state
+from .app import State, cli
 
 
 def _default_name(period: str, kind: str, fmt: str) -> str:
@@ -20,7 +20,8 @@ def _default_name(period: str, kind: str, fmt: str) -> str:
     return f"report-{'campaign-' if kind == 'campaign' else ''}{label}.{fmt}"
 
 
-@cli.command("report")
+@cli.group("report", invoke_without_command=True, subcommand_metavar="[schedule ... | run-due]",
+           epilog="Schedules: `advokit report schedule add|list|remove`, and `advokit report run-due` (for cron).")
 @click.option("--period", default=None, metavar="PERIOD",
               help="YYYY-MM (monthly) or YYYY-Qn (quarterly). Default: the latest complete one with data.")
 @click.option("--kind", type=click.Choice(KINDS), default=None,
@@ -43,8 +44,8 @@ def _default_name(period: str, kind: str, fmt: str) -> str:
               help="Where to write it ('-' for standard output). Default: report-PERIOD.FORMAT in --out-dir.")
 @click.option("--out-dir", default=None, metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for report-PERIOD.FORMAT files (default: the current folder).")
-@pass_state
-def report(state: State, period: str | None, kind: str | None, by: str | None, filters: tuple[str, ...],
+@click.pass_context
+def report(ctx: click.Context, period: str | None, kind: str | None, by: str | None, filters: tuple[str, ...],
            start: str | None, end: str | None, baseline_start: str | None, baseline_end: str | None,
            title: str | None, formats: tuple[str, ...], out: str | None, out_dir: Path | None) -> None:
     """Write a management report with six sections: Executive Summary; Key Metrics & Trends; Customer
@@ -57,6 +58,14 @@ def report(state: State, period: str | None, kind: str | None, by: str | None, f
     advokit report --kind campaign --from 2025-09 --to 2025-10 --format md
     advokit report --format html --format pdf --out-dir reports/
     """
+    if ctx.invoked_subcommand is not None:
+        given = [p.opts[0] for p in ctx.command.params if ctx.params.get(p.name or "") not in (None, ())]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} belong(s) to `advokit report` itself, not to "
+                                   f"`advokit report {ctx.invoked_subcommand}`")
+        return
+    state = ctx.find_object(State)
+    assert state is not None  # (the root command sets it)
     if out is not None and (len(formats) > 1 or out_dir is not None):
         raise InvalidArgumentError("--out names one file", hint="give one --format with --out, or use --out-dir")
     if out is not None:
@@ -90,3 +99,6 @@ def report(state: State, period: str | None, kind: str | None, by: str | None, f
         written = content.write(path, chosen)
         click.echo(f"wrote {written} ({content.kind} report {content.period}, {chosen}: {counts[0]} win(s), "
                    f"{counts[1]} risk(s), {counts[2]} customer comment(s))")
+
+
+from . import schedule_cmds  # noqa: F401  (``advokit report schedule`` and ``run-due``, under this group)

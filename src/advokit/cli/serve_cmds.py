@@ -78,6 +78,7 @@ def serve(state: State, host: str, port: int, allowed_hosts: tuple[str, ...], ac
     click.echo(f"advokit dashboard on http://{host}:{port}/", err=True)
     _tune_gc()
     checkpoints = Checkpointer(ws.db, settings.checkpoint_minutes * 60).start()
+    schedules = _due_runner(ws, host, port)
 
     written: list[serverfile.ServerInfo] = []
 
@@ -104,10 +105,21 @@ def serve(state: State, host: str, port: int, allowed_hosts: tuple[str, ...], ac
     def stop() -> None:  # closing the workspace checkpoints it: no WAL is left beside the file
         for info in written:
             serverfile.remove(ws.path, info)
+        schedules.stop()
         checkpoints.stop()
         state.close()
 
     _until_signal(run, stop)
+
+
+def _due_runner(ws: Any, host: str, port: int) -> Any:
+    """Due report schedules sent in the background (every ADVOKIT_DELIVERY_INTERVAL seconds, first after 5 s)."""
+    from ..delivery import DeliverySettings, DueRunner
+    from ..reports.delivery import renderer
+
+    shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host in ("0.0.0.0", "::") else host)
+    settings = DeliverySettings.from_env(public_url=f"http://{shown}:{port}")
+    return DueRunner(ws.delivery, renderer(ws), settings=settings, first_delay_s=5.0).start()
 
 
 class _Stopped(Exception):

@@ -33,6 +33,11 @@ Schema version 5 adds:
 * ``coverage_spans``  the spans a user declared for coverage inputs (``advokit coverage set``): where the
   workspace tracks an input, whatever its first and last event say.
 
+Schema version 6 adds:
+
+* ``schedules``   report schedules (``advokit report schedule``): kind, day of the month, recipients, formats.
+* ``deliveries``  one row per (schedule, period, recipient), unique: status, attempts, last error, sent_at.
+
 All timestamps are stored as naive UTC ``TIMESTAMP``.
 
 Deleted rows are not gone from the file: DuckDB marks them deleted and frees
@@ -63,7 +68,7 @@ from .rows import first
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Columns of the customers table defined by the data contract, in order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -135,8 +140,18 @@ _V5 = [
         input VARCHAR NOT NULL, span_from DATE, span_to DATE, set_at TIMESTAMP)""",
 ]
 
+_V6 = [
+    """CREATE TABLE IF NOT EXISTS schedules (
+        schedule_id VARCHAR NOT NULL PRIMARY KEY, kind VARCHAR NOT NULL, day INTEGER NOT NULL,
+        recipients VARCHAR NOT NULL, formats VARCHAR NOT NULL, period VARCHAR, created_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS deliveries (
+        schedule_id VARCHAR NOT NULL, period VARCHAR NOT NULL, recipient VARCHAR NOT NULL,
+        status VARCHAR NOT NULL, attempts INTEGER NOT NULL, last_error VARCHAR, sent_at TIMESTAMP,
+        updated_at TIMESTAMP, UNIQUE (schedule_id, period, recipient))""",
+]
+
 #: Ordered migrations: index i upgrades a workspace from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6]
 
 
 #: Saved derived tables (the rollups) start with this; a rewrite leaves them out, they are recomputed.
