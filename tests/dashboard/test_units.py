@@ -153,3 +153,23 @@ def test_open_mode_answers_only_this_machine(workspace: Workspace) -> None:
     assert guard.viewer(request("::1")).mode == "open"
     with pytest.raises(ForbiddenError):
         guard.viewer(request("192.0.2.7"))
+
+
+def test_charts_size_their_margins_to_their_labels_and_carry_a_narrow_layout() -> None:
+    from advokit.catalogue import load_catalogue
+    from advokit.web import charts
+
+    nps = load_catalogue().get("nps")
+    rows = [{"period": f"2025-{m:02d}", "value": 20.0 + m, "ci_low": 10.0 + m, "ci_high": 30.0 + m,
+             "segment": s} for m, s in ((1, "SMB"), (2, "Enterprise"))]
+    events = [{"type": "nps_response", "score": 9, "occurred_at": "2025-01-05T10:00:00"}]
+    figures = [charts.trend_figure(nps, rows), charts.breakdown_figure(nps, "segment", rows),
+               *charts.score_figures(events)]
+    assert len(figures) == 3
+    for f in figures:
+        layout = f["layout"]
+        assert layout["xaxis"]["automargin"] is True and layout["yaxis"]["automargin"] is True
+        assert (layout["title"]["x"], layout["title"]["xanchor"]) == (0, "left")  # clear of the mode bar
+        assert layout["legend"]["yref"] == "container" and layout["legend"]["y"] == 0  # under the plot
+        assert f["narrow"] == charts.NARROW and f["narrow_px"] == charts.NARROW_PX == 560
+    assert charts.NARROW["margin"]["l"] < figures[0]["layout"]["margin"]["l"]
