@@ -27,13 +27,14 @@ Box = list[float]
 #: markers, the mode bar (when shown); and of the breakdown table
 BOXES = """() => {
   const box = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const drawn = b => b[2] > b[0] && b[3] > b[1];  // Plotly keeps hidden tick labels as empty boxes
   const shown = e => e && getComputedStyle(e).display !== 'none' && e.getBoundingClientRect().width > 0;
   const charts = [...document.querySelectorAll('[data-figure]')].map(n => ({
     id: n.id, card: box(n.closest('.panel')), svg: box(n.querySelector('svg.main-svg')),
     title: n.querySelector('.gtitle') ? box(n.querySelector('.gtitle')) : null,
     legend: n.querySelector('g.legend') ? box(n.querySelector('g.legend')) : null,
-    ticks: [...n.querySelectorAll('.xtick text, .ytick text')].map(box),
-    marks: [...n.querySelectorAll('.bars .point path, .scatterlayer .points path')].map(box),
+    ticks: [...n.querySelectorAll('.xtick text, .ytick text')].map(box).filter(drawn),
+    marks: [...n.querySelectorAll('.bars .point path, .scatterlayer .points path')].map(box).filter(drawn),
     modebar: shown(n.querySelector('.modebar')) ? box(n.querySelector('.modebar')) : null,
     narrow: n.dataset.narrow }));
   return charts; }"""
@@ -77,6 +78,7 @@ def test_kpi_page_charts_and_table_fit_their_cards(sized: Tab) -> None:
         name = f"{c['id']} at {width} px"
         assert inside(c["svg"], c["card"]), (name, c["svg"], c["card"])
         assert c["title"] and inside(c["title"], c["svg"]), (name, c["title"])
+        assert not any(overlap(c["title"], b) for b in c["marks"] + c["ticks"]), (name, "the title covers the plot")
         assert c["ticks"] and all(inside(t, c["svg"]) for t in c["ticks"]), (name, "a tick label is clipped")
         assert c["marks"] and all(inside(m, c["svg"]) for m in c["marks"]), (name, "a bar or marker is clipped")
         if c["legend"]:

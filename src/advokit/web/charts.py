@@ -39,11 +39,12 @@ NARROW: dict[str, Any] = {"margin": {"l": 8, "r": 8, "t": 44, "b": 8}, "font": {
 
 
 def _layout(title: str, *, yaxis: dict[str, Any], height: int = 360, **extra: Any) -> dict[str, Any]:
-    """The shared layout: title on the left (the mode bar sits on the right), legend under the plot, every
-    axis sized to its labels (``automargin``) so nothing is clipped at any width."""
+    """The shared layout: title on the left above the plot (the mode bar sits on the right), legend under the
+    plot, and the margins grown to fit the title and each axis's labels (``automargin``), so nothing is clipped
+    at any width."""
     xaxis = {"automargin": True, **extra.pop("xaxis", {})}
     return {"title": {"text": title, "font": {"size": 15}, "x": 0, "xref": "paper", "xanchor": "left",
-                      "y": 0.98, "yanchor": "top"}, "height": height, "autosize": True,
+                      "y": 1, "yref": "paper", "yanchor": "bottom", "pad": {"b": 10}, "automargin": True}, "height": height, "autosize": True,
             "margin": {"l": 16, "r": 16, "t": 48, "b": 16}, "hovermode": "x unified",
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
             "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
@@ -58,16 +59,17 @@ def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]
 
 
 def _range(kpi: KpiDefinition, numbers: Sequence[float]) -> list[float]:
-    """A y range holding the values, their intervals and targets, padded; percent stays within 0-100."""
+    """A y range holding the values, their intervals and targets, padded; it starts at 0 when nothing is
+    negative, and a percent whose values are all at most 100 stops at 100."""
     if not numbers:
         return [0.0, 1.0]
     lo, hi = min(numbers), max(numbers)
     pad = (hi - lo) * 0.12 or abs(hi) * 0.1 or 1.0
     lo, hi = lo - pad, hi + pad
-    if kpi.unit == "percent":
-        lo, hi = max(lo, 0.0), min(hi, 100.0)
-    elif min(numbers) >= 0:
+    if min(numbers) >= 0:
         lo = max(lo, 0.0)
+    if kpi.unit == "percent" and max(numbers) <= 100:  # a growth rate may pass 100 %: never clip a value
+        hi = min(hi, 100.0)
     return [lo, hi]
 
 
@@ -124,7 +126,9 @@ def breakdown_figure(kpi: KpiDefinition, dim: str, rows: Sequence[Mapping[str, A
     minus = [None if v is None or _num(r.get("ci_low")) is None else v - _num(r.get("ci_low"))  # type: ignore[operator]
              for v, r in zip(value, ordered)]
     bar: dict[str, Any] = {"type": "bar", "orientation": "h", "x": value, "y": names, "marker": {"color": LINE},
-                           "text": [fmt_value(v, kpi.unit) for v in value], "textposition": "auto",
+                           "text": [fmt_value(v, kpi.unit) for v in value],
+                           # a negative bar's label stays inside it, off the group names on the left
+                           "textposition": ["inside" if v is not None and v < 0 else "auto" for v in value],
                            "hovertemplate": "%{y}: %{text}<extra></extra>", "name": kpi.name}
     if any(p is not None for p in plus):
         bar["error_x"] = {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus,

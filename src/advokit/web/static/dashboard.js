@@ -21,12 +21,43 @@
     return node.clientWidth < (figure.narrow_px || 560);
   }
 
+  // Plotly does not wrap text: break a long title or legend entry into lines of at most `chars` characters.
+  function wrap(text, chars) {
+    if (typeof text !== "string" || text.length <= chars) { return text; }
+    var lines = [], line = "";
+    text.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > chars) { lines.push(line); line = word; } else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines.join("<br>");
+  }
+
+  function narrowed(node, figure) {
+    var layout = merge(figure.layout, figure.narrow);
+    var width = node.clientWidth;
+    if (layout.title && layout.title.text) {
+      // across the whole chart (not only above the plot area), with the top margin made for its lines
+      var text = wrap(layout.title.text, Math.floor((width - 16) / 7.4));
+      var lines = text.split("<br>").length;
+      // (Plotly places a top-anchored title by its first line: each further line needs room above too)
+      var above = 6 + 9 * (lines - 1);
+      layout.title = merge(layout.title, {text: text, xref: "container", x: 0, pad: {l: 4, t: above, b: 0},
+                                          yref: "container", y: 1, yanchor: "top", automargin: false});
+      layout.margin = merge(layout.margin, {t: 18 + 17 * lines + (above - 6)});
+    }
+    var data = figure.data.map(function (trace) {
+      return trace.name ? merge(trace, {name: wrap(trace.name, Math.floor((width - 70) / 6.4))}) : trace;
+    });
+    return [data, layout];
+  }
+
   function plot(node, figure) {
     var narrow = isNarrow(node, figure);
-    var layout = narrow ? merge(figure.layout, figure.narrow) : figure.layout;
+    var shaped = narrow ? narrowed(node, figure) : [figure.data, figure.layout];
+    var data = shaped[0], layout = shaped[1];
     node.setAttribute("data-narrow", narrow ? "true" : "false");
     // On a narrow chart the mode bar would cover the title: leave it out there (zoom by touch still works).
-    return window.Plotly.react(node, figure.data, layout, {
+    return window.Plotly.react(node, data, layout, {
       responsive: true, displaylogo: false, displayModeBar: narrow ? false : "hover",
       modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]
     });
