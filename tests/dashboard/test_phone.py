@@ -57,17 +57,19 @@ def overlap(a: Box, b: Box) -> bool:
 
 
 @pytest.fixture(params=sorted(WIDTHS), ids=lambda w: f"{w}px")
-def sized(request: pytest.FixtureRequest, browser: Any, demo: SimpleNamespace, tmp_path: Path) -> Iterator[Tab]:
+def sized(request: pytest.FixtureRequest, browser: Any, demo: SimpleNamespace,
+          tmp_path: Path) -> Iterator[tuple[Tab, int]]:
+    """A page of the given width on the demo server, and that width."""
     tab = Tab(browser, demo.url, tmp_path / "screenshots", viewport=WIDTHS[request.param])
-    tab.width = request.param  # type: ignore[attr-defined]
-    yield tab
+    yield tab, request.param
     tab.close()
     assert not tab.external, f"requests left the machine: {tab.external}"
     assert not tab.errors, f"console errors: {tab.errors}"
 
 
-def test_kpi_page_charts_and_table_fit_their_cards(sized: Tab) -> None:
-    page, width = sized.page, sized.width  # type: ignore[attr-defined]
+def test_kpi_page_charts_and_table_fit_their_cards(sized: tuple[Tab, int]) -> None:
+    tab, width = sized
+    page = tab.page
     page.goto("/kpis/nps?by=segment")
     page.wait_for_selector("#chart-trend[data-drawn=true]")
     page.wait_for_selector("#chart-breakdown[data-drawn=true]")
@@ -105,11 +107,12 @@ def test_kpi_page_charts_and_table_fit_their_cards(sized: Tab) -> None:
     page.eval_on_selector("table.breakdown", "t => { t.parentElement.scrollLeft = t.parentElement.scrollWidth; }")
     scrolled = page.evaluate(TABLE)
     assert all(inside(g, scrolled["wrap"]) for g in scrolled["groups"]), "the group column scrolled away"
-    sized.shot(f"kpi-nps-{width}")
+    tab.shot(f"kpi-nps-{width}")
 
 
-def test_scorecard_first_card_is_on_the_first_screen(sized: Tab, demo: SimpleNamespace) -> None:
-    page, width = sized.page, sized.width  # type: ignore[attr-defined]
+def test_scorecard_first_card_is_on_the_first_screen(sized: tuple[Tab, int]) -> None:
+    tab, width = sized
+    page = tab.page
     page.goto("/")
     height = page.viewport_size["height"]
     first = page.locator("article.card").first.bounding_box()
@@ -122,17 +125,18 @@ def test_scorecard_first_card_is_on_the_first_screen(sized: Tab, demo: SimpleNam
         assert "advokit apikey create" in notice.inner_text()
         page.locator("details.controls-fold > summary").click()
     assert page.locator("#grain").is_visible() and page.locator("#period").is_visible()
-    scroll, client = sized.no_horizontal_overflow()
+    scroll, client = tab.no_horizontal_overflow()
     assert scroll <= client, (scroll, client)
-    sized.shot(f"scorecard-{width}", full_page=False)
+    tab.shot(f"scorecard-{width}", full_page=False)
 
 
 @pytest.mark.parametrize(("path", "label"), [("/kpis/nps", "Scorecard"), ("/catalogue", "Catalogue")])
-def test_the_nav_highlights_the_section_of_the_page(sized: Tab, path: str, label: str) -> None:
-    page, width = sized.page, sized.width  # type: ignore[attr-defined]
+def test_the_nav_highlights_the_section_of_the_page(sized: tuple[Tab, int], path: str, label: str) -> None:
+    tab, width = sized
+    page = tab.page
     page.goto(path)
     current = page.locator(".nav a[aria-current=page]")
     assert current.all_inner_texts() == [label]
     box = current.bounding_box()
     assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= width and box["y"] >= 0
-    sized.shot(f"nav-{path.strip('/').replace('/', '-')}-{width}", full_page=False)
+    tab.shot(f"nav-{path.strip('/').replace('/', '-')}-{width}", full_page=False)
