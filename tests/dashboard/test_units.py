@@ -153,3 +153,42 @@ def test_open_mode_answers_only_this_machine(workspace: Workspace) -> None:
     assert guard.viewer(request("::1")).mode == "open"
     with pytest.raises(ForbiddenError):
         guard.viewer(request("192.0.2.7"))
+
+
+def test_charts_size_their_margins_to_their_labels_and_carry_a_narrow_layout() -> None:
+    from advokit.catalogue import load_catalogue
+    from advokit.web import charts
+
+    nps = load_catalogue().get("nps")
+    rows = [{"period": f"2025-{m:02d}", "value": 20.0 + m, "ci_low": 10.0 + m, "ci_high": 30.0 + m,
+             "segment": s} for m, s in ((1, "SMB"), (2, "Enterprise"))]
+    events = [{"type": "nps_response", "score": 9, "occurred_at": "2025-01-05T10:00:00"}]
+    figures = [charts.trend_figure(nps, rows), charts.breakdown_figure(nps, "segment", rows),
+               *charts.score_figures(events)]
+    assert len(figures) == 3
+    for f in figures:
+        layout = f["layout"]
+        assert layout["xaxis"]["automargin"] is True and layout["yaxis"]["automargin"] is True
+        title = layout["title"]
+        assert (title["x"], title["xanchor"], title["automargin"]) == (0, "left", True)  # clear of the mode bar
+        assert layout["legend"]["yref"] == "container" and layout["legend"]["y"] == 0  # under the plot
+        assert f["narrow"] == charts.NARROW and f["narrow_px"] == charts.NARROW_PX == 560
+    assert charts.NARROW["margin"]["l"] < figures[0]["layout"]["margin"]["l"]
+
+
+def test_a_percent_trend_beyond_0_to_100_is_not_clipped() -> None:
+    from advokit.catalogue import load_catalogue
+    from advokit.web import charts
+
+    growth = load_catalogue().get("expansion_revenue_growth_rate")
+    assert growth.unit == "percent"
+
+    def yrange(*values: float) -> list[float]:
+        rows = [{"period": f"2025-{i + 1:02d}", "value": v} for i, v in enumerate(values)]
+        return list(charts.trend_figure(growth, rows)["layout"]["yaxis"]["range"])
+
+    lo, hi = yrange(-35.0, 120.0, 961.5)
+    assert lo < -35.0 and hi > 961.5
+    assert yrange(20.0, 80.0) == [12.8, 87.2]  # padded by 12 % of the span
+    assert yrange(5.0, 99.0)[1] == 100.0  # a share stops at 100 %
+    assert yrange(5.0, 99.0)[0] == 0.0

@@ -30,26 +30,46 @@ def _num(value: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
+#: Layout changes the browser applies when a chart is narrower than NARROW_PX (dashboard.js merges them in):
+#: tighter margins (automargin grows them to fit the tick labels), smaller type, fewer x ticks. The mode bar
+#: is hidden there too (dashboard.js), so it never covers the title on a phone.
+NARROW_PX = 560
+NARROW: dict[str, Any] = {"margin": {"l": 8, "r": 8, "t": 44, "b": 8}, "font": {"size": 11},
+                          "title": {"font": {"size": 13}}, "xaxis": {"nticks": 6}}
+
+
 def _layout(title: str, *, yaxis: dict[str, Any], height: int = 360, **extra: Any) -> dict[str, Any]:
-    return {"title": {"text": title, "font": {"size": 15}, "y": 0.98, "yanchor": "top"}, "height": height,
-            "margin": {"l": 56, "r": 16, "t": 64, "b": 40}, "hovermode": "x unified",
+    """The shared layout: title on the left above the plot (the mode bar sits on the right), legend under the
+    plot, and the margins grown to fit the title and each axis's labels (``automargin``), so nothing is clipped
+    at any width."""
+    xaxis = {"automargin": True, **extra.pop("xaxis", {})}
+    return {"title": {"text": title, "font": {"size": 15}, "x": 0, "xref": "paper", "xanchor": "left",
+                      "y": 1, "yref": "paper", "yanchor": "bottom", "pad": {"b": 10}, "automargin": True}, "height": height, "autosize": True,
+            "margin": {"l": 16, "r": 16, "t": 48, "b": 16}, "hovermode": "x unified",
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
             "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
-            "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-            "yaxis": {"automargin": True, **yaxis}, **extra}
+            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container",
+                       "yanchor": "bottom"},
+            "yaxis": {"automargin": True, **yaxis}, "xaxis": xaxis, **extra}
+
+
+def figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:
+    """A figure as the page embeds it: Plotly's data and layout, and the layout changes for narrow charts."""
+    return {"data": data, "layout": layout, "narrow": NARROW, "narrow_px": NARROW_PX}
 
 
 def _range(kpi: KpiDefinition, numbers: Sequence[float]) -> list[float]:
-    """A y range holding the values, their intervals and targets, padded; percent stays within 0-100."""
+    """A y range holding the values, their intervals and targets, padded; it starts at 0 when nothing is
+    negative, and a percent whose values are all at most 100 stops at 100."""
     if not numbers:
         return [0.0, 1.0]
     lo, hi = min(numbers), max(numbers)
     pad = (hi - lo) * 0.12 or abs(hi) * 0.1 or 1.0
     lo, hi = lo - pad, hi + pad
-    if kpi.unit == "percent":
-        lo, hi = max(lo, 0.0), min(hi, 100.0)
-    elif min(numbers) >= 0:
+    if min(numbers) >= 0:
         lo = max(lo, 0.0)
+    if kpi.unit == "percent" and max(numbers) <= 100:  # a growth rate may pass 100 %: never clip a value
+        hi = min(hi, 100.0)
     return [lo, hi]
 
 
@@ -92,8 +112,8 @@ def trend_figure(kpi: KpiDefinition, rows: Sequence[Mapping[str, Any]]) -> dict[
         notes.append({"xref": "paper", "x": 1, "xanchor": "right", "y": (y0 + y1) / 2, "yanchor": "middle",
                       "text": label, "showarrow": False,
                       "font": {"size": 11, "color": "#444"}})
-    return {"data": data, "layout": _layout(f"{kpi.name} by period", yaxis={"range": yrange, "zeroline": False},
-                                            xaxis={"type": "category", "automargin": True}, shapes=shapes, annotations=notes)}
+    return figure(data, _layout(f"{kpi.name} by period", yaxis={"range": yrange, "zeroline": False},
+                                xaxis={"type": "category"}, shapes=shapes, annotations=notes))
 
 
 def breakdown_figure(kpi: KpiDefinition, dim: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -106,14 +126,16 @@ def breakdown_figure(kpi: KpiDefinition, dim: str, rows: Sequence[Mapping[str, A
     minus = [None if v is None or _num(r.get("ci_low")) is None else v - _num(r.get("ci_low"))  # type: ignore[operator]
              for v, r in zip(value, ordered)]
     bar: dict[str, Any] = {"type": "bar", "orientation": "h", "x": value, "y": names, "marker": {"color": LINE},
-                           "text": [fmt_value(v, kpi.unit) for v in value], "textposition": "auto",
+                           "text": [fmt_value(v, kpi.unit) for v in value],
+                           # a negative bar's label stays inside it, off the group names on the left
+                           "textposition": ["inside" if v is not None and v < 0 else "auto" for v in value],
                            "hovertemplate": "%{y}: %{text}<extra></extra>", "name": kpi.name}
     if any(p is not None for p in plus):
         bar["error_x"] = {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus,
                           "color": "#555", "thickness": 1.2}
     height = max(220, 60 + 34 * len(names))
-    return {"data": [bar], "layout": _layout(f"{kpi.name} by {dim}", yaxis={"automargin": True}, height=height,
-                                             hovermode="closest", showlegend=False)}
+    return figure([bar], _layout(f"{kpi.name} by {dim}", yaxis={}, height=height, hovermode="closest",
+                                 showlegend=False))
 
 
 def score_figures(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -128,13 +150,13 @@ def score_figures(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         rows = [e for e in answered if e["type"] == kind]
         if not rows:
             continue
-        out.append({"data": [{"type": "scatter", "mode": "lines+markers", "name": title,
-                              "x": [str(e["occurred_at"])[:19] for e in rows], "y": [_num(e["score"]) for e in rows],
-                              "line": {"color": LINE}, "marker": {"size": 8},
-                              "hovertemplate": "%{x|%Y-%m-%d}: %{y}<extra></extra>"}],
-                    "layout": _layout(title, yaxis={"range": [lo - 0.5, hi + 0.5], "dtick": 1 if hi <= 7 else 2},
-                                      height=260, xaxis={"type": "date", "range": span}, showlegend=False,
-                                      hovermode="closest")})
+        out.append(figure([{"type": "scatter", "mode": "lines+markers", "name": title,
+                            "x": [str(e["occurred_at"])[:19] for e in rows], "y": [_num(e["score"]) for e in rows],
+                            "line": {"color": LINE}, "marker": {"size": 8},
+                            "hovertemplate": "%{x|%Y-%m-%d}: %{y}<extra></extra>"}],
+                           _layout(title, yaxis={"range": [lo - 0.5, hi + 0.5], "dtick": 1 if hi <= 7 else 2},
+                                   height=260, xaxis={"type": "date", "range": span}, showlegend=False,
+                                   hovermode="closest")))
     return out
 
 

@@ -30,6 +30,7 @@ from . import charts
 from .dashboard import MAX_COMMENT, Dashboard
 from .render import page
 from .routing import PageRoute, plotly_version, read_form, redirect, static_response
+from .sections import section_of
 from .security import BROWSER_COOKIE, SESSION_COOKIE, Viewer, safe_next, set_cookie
 from .selection import GRAINS, Selection, parse_filters, parse_selection, period_choices
 
@@ -66,10 +67,11 @@ class Pages:
         request.state.viewer = viewer
         return viewer
 
-    def base(self, request: Request, viewer: Viewer, nav: str, title: str, **extra: Any) -> dict[str, Any]:
+    def base(self, request: Request, viewer: Viewer, title: str, **extra: Any) -> dict[str, Any]:
+        """The context every page shares; the highlighted nav item follows from the path (:mod:`.sections`)."""
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return {"viewer": viewer, "nav": nav, "title": title, "here": path, "plotly_version": plotly_version(),
-                "charts": [], **extra}
+        return {"viewer": viewer, "nav": section_of(request.url.path), "title": title, "here": path,
+                "plotly_version": plotly_version(), "charts": [], **extra}
 
     def selection(self, grain: str | None, period: str | None, filters: list[str]) -> Selection:
         """The page's selection; a period asked for outside the data's span is a 422 naming the span."""
@@ -99,7 +101,7 @@ class Pages:
         for c in self.d.comments(period=sel.period.label):
             comments.setdefault(c["kpi"], []).append(c)
         return page("scorecard.html", self.base(
-            request, viewer, "scorecard", f"Scorecard {sel.period.label}", **self.controls(sel),
+            request, viewer, f"Scorecard {sel.period.label}", **self.controls(sel),
             card=view["scorecard"], spark=view["spark"], spark_labels=view["spark_labels"], comments=comments))
 
     # -- KPI page ---------------------------------------------------------------------------
@@ -124,7 +126,7 @@ class Pages:
             figures.append({"id": "breakdown", "figure": charts.breakdown_figure(kpi, by, groups),
                             "label": f"{kpi.name} by {by} in {sel.period.label}"})
         return page("kpi.html", self.base(
-            request, viewer, "catalogue", kpi.name, **self.controls(sel), kpi=kpi, entry=kpi.to_dict(),
+            request, viewer, kpi.name, **self.controls(sel), kpi=kpi, entry=kpi.to_dict(),
             rows=rows, current=current, by=by, dims=dims, groups=groups, charts=figures,
             period_comments=[c for c in all_comments if c["period"] == sel.period.label],
             other_comments=[c for c in all_comments if c["period"] != sel.period.label],
@@ -165,14 +167,14 @@ class Pages:
             hits = [(k, 0.0) for k in self.d.ws.catalogue]
         if focus:
             hits = [(k, s) for k, s in hits if focus in k.focus_areas]
-        return page("catalogue.html", self.base(request, viewer, "catalogue", "KPI catalogue", q=text, focus=focus,
+        return page("catalogue.html", self.base(request, viewer, "KPI catalogue", q=text, focus=focus,
                                                 hits=hits, total=len(self.d.ws.catalogue)))
 
     # -- data --------------------------------------------------------------------------------------
     def data(self, request: Request) -> Response:
         viewer = self.viewer(request)
         report = self.d.ws.quality.doctor().to_dict()
-        return page("data.html", self.base(request, viewer, "data", "Data", report=report))
+        return page("data.html", self.base(request, viewer, "Data", report=report))
 
     # -- customers ------------------------------------------------------------------------------
     def customers(self, request: Request, q: str | None, sort: str | None, order: str | None, page_no: str | None,
@@ -195,7 +197,7 @@ class Pages:
             return "/customers?" + urlencode(items)
 
         return page("customers.html", self.base(
-            request, viewer, "customers", "Customers", found=found, page_no=number, pages=pages, link=link,
+            request, viewer, "Customers", found=found, page_no=number, pages=pages, link=link,
             filters=chosen, attribute_values=self.d.attribute_values(), dims=self.d.dimensions()))
 
     def customer(self, request: Request, customer_id: str, page_no: str | None) -> Response:
@@ -208,7 +210,7 @@ class Pages:
                    for i, f in enumerate(charts.score_figures(view["scores"]))]
         name = profile["customer"].get("name") or customer_id
         return page("customer.html", self.base(
-            request, viewer, "customers", str(name), profile=profile, scores=view["scores"],
+            request, viewer, str(name), profile=profile, scores=view["scores"],
             survey_types=SURVEY_TYPES, actions=view["actions"], page_no=number, pages=pages, charts=figures,
             dims=self.d.dimensions()))
 

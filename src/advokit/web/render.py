@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 from .._version import __version__
 from ..catalogue.model import FOCUS_AREAS, FUNNEL_STAGES
 from . import format as fmt
+from .sections import SECTIONS
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -38,7 +39,8 @@ def _environment() -> jinja2.Environment:
     env.filters.update(value=fmt.fmt_value, change=fmt.fmt_change, pct=fmt.fmt_pct, pvalue=fmt.fmt_p,
                        date=fmt.fmt_date, tojson_safe=to_json, urlpart=lambda s: quote(str(s), safe=""))
     env.globals.update(status_of=fmt.status, trend_of=fmt.trend, spark_of=fmt.sparkline, unit_label=fmt.UNIT_LABELS,
-                       focus_areas=FOCUS_AREAS, funnel_stages=FUNNEL_STAGES, version=__version__)
+                       focus_areas=FOCUS_AREAS, funnel_stages=FUNNEL_STAGES, version=__version__,
+                       sections=SECTIONS)
     return env
 
 
