@@ -183,18 +183,17 @@ def _print_report(data: dict[str, Any]) -> None:
 @pass_state
 def import_presets(state: State, name: str | None, fmt: str) -> None:
     """List the presets with the columns each reads; NAME prints that preset's mapping file (to copy and adapt)."""
-    from ..mapping.presets import load_preset, preset_text
-    from ..mapping.service import MappingService
+    from ..mapping.presets import describe, load_preset, preset_text
 
     if name is not None:
         load_preset(name)  # (an unknown name: an error naming the presets)
         text = preset_text(name)
         if fmt == "json":
-            emit(next(p for p in MappingService.presets(None) if p["name"] == name), "json")  # type: ignore[arg-type]
+            emit(next(p for p in describe() if p["name"] == name), "json")
         else:
             click.echo(text, nl=False)
         return
-    rows = MappingService.presets(None)  # type: ignore[arg-type]
+    rows = describe()
     if fmt == "json":
         emit(rows, "json")
         return

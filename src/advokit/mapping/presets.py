@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -29,6 +30,14 @@ def load_preset(name: str) -> MappingSpec:
 
 def all_presets() -> list[MappingSpec]:
     return [load_preset(n) for n in NAMES]
+
+
+def describe() -> list[dict[str, Any]]:
+    """Every preset with what it imports, the columns it reads and the question words it looks for."""
+    return [{"name": p.name, "title": p.title, "imports": p.imports, "confirmed": p.confirmed,
+             "columns": p.columns_read(), "questions": {k: list(v) for k, v in p.questions().items()},
+             "records": [r.name for r in p.records], "detect": list(p.detect), "notes": p.notes}
+            for p in all_presets()]
 
 
 def _unknown(name: str) -> MappingError:

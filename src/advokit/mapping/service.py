@@ -27,11 +27,10 @@ from ..store.database import Database
 from . import apply, detect, presets
 from .detect import Match
 from .plan import Plan, bind
-from .spec import CUSTOMER_FIELDS, EVENT_FIELDS, REQUIRED, MappingError, MappingSpec, load_mapping, parse_mapping
-from .table import RawTable, flatten_records, header_of, open_table
+from .spec import ATTRIBUTE_NAME, CUSTOMER_FIELDS, EVENT_FIELDS, REQUIRED, MappingError, MappingSpec, load_mapping, parse_mapping
+from .table import flatten_records, header_of, open_table
 
 PREVIEW_ROWS = 5
-_ATTRIBUTE_NAME = __import__("re").compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 def parse_sets(items: Sequence[str]) -> dict[str, str]:
@@ -70,10 +69,7 @@ class MappingService:
     # -- presets and detection -----------------------------------------------------------------
     def presets(self) -> list[dict[str, Any]]:
         """Every preset with what it imports and the columns it reads."""
-        return [{"name": p.name, "title": p.title, "imports": p.imports, "confirmed": p.confirmed,
-                 "columns": p.columns_read(), "questions": {k: list(v) for k, v in p.questions().items()},
-                 "records": [r.name for r in p.records], "detect": list(p.detect), "notes": p.notes}
-                for p in presets.all_presets()]
+        return presets.describe()
 
     def preset_text(self, name: str) -> str:
         return presets.preset_text(name)
@@ -332,7 +328,7 @@ def identity(kind: str, columns: list[str], sets: dict[str, str]) -> MappingSpec
         name = normalise_name(column)
         if name in known:
             fields[name] = {"column": column, "optional": True}
-        elif kind == "customers" and name not in used and _ATTRIBUTE_NAME.match(name) and name != "updated_at":
+        elif kind == "customers" and name not in used and ATTRIBUTE_NAME.match(name) and name != "updated_at":
             fields[name] = {"column": column, "optional": True}
     for name in REQUIRED[kind] + (("occurred_at",) if kind == "events" else ()):
         if name in fields:
@@ -340,6 +336,3 @@ def identity(kind: str, columns: list[str], sets: dict[str, str]) -> MappingSpec
     return parse_mapping({"mapping": 1, "name": "file", "title": "the file's own columns", "imports": kind,
                           "fields": fields}, "the file's columns")
 
-
-def describe_table(table: RawTable) -> list[str]:
-    return list(table.columns)

@@ -30,7 +30,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {"customers": ("customer_id", "signup_at"
 DATE_FIELDS = {"occurred_at", "signup_at", "churned_at"}
 NORMALISE = ("email", "lower", "upper", "trim")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_ATTRIBUTE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 class MappingError(InvalidArgumentError):
@@ -352,7 +352,7 @@ def _check_field_name(reader: _Reader, name: str, where: str, kind: Kind) -> Non
         raise reader.fail(where, f"{name!r} is not an event field ({', '.join(EVENT_FIELDS)}, properties.KEY)")
     if name in CUSTOMER_FIELDS:
         return
-    if not _ATTRIBUTE.match(name) or name == "updated_at":
+    if not ATTRIBUTE_NAME.match(name) or name == "updated_at":
         raise reader.fail(where, f"{name!r} is neither a customer field nor an attribute name "
                                  "(lower-case letters, digits and underscores, starting with a letter)")
 

@@ -11,7 +11,6 @@ the mapping to search.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import re
@@ -297,7 +296,3 @@ def header_of(path: str | os.PathLike[str], *, sheet: str | None = None, lines: 
     table.close()
     return out
 
-
-def peek(text: str) -> list[list[str]]:
-    """CSV text as rows (tests and docs)."""
-    return list(csv.reader(io.StringIO(text)))
