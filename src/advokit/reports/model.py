@@ -29,6 +29,16 @@ SECTION_IDS: tuple[str, ...] = ("summary", "metrics", "stories", "wins", "risks"
 
 #: The heading, inside "Key Metrics & Trends", of the KPIs whose inputs the workspace does not hold.
 NOT_TRACKED_TITLE = "Not tracked in this workspace"
+#: The heading of everything after the six sections (all KPIs, tables, definitions, notes).
+APPENDIX_TITLE = "Appendix"
+#: The most headline KPIs a report shows in its body (one chart each).
+MAX_HEADLINE = 8
+#: How many wins and how many risks the body lists (the rest go to the appendix).
+BODY_FINDINGS = 5
+#: How many quotes "Customer Stories" shows in the body.
+BODY_QUOTES = 4
+#: The most A4 pages the body (the six sections) may take, by report kind.
+BODY_PAGES: dict[str, int] = {"monthly": 5, "quarterly": 7, "campaign": 5}
 
 Significance = Literal["up", "down", "none", "untested"]
 
@@ -55,6 +65,7 @@ class Comment:
     author: str | None = None
     owner: str | None = None
     created_at: str | None = None
+    due: str | None = None  # ISO date by which an action or request is due
 
 
 @dataclass
@@ -91,6 +102,13 @@ class Metric:
     history: list[Point] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     owner: str | None = None
+    #: (lowest, highest) of a rating scale the KPI averages (CSAT stars 1–5, effort 1–7); None otherwise.
+    scale: tuple[float, float] | None = None
+    #: The workspace currency (ISO 4217) for money KPIs; None for other units or when none is set.
+    currency: str | None = None
+    #: The KPI's definition and formula (the appendix's "Definitions").
+    definition: str = ""
+    formula: str = ""
 
     @property
     def higher_is_better(self) -> bool:
@@ -154,6 +172,10 @@ class Story:
     score_label: str
     voice: Literal["promoter", "passive", "detractor"]
     who: str
+    segment: str | None = None  # the customer's segment (None: no customer or no segment)
+    kpi: str | None = None  # the KPI the quote illustrates (chosen stories only)
+    kpi_name: str | None = None
+    why: str | None = None  # one line tying it to the metric ("NPS fell 2.9 pts; a detractor says:")
 
 
 @dataclass
@@ -173,6 +195,8 @@ class Stories:
     promoter_count: int
     detractor_count: int
     passive_count: int
+    #: The body's quotes: a few, distinct, each tied to the metric it illustrates.
+    chosen: list[Story] = field(default_factory=list)
 
 
 @dataclass
@@ -187,6 +211,9 @@ class Finding:
     tips: list[str] = field(default_factory=list)
     owner: str | None = None
     comments: list[Comment] = field(default_factory=list)
+    due: str | None = None  # the due date of the owner's action, from the commentary
+    action: str | None = None  # what is being done: the team's action comment, else the first catalogue tip
+    summary: str = ""  # one plain sentence for the body ("fell to 84.5 % from 96.5 % (−12.0 pts)")
 
 
 @dataclass
@@ -203,6 +230,8 @@ class SegmentWin:
     difference: float
     p_value: float
     n: int | None
+    scale: tuple[float, float] | None = None
+    currency: str | None = None
 
 
 @dataclass
@@ -215,6 +244,7 @@ class Step:
     kpi_name: str | None = None
     owner: str | None = None
     period: str | None = None
+    due: str | None = None
 
 
 @dataclass
@@ -272,6 +302,25 @@ class Report:
     campaign: Campaign | None = None
     chart_labels: list[str] = field(default_factory=list)
     not_tracked: list[NotTracked] = field(default_factory=list)
+    #: The body's KPIs (at most MAX_HEADLINE): the summary's table and one chart each in Key Metrics & Trends.
+    headline: list[Metric] = field(default_factory=list)
+    #: Where the headline list came from: "workspace" (advokit report config --headline) or "catalogue".
+    headline_source: str = "catalogue"
+    #: The workspace currency (ISO 4217 code, e.g. "EUR"), None when none is set.
+    currency: str | None = None
+
+    @property
+    def body_wins(self) -> list[Finding]:
+        return self.wins[:BODY_FINDINGS]
+
+    @property
+    def body_risks(self) -> list[Finding]:
+        return self.risks[:BODY_FINDINGS]
+
+    @property
+    def unowned(self) -> list[Finding]:
+        """The body's risks nobody owns yet (the report says "no owner yet" once, naming them)."""
+        return [r for r in self.body_risks if not r.owner]
 
     @property
     def metrics(self) -> list[Metric]:
