@@ -42,12 +42,17 @@ def test_targets_and_their_status(monthly: Report) -> None:
     assert all(p.target == 95 for p in csat.history if p.value is not None)
 
 
-def test_wins_are_improvements_or_targets_met(monthly: Report) -> None:
+def test_wins_are_improvements_targets_met_or_top_bands(monthly: Report) -> None:
     wins = {w.kpi for w in monthly.wins}
+    heads = {m.kpi for m in monthly.headline}
     for m in monthly.metrics:
-        assert (m.kpi in wins) == (m.improved or m.target_status == "met"), m.kpi
+        top_band = m.band_rating == "excellent" or (m.band_rating == "good" and m.kpi in heads)
+        assert (m.kpi in wins) == (m.improved or m.target_status == "met" or top_band), m.kpi
     for w in monthly.wins:
-        assert w.reasons
+        assert w.reasons and w.summary.endswith(".") and "p =" not in w.summary and "p <" not in w.summary
+    nps = next(w for w in monthly.wins if w.kpi == "nps")  # met its target of 20
+    assert nps.summary.startswith("Met its target of 20.0") or "met its target of 20.0" in nps.summary
+    assert [w.kpi for w in monthly.body_wins] == [w.kpi for w in monthly.wins][:5]
 
 
 def test_risks_carry_catalogue_guidance_and_owner(demo: Workspace, monthly: Report) -> None:
@@ -67,12 +72,38 @@ def test_risks_carry_catalogue_guidance_and_owner(demo: Workspace, monthly: Repo
         assert owners["customer_churn_rate"] == "Retention squad"
 
 
-def test_next_steps_and_requests_come_from_commentary_and_risks(monthly: Report) -> None:
-    actions = [s for s in monthly.next_steps if s.kind == "action"]
-    assert [(s.kpi, s.owner) for s in actions] == [("csat", "Dana (CS)")]
+def test_next_steps_and_requests_come_from_commentary_only(monthly: Report) -> None:
+    assert [(s.kpi, s.owner, s.kind) for s in monthly.next_steps] == [("csat", "Dana (CS)", "action")]
     assert [(s.kpi, s.text) for s in monthly.requests] == [("nps", "Budget for a detractor call-back programme in Q1.")]
-    from_risks = {s.kpi for s in monthly.next_steps if s.kind == "risk"}
-    assert from_risks == {r.kpi for r in monthly.risks} - {"csat"}  # csat already has the team's action
+
+
+def test_risks_carry_the_teams_action_else_the_catalogue_tip(demo: Workspace, monthly: Report) -> None:
+    by_kpi = {r.kpi: r for r in monthly.risks}
+    assert by_kpi["csat"].action == "Run a support quality review with the two lowest-scoring teams."
+    for r in monthly.risks:
+        if r.kpi != "csat":
+            assert r.action == r.tips[0]
+        assert r.summary.endswith(".") and "p =" not in r.summary
+    assert [r.kpi for r in monthly.unowned] == [r.kpi for r in monthly.body_risks if not r.owner]
+
+
+def test_headline_at_most_eight_with_data(monthly: Report) -> None:
+    assert 3 <= len(monthly.headline) <= 8 and monthly.headline_source == "catalogue"
+    assert len({m.kpi for m in monthly.headline}) == len(monthly.headline)
+    assert all(m.value is not None for m in monthly.headline)
+
+
+def test_chosen_stories_are_few_distinct_and_tied_to_a_metric(monthly: Report) -> None:
+    chosen = monthly.stories.chosen
+    assert 1 <= len(chosen) <= 4
+    assert len({s.event_id for s in chosen}) == len({s.text.casefold() for s in chosen}) == len(chosen)
+    assert len({s.kpi for s in chosen}) == len(chosen)
+    for s in chosen:
+        m = monthly.metric(s.kpi)  # a KPI of the report
+        assert s.kpi_name == m.name and s.why and s.why.startswith(m.name) and s.occurred_at.startswith(PERIOD)
+        assert s.voice in ("promoter", "detractor")
+        if m.worsened or m.target_status == "missed" or m.band_rating == "poor":
+            assert s.voice == "detractor", s
 
 
 def test_stories_promoters_and_detractors(monthly: Report) -> None:

@@ -21,7 +21,8 @@ from .conftest import GENERATED, PERIOD
 
 
 def check_claims(report: Report) -> None:
-    """Every claim against its metric, and every KPI the text names as moved against the table."""
+    """Every claim against its metric, every number the summary prints against the metric's own, and the
+    summary short enough to say aloud (about 150 words)."""
     for claim in report.summary.claims:
         m = report.metric(claim.kpi)
         if claim.kind == "significant_rise":
@@ -36,22 +37,31 @@ def check_claims(report: Report) -> None:
             assert m.target_status == "missed", m
         else:
             assert claim.kind == "headline" and m.value is not None
-    claimed = {(c.kind, c.kpi) for c in report.summary.claims}
-    for m in report.metrics:  # and nothing tested goes unmentioned
-        if m.significance == "up":
-            assert ("significant_rise", m.kpi) in claimed
-        elif m.significance == "down":
-            assert ("significant_fall", m.kpi) in claimed
-        elif m.significance == "none":
-            assert ("no_significant_change", m.kpi) in claimed
     text = " ".join(report.summary.paragraphs)
-    for m in report.metrics:
-        moved = re.search(re.escape(m.name) + r" (rose|fell) significantly", text)
+    assert len(text.split()) <= 150, text
+    claimed = {(c.kind, c.kpi) for c in report.summary.claims}
+    named = 0
+    for m in sorted(report.metrics, key=lambda m: -len(m.name)):  # longer names first: "X (Cohort)" before "X"
+        moved = re.search(re.escape(m.name) + r" (rose|fell) significantly to (.+?) \((.+?)\)", text)
         if moved:
+            named += 1
             assert m.significant and (moved.group(1) == "rose") == (m.change > 0), m
-        named = re.search(re.escape(m.name) + r" \(([^,]+), (p [=<] [0-9.]+)\)", text)
-        if named and "not statistically significant" in text and m.significance == "none":
-            assert named.group(2) == fmt.p_value(m.p_value)
+            assert moved.group(2) == fmt.value(m) and moved.group(3) == fmt.delta(m), (moved.groups(), m)
+            assert ("significant_rise" if m.change > 0 else "significant_fall", m.kpi) in claimed
+            text = text.replace(moved.group(0), "")
+        held = re.search(re.escape(m.name) + r" held at (.+?) \((.+?), not a significant change\)", text)
+        if held:
+            assert m.significance == "none" and held.group(1) == fmt.value(m) and held.group(2) == fmt.delta(m)
+            assert ("no_significant_change", m.kpi) in claimed
+        target = re.search(re.escape(m.name) + r" (met|missed) its target of (.+?) with (.+?)\.(?: |$)", text)
+        if target:
+            assert m.target_status == target.group(1) and target.group(2) == fmt.amount(m, m.target)
+            assert target.group(3) == fmt.value(m)
+    assert named <= 5
+    moves = [m for m in report.metrics if m.value is not None and (m.significant or m.target_status in ("met", "missed"))]
+    if moves:  # the three to five things that moved are named (fewer only when fewer moved)
+        named_moves = {c.kpi for c in report.summary.claims if c.kind not in ("headline", "no_significant_change")}
+        assert len(named_moves) >= min(3, len(moves)), (named_moves, [m.kpi for m in moves])
 
 
 def check_table_agrees(report: Report) -> None:
@@ -70,7 +80,7 @@ def check_table_agrees(report: Report) -> None:
             if claim.kind == "significant_rise":
                 assert change.startswith("+") and sig.startswith("significant rise"), row
             elif claim.kind == "significant_fall":
-                assert change.startswith("-") and sig.startswith("significant fall"), row
+                assert change[:1] in ("-", "−") and sig.startswith("significant fall"), row
             else:
                 assert sig.startswith("not significant"), row
                 p = float(re.search(r"p = ([0-9.]+)", sig).group(1))  # type: ignore[union-attr]
@@ -100,11 +110,10 @@ def test_a_significant_move_is_named(demo: Workspace) -> None:
     check_claims(found)
     check_table_agrees(found)
     text = " ".join(found.summary.paragraphs)
-    for m in found.metrics:
-        if m.significant:
-            word = "rose" if m.change > 0 else "fell"
-            assert f"{m.name} {word} significantly" in text
-            assert ("Significant improvements" in text) or ("Significant deteriorations" in text)
+    first = sorted((m for m in found.metrics if m.significant),
+                   key=lambda m: (m not in found.headline, m.p_value))[0]
+    word = "rose" if first.change > 0 else "fell"
+    assert f"{first.name} {word} significantly to {fmt.value(first)}" in text
 
 
 # -- the narrative on its own, over arbitrary metrics ---------------------------------------------
@@ -133,10 +142,9 @@ def metrics(draw: st.DrawFn) -> list[Metric]:
 @settings(max_examples=300, deadline=None)
 @given(metrics(), st.booleans())
 def test_narrative_claims_hold_for_any_numbers(ms: list[Metric], campaign: bool) -> None:
-    wins = [Finding(kpi=m.kpi, name=m.name, reasons=["x"], metric=m) for m in ms if m.improved]
     risks = [Finding(kpi=m.kpi, name=m.name, reasons=["x"], metric=m) for m in ms if m.worsened]
-    story = write(ms, period_name="May 2025", reference_name="April 2025", campaign=campaign, wins=wins,
-                  risks=risks, segment_wins=[], segment_dimension=None)
+    story = write(ms, period_name="May 2025", reference_name="April 2025", campaign=campaign, headline=ms[:3],
+                  unowned=risks)
     by_id = {m.kpi: m for m in ms}
     for c in story.claims:
         m = by_id[c.kpi]
@@ -153,24 +161,24 @@ def test_narrative_claims_hold_for_any_numbers(ms: list[Metric], campaign: bool)
         if re.search(re.escape(m.name) + r" (rose|fell) significantly", text):
             assert m.significant
     if not any(m.significant for m in ms):
-        assert "Significant improvements" not in text and "Significant deteriorations" not in text
+        assert "significantly to" not in text
+    assert len(text.split()) <= 150, text
 
 
 def test_lower_is_better_rise_is_a_deterioration() -> None:
     churn = Metric(kpi="churn", name="Churn", unit="percent", direction="lower_is_better", value=5.0, reference=3.0,
                    change=2.0, change_pct=None, p_value=0.01, significance="up")
-    story = write([churn], period_name="May 2025", reference_name="April 2025", campaign=False, wins=[],
-                  risks=[], segment_wins=[], segment_dimension=None)
+    story = write([churn], period_name="May 2025", reference_name="April 2025", campaign=False, headline=[churn])
     text = " ".join(story.paragraphs)
-    assert "Significant deteriorations against April 2025: Churn rose significantly to 5.0 %" in text
-    assert "improvements" not in text and churn.worsened and not churn.improved
+    assert text.startswith("In May 2025, against April 2025, one KPI moved: Churn rose significantly to 5.0 % (+2.0 pts).")
+    assert [(c.kind, c.kpi) for c in story.claims] == [("significant_rise", "churn")]
+    assert churn.worsened and not churn.improved
 
 
 def test_p_of_exactly_alpha_is_not_significant() -> None:
     m = Metric(kpi="a", name="A", unit="score", direction="higher_is_better", value=1.0, reference=0.0, change=1.0,
                change_pct=None, p_value=0.05, significance=_significance(0.05, 1.0))
     assert m.significance == "none"
-    story = write([m], period_name="May 2025", reference_name="April 2025", campaign=False, wins=[], risks=[],
-                  segment_wins=[], segment_dimension=None)
-    assert [c.kind for c in story.claims if c.kpi == "a"] == ["headline", "no_significant_change"]
-    assert "not statistically significant" in " ".join(story.paragraphs)
+    story = write([m], period_name="May 2025", reference_name="April 2025", campaign=False, headline=[m])
+    assert [c.kind for c in story.claims if c.kpi == "a"] == ["no_significant_change"]
+    assert "A held at 1.0 (+1.0 pts, not a significant change)." in " ".join(story.paragraphs)

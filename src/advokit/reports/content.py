@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..analysis.targets import applicable, list_targets
 from ..analysis.targets import status as target_status
@@ -26,6 +27,8 @@ from . import narrative
 from .model import (
     GRAIN_OF,
     KINDS,
+    BODY_FINDINGS,
+    MAX_HEADLINE,
     Campaign,
     Comment,
     Finding,
@@ -40,7 +43,8 @@ from .model import (
     Significance,
     Step,
 )
-from .stories import collect
+from .stories import TYPES as STORY_TYPES
+from .stories import Want, collect
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -48,6 +52,7 @@ if TYPE_CHECKING:
 HISTORY = 12  # periods in every trend chart
 MAX_SEGMENT_WINS = 8
 ALPHA = 0.05
+DIRECT_VOICE = ("nps_response", "csat_response", "ces_response", "review", "testimonial")
 _SEVERITY = {"worse": 4, "missed": 3, "poor": 2}
 
 
@@ -111,7 +116,7 @@ def _comments(ws: "Workspace", labels: set[str]) -> tuple[dict[str, list[Comment
         if c["period"] in labels:
             by_kpi.setdefault(c["kpi"], []).append(Comment(kpi=c["kpi"], period=c["period"], body=c["body"],
                                                           kind=c["kind"], author=c["author"], owner=c["owner"],
-                                                          created_at=c["created_at"]))
+                                                          created_at=c["created_at"], due=c.get("due")))
             if c["owner"]:
                 owners[c["kpi"]] = c["owner"]
         elif c["owner"]:
@@ -197,20 +202,25 @@ def _campaign_metric(ws: "Workspace", kpi: KpiDefinition, row: Mapping[str, Any]
 
 
 def _significant_move(m: Metric, reference_name: str) -> str:
-    """'rose significantly from A (reference) to B (change, p)': the sentence wins and risks share."""
+    """'rose significantly from A (reference) to B (change, p)': the appendix's reason for a win or risk."""
     word = "rose" if m.significance == "up" else "fell"
-    return (f"{word} significantly from {fmt.number(m.reference, m.unit, per_month=m.per_month)} "
-            f"({reference_name}) to {fmt.number(m.value, m.unit, per_month=m.per_month)} "
-            f"({fmt.change(m.change, m.unit)}, {fmt.p_value(m.p_value)})")
+    return (f"{word} significantly from {fmt.amount(m, m.reference)} ({reference_name}) to {fmt.value(m)} "
+            f"({fmt.delta(m)}, {fmt.p_value(m.p_value)})")
 
 
-def _reasons_win(m: Metric, reference_name: str) -> list[str]:
+def _band_win(m: Metric, headline: AbstractSet[str]) -> bool:
+    """In the catalogue's top band (excellent), or a good band for a headline KPI."""
+    return m.value is not None and (m.band_rating == "excellent" or (m.band_rating == "good" and m.kpi in headline))
+
+
+def _reasons_win(m: Metric, reference_name: str, headline: AbstractSet[str]) -> list[str]:
     out = []
     if m.improved:
         out.append(_significant_move(m, reference_name))
     if m.target_status == "met":
-        out.append(f"met its target of {fmt.number(m.target, m.unit)} "
-                   f"with {fmt.number(m.value, m.unit, per_month=m.per_month)}")
+        out.append(f"met its target of {fmt.amount(m, m.target)} with {fmt.value(m)}")
+    if _band_win(m, headline):
+        out.append(f"is in the {m.band} band ({fmt.value(m)})")
     return out
 
 
@@ -219,17 +229,108 @@ def _reasons_risk(m: Metric, reference_name: str) -> list[str]:
     if m.worsened:
         out.append(_significant_move(m, reference_name) + ", a change for the worse")
     if m.target_status == "missed":
-        out.append(f"missed its target of {fmt.number(m.target, m.unit)} "
-                   f"with {fmt.number(m.value, m.unit, per_month=m.per_month)}")
+        out.append(f"missed its target of {fmt.amount(m, m.target)} with {fmt.value(m)}")
     if m.band_rating == "poor":
-        out.append(f"is in the {m.band} band ({fmt.number(m.value, m.unit, per_month=m.per_month)}), "
-                   "below the catalogue's acceptable range")
+        out.append(f"is in the {m.band} band ({fmt.value(m)}), below the catalogue's acceptable range")
     return out
+
+
+def _summary(m: Metric, *, win: bool, headline: AbstractSet[str]) -> str:
+    """One plain sentence for the body: what moved, by how much, against what (no p-values)."""
+    parts = []
+    if m.significant and (m.improved if win else m.worsened):
+        word = "rose" if m.significance == "up" else "fell"
+        parts.append(f"{word} significantly to {fmt.value(m)} from {fmt.amount(m, m.reference)} ({fmt.delta(m)})")
+    if m.target_status == ("met" if win else "missed") and m.target is not None:
+        parts.append(f"{'met' if win else 'missed'} its target of {fmt.amount(m, m.target)}"
+                     + ("" if parts else f" with {fmt.value(m)}"))
+    if (win and _band_win(m, headline)) or (not win and m.band_rating == "poor"):
+        parts.append(f"{'sits' if parts else 'is'} in the {m.band} band" + ("" if parts else f" at {fmt.value(m)}"))
+    return fmt.sentence(_and(parts)) + "."
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _severity(m: Metric) -> int:
     return (_SEVERITY["worse"] * m.worsened + _SEVERITY["poor"] * (m.band_rating == "poor")
             + _SEVERITY["missed"] * (m.target_status == "missed"))
+
+
+def _plan(comments: Sequence[Comment]) -> tuple[str | None, str | None]:
+    """The team's action on a KPI (the latest action comment) and its due date (the latest one given)."""
+    actions = [c for c in comments if c.kind == "action"]
+    due = next((c.due for c in reversed(actions) if c.due), None)
+    return (actions[-1].body if actions else None), due
+
+
+def _settings(ws: "Workspace") -> Any:
+    return getattr(ws, "settings", None)
+
+
+def _currency(ws: "Workspace") -> str | None:
+    service = _settings(ws)
+    return None if service is None else service.currency()
+
+
+def _headline_ids(ws: "Workspace") -> tuple[list[str], str]:
+    """The headline KPI ids, and where they come from ("workspace" when configured, else "catalogue")."""
+    service = _settings(ws)
+    configured = None if service is None else service.report_headline()
+    if configured:
+        return list(configured), "workspace"
+    finder = getattr(ws.catalogue, "headline_ids", None)
+    if finder is not None:
+        return list(finder(limit=len(ws.catalogue.ids))), "catalogue"
+    return [k.id for k in ws.catalogue if k.core], "catalogue"
+
+
+def _choose_headline(ws: "Workspace", metrics: Mapping[str, Metric], shown: AbstractSet[str],
+                     order: Sequence[str]) -> tuple[list[Metric], str, list[str]]:
+    """At most MAX_HEADLINE KPIs with data: the configured ones as given (those without data are named in a
+    note), else the catalogue's ranked ones topped up from the rest in catalogue order."""
+    ids, source = _headline_ids(ws)
+    if source == "workspace":
+        chosen = [k for k in ids if k in shown][:MAX_HEADLINE]
+        return [metrics[k] for k in chosen], source, [k for k in ids if k not in shown]
+    live = [k for k in ids if k in shown and metrics[k].value is not None]
+    live += [k for k in order if k not in live and k in shown and metrics[k].value is not None]
+    return [metrics[k] for k in live[:MAX_HEADLINE]], source, []
+
+
+def _wants(headline: Sequence[Metric], ordered: Sequence[Metric], kpis: Mapping[str, KpiDefinition],
+           findings: Sequence[Finding]) -> list[Want]:
+    """What the body's quotes should illustrate: the body's risks and wins first (a detractor for a risk, a
+    promoter for a win), then the other headline KPIs and the KPIs that read one survey or reviews (the
+    strongest words of either side)."""
+    def want(m: Metric) -> Want | None:
+        types = tuple(t for i in inputs_of(kpis[m.kpi]) if i.kind == "events" for t in i.types if t in STORY_TYPES)
+        if not types:
+            return None
+        bad = m.worsened or m.band_rating == "poor" or m.target_status == "missed"
+        voice: Literal["promoter", "detractor", "any"] = "detractor" if bad else (
+            "promoter" if m.improved or m.target_status == "met" else "any")
+        if m.kpi in said:
+            why = f"{m.name}: {said[m.kpi]}"
+        elif m.significant:
+            word = "rose" if m.significance == "up" else "fell"
+            why = f"{m.name} {word} to {fmt.value(m)} ({fmt.delta(m)})"
+        else:
+            why = f"{m.name}: {fmt.value(m)}" + (f", {m.band} band" if m.band else "")
+        return Want(kpi=m.kpi, kpi_name=m.name, types=types, voice=voice, why=why)
+
+    said = {f.kpi: (f.summary[:1].lower() + f.summary[1:]).rstrip(".") for f in reversed(findings)}
+    order: dict[str, Metric] = {}
+    # relevance: what the body talks about, then the KPIs that are customers' own words (a survey or reviews)
+    def read(m: Metric) -> set[str]:
+        return {t for i in inputs_of(kpis[m.kpi]) for t in i.types}
+
+    voices = [m for m in ordered if len(read(m)) == 1 and read(m) <= set(DIRECT_VOICE)]
+    for m in [*(f.metric for f in findings), *headline, *voices]:
+        order.setdefault(m.kpi, m)
+    return [w for w in (want(m) for m in order.values()) if w is not None]
 
 
 def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None, by: str | None = None,
@@ -319,11 +420,16 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
 
     comments, owners = _comments(ws, comment_labels)
     first_event = _first_event(ws)
+    currency = _currency(ws)
     for kpi_id, m in metrics.items():
-        m.history = _points(labels, history.get(kpi_id, []),
-                            since=first_event if _needs_events(kpis[kpi_id]) else None)
+        kpi = kpis[kpi_id]
+        m.history = _points(labels, history.get(kpi_id, []), since=first_event if _needs_events(kpi) else None)
         m.comments = comments.get(kpi_id, [])
         m.owner = owners.get(kpi_id)
+        m.scale = getattr(kpi, "scale", None)
+        m.currency = currency if m.unit == "money" else None
+        m.definition = " ".join(str(kpi.attributes.definition).split())
+        m.formula = " ".join(str(kpi.attributes.standard_formula).split())
     untracked = [k for k in ids if k in not_tracked_notes]
     shown = {k for k, m in metrics.items() if k not in not_tracked_notes
              and (m.value is not None or any(p.value is not None for p in m.history))}
@@ -337,17 +443,30 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
              for fid, name in FOCUS_AREAS.items()]
     areas = [a for a in areas if a.metrics]
     ordered = [metrics[k] for k in ids if k in shown]
+    headline, headline_source, headline_missing = _choose_headline(ws, metrics, shown, ids)
+    heads = {m.kpi for m in headline}
+    if headline_missing:
+        names = [kpis[k].name if k in kpis else k for k in headline_missing]
+        notes.append("Headline KPIs without data in this report, left out of the body: " + ", ".join(names) + ".")
 
-    wins = [Finding(kpi=m.kpi, name=m.name, reasons=_reasons_win(m, reference_name), metric=m, owner=m.owner,
-                    comments=m.comments)
-            for m in sorted((m for m in ordered if m.improved or m.target_status == "met"),
-                            key=lambda m: (not m.improved, m.p_value if m.p_value is not None else 1.0, m.name))]
+    def win_key(m: Metric) -> tuple[bool, bool, float, str]:
+        return (m.kpi not in heads, not m.improved, m.p_value if m.p_value is not None else 1.0, m.name)
+
+    wins = []
+    for m in sorted((m for m in ordered if m.improved or m.target_status == "met" or _band_win(m, heads)),
+                    key=win_key):
+        wins.append(Finding(kpi=m.kpi, name=m.name, reasons=_reasons_win(m, reference_name, heads), metric=m,
+                            owner=m.owner, comments=m.comments, summary=_summary(m, win=True, headline=heads)))
     risks = []
-    for m in sorted((m for m in ordered if _severity(m) > 0), key=lambda m: (-_severity(m), m.name)):
+    for m in sorted((m for m in ordered if _severity(m) > 0),
+                    key=lambda m: (-_severity(m), m.kpi not in heads, m.name)):
         kpi = kpis[m.kpi]
+        tips = _texts(kpi.attributes.actionable_tips)
+        action, due = _plan(m.comments)
         risks.append(Finding(kpi=m.kpi, name=m.name, reasons=_reasons_risk(m, reference_name), metric=m,
-                             warnings=_texts(kpi.attributes.risk_warnings),
-                             tips=_texts(kpi.attributes.actionable_tips), owner=m.owner, comments=m.comments))
+                             warnings=_texts(kpi.attributes.risk_warnings), tips=tips, owner=m.owner,
+                             comments=m.comments, due=due, action=action or (tips[0] if tips else None),
+                             summary=_summary(m, win=False, headline=heads)))
 
     segment_wins: list[SegmentWin] = []
     if segment_by:
@@ -364,29 +483,24 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
             segment_wins.append(SegmentWin(kpi=kpi.id, name=kpi.name, unit=kpi.unit, dimension=segment_by,
                                            group="(empty)" if r["group"] is None else str(r["group"]),
                                            value=r["value"], rest_value=r["rest_value"], difference=r["difference"],
-                                           p_value=r["p_value"], n=r["n"]))
+                                           p_value=r["p_value"], n=r["n"], scale=getattr(kpi, "scale", None),
+                                           currency=currency if kpi.unit == "money" else None))
 
     next_steps: list[Step] = []
     requests: list[Step] = []
-    for m in ordered:
-        for c in m.comments:
-            step = Step(text=c.body, kind=c.kind, kpi=m.kpi, kpi_name=m.name,  # type: ignore[arg-type]
-                        owner=c.owner or m.owner, period=c.period)
-            if c.kind == "action":
-                next_steps.append(step)
-            elif c.kind == "request":
-                requests.append(step)
-    planned = {s.kpi for s in next_steps}
-    for risk in risks:
-        if risk.kpi in planned:
-            continue
-        tip = risk.tips[0] if risk.tips else "Investigate the cause and agree an action."
-        next_steps.append(Step(text=tip, kind="risk", kpi=risk.kpi, kpi_name=risk.name, owner=risk.owner))
+    every = sorted((c for cs in comments.values() for c in cs if c.kind in ("action", "request")),
+                   key=lambda c: (c.due or "9999-99-99", c.created_at or "", c.body))
+    for c in every:
+        step = Step(text=c.body, kind=c.kind, kpi=c.kpi,  # type: ignore[arg-type]  # action or request
+                    kpi_name=kpis[c.kpi].name if c.kpi in kpis else c.kpi, owner=c.owner or owners.get(c.kpi),
+                    period=c.period, due=c.due)
+        (next_steps if c.kind == "action" else requests).append(step)
 
     summary = narrative.write(ordered, period_name=period_name, reference_name=reference_name,
-                              campaign=report_kind == "campaign", wins=wins, risks=risks, segment_wins=segment_wins,
-                              segment_dimension=segment_by)
-    stories = collect(ws, window_start, window_end, filters=filters)
+                              campaign=report_kind == "campaign", headline=headline, requests=requests,
+                              unowned=[r for r in risks[:BODY_FINDINGS] if not r.owner], next_steps=next_steps)
+    stories = collect(ws, window_start, window_end, filters=filters, wants=_wants(headline, ordered, kpis,
+                                                                                  [*risks[:BODY_FINDINGS], *wins[:BODY_FINDINGS]]))
     notes.insert(0, "Changes are tested two-sided at 95 % (NPS z-test, two-proportion z-test, Welch's t-test, "
                     "Poisson rate test); 'not tested' means no test applies (money, composite scores) or a "
                     "value is missing. * marks a value resting on fewer than 30 answers or customers.")
@@ -407,7 +521,8 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                   areas=areas, summary=summary, stories=stories, wins=wins, segment_wins=segment_wins,
                   segment_dimension=segment_by, risks=risks, next_steps=next_steps, requests=requests, notes=notes,
                   filters=filters, campaign=campaign, chart_labels=labels,
-                  not_tracked=[_not_tracked(kpis[k], not_tracked_notes[k]) for k in untracked])
+                  not_tracked=[_not_tracked(kpis[k], not_tracked_notes[k]) for k in untracked],
+                  headline=headline, headline_source=headline_source, currency=currency)
 
 
 def _not_tracked(kpi: KpiDefinition, note: str | None) -> NotTracked:

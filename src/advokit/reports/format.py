@@ -141,3 +141,13 @@ def sparkline(values: list[float | None]) -> str:
 def sentence(text: str) -> str:
     """The text with its first letter upper-cased (the rest untouched)."""
     return text[:1].upper() + text[1:]
+
+
+def delta(m: Metric) -> str:
+    """The metric's change in its unit."""
+    return change(m.change, m.unit)
+
+
+def amount(m: Metric, v: float | None) -> str:
+    """A value (reference, target) in the metric's unit."""
+    return number(v, m.unit, per_month=m.per_month)

@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..engine.lexicon import NEGATIVE, POSITIVE
 from ..store.database import quote_ident
 from .format import clean_text
-from .model import Stories, Story, Theme
+from .model import BODY_QUOTES, Stories, Story, Theme
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -130,13 +131,56 @@ def _pick(stories: Sequence[tuple[float, Story]], count: int, *, best_first: boo
     return out
 
 
+@dataclass(frozen=True)
+class Want:
+    """A metric the body's stories should illustrate: the event types it reads and the voice that fits.
+
+    ``voice`` is ``detractor`` for a KPI that worsened or is at risk, ``promoter`` for one that improved,
+    ``any`` when it did not move (the strongest words of either side)."""
+
+    kpi: str
+    kpi_name: str
+    types: tuple[str, ...]
+    voice: Literal["promoter", "detractor", "any"]
+    why: str
+
+
+def _choose(candidates: Sequence[tuple[float, Story]], wants: Sequence[Want], count: int) -> list[Story]:
+    """At most one quote per wanted metric, in the wants' order: distinct events and wordings, of the types
+    the metric reads and the voice that fits it; comments that say something (≥ 5 words) before short ones."""
+    out: list[Story] = []
+    used_ids: set[str] = set()
+    used_text: set[str] = set()
+    for want in wants:
+        if len(out) == count:
+            break
+        pool = [(strength, st) for strength, st in candidates if st.type in want.types and st.voice != "passive"
+                and (want.voice == "any" or st.voice == want.voice)
+                and st.event_id not in used_ids and st.text.casefold() not in used_text]
+        if not pool:
+            continue
+        if want.voice == "any":  # balance: the side heard less so far, when it has something to say
+            heard = sum(1 if st.voice == "promoter" else -1 for st in out)
+            side = "detractor" if heard > 0 else "promoter"
+            pool = [t for t in pool if t[1].voice == side] or pool
+        # the clearest voice: the strongest promoter or the weakest detractor, then telling, then newest
+        pool.sort(key=lambda t: (-abs(t[0] - 0.5), len(t[1].text.split()) < TELLING_WORDS,
+                                 _neg_time(t[1].occurred_at), t[1].event_id))
+        story = pool[0][1]
+        used_ids.add(story.event_id)
+        used_text.add(story.text.casefold())
+        out.append(replace(story, kpi=want.kpi, kpi_name=want.kpi_name, why=want.why))
+    return out
+
+
 def _neg_time(iso: str) -> float:
     return -dt.datetime.fromisoformat(iso).timestamp()
 
 
 def collect(ws: "Workspace", start: dt.date, end: dt.date, *,
-            filters: Mapping[str, str | None] | None = None) -> Stories:
-    """The stories of [start, end) (customers filtered like the KPIs when ``filters`` is given)."""
+            filters: Mapping[str, str | None] | None = None, wants: Sequence[Want] = ()) -> Stories:
+    """The stories of [start, end) (customers filtered like the KPIs when ``filters`` is given); ``wants``
+    are the metrics the body's few quotes (``Stories.chosen``) should illustrate, most important first."""
     dims = set(ws.kpis.dimensions())
     shown = [d for d in ("segment", "industry", "region") if d in dims]
     cols = ", ".join(f"c.{quote_ident(d)}" for d in shown)
@@ -160,6 +204,7 @@ def collect(ws: "Workspace", start: dt.date, end: dt.date, *,
     promoters: list[tuple[float, Story]] = []
     detractors: list[tuple[float, Story]] = []
     highlights: list[tuple[float, Story]] = []
+    every: list[tuple[float, Story]] = []
     counts = {"promoter": 0, "passive": 0, "detractor": 0}
     themes = {name: {"promoter": 0, "detractor": 0} for name in THEMES}
     for row in rows:
@@ -174,7 +219,9 @@ def collect(ws: "Workspace", start: dt.date, end: dt.date, *,
         story = Story(event_id=str(event_id), type=type_, type_label=TYPES[type_],
                       occurred_at=at.replace(microsecond=0).isoformat(), text=text, score=score,
                       score_label=_score_label(type_, score), voice=voice,  # type: ignore[arg-type]
-                      who=_who(attrs, type_, channel, customer is not None))
+                      who=_who(attrs, type_, channel, customer is not None),
+                      segment=None if attrs.get("segment") is None else str(attrs["segment"]))
+        every.append((strength, story))
         if voice == "promoter":
             promoters.append((strength, story))
         elif voice == "detractor":
@@ -191,4 +238,5 @@ def collect(ws: "Workspace", start: dt.date, end: dt.date, *,
                    detractors=_pick(detractors, PER_SIDE, best_first=False),
                    highlights=_pick(highlights, HIGHLIGHTS, best_first=True), themes=theme_rows,
                    total=sum(counts.values()), promoter_count=counts["promoter"],
-                   detractor_count=counts["detractor"], passive_count=counts["passive"])
+                   detractor_count=counts["detractor"], passive_count=counts["passive"],
+                   chosen=_choose(every, wants, BODY_QUOTES))
