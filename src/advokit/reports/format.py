@@ -141,3 +141,14 @@ def sparkline(values: list[float | None]) -> str:
 def sentence(text: str) -> str:
     """The text with its first letter upper-cased (the rest untouched)."""
     return text[:1].upper() + text[1:]
+
+
+# -- thin wrappers of the pinned names (helper B, for the renderers; helper A's format.py replaces them) ------------
+def delta(m: Metric) -> str:
+    """A metric's change in its unit (``+2.9 pts``)."""
+    return change(m.change, m.unit)
+
+
+def amount(m: Metric, v: float | None) -> str:
+    """Another number (a reference, a target) in the metric's unit."""
+    return number(v, m.unit, per_month=m.per_month)
