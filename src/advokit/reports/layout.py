@@ -115,8 +115,11 @@ def story_why(s: Story) -> str:
 def not_tracked_line(r: Report) -> str:
     """The body's one line about the KPIs the workspace cannot measure (names only; details in the appendix)."""
     n = len(r.not_tracked)
-    return (f"{n} KPI{'s' if n != 1 else ''} of the catalogue cannot be measured in {r.period_label}: the data "
-            "they read is not in this workspace. The appendix says what would light each one up.")
+    if n == 1:
+        return (f"1 KPI of the catalogue cannot be measured in {r.period_label}: the data it reads is not in this "
+                "workspace. The appendix says what would light it up.")
+    return (f"{n} KPIs of the catalogue cannot be measured in {r.period_label}: the data they read is not in this "
+            "workspace. The appendix says what would light each one up.")
 
 
 def segment_sentence(g: SegmentWin) -> str:

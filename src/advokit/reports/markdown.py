@@ -61,8 +61,13 @@ def render_markdown(r: Report) -> str:
     for p in r.summary.paragraphs:
         out += [esc(p), ""]
     if top:
-        out += _table(["Headline KPI", "Value", "Change", "Significance", "Status"],
-                      [[esc(m.name), _value(m), fmt.delta(m), _sig(m), m.status] for m in top], {1, 2})
+        if r.campaign:
+            out += _table(["Headline KPI", "Baseline", "Campaign", "Change", "Significance", "Status"],
+                          [[esc(m.name), fmt.amount(m, m.reference), _value(m), fmt.delta(m), _sig(m), m.status]
+                           for m in top], {1, 2, 3})
+        else:
+            out += _table(["Headline KPI", "Value", "Change", "Significance", "Status"],
+                          [[esc(m.name), _value(m), fmt.delta(m), _sig(m), m.status] for m in top], {1, 2})
 
     # 2. Key Metrics & Trends (a text trend per headline KPI)
     out += [f"## {SECTIONS[1]}", "",
@@ -105,7 +110,7 @@ def render_markdown(r: Report) -> str:
     out += [f"## {SECTIONS[4]}", ""]
     if r.body_risks:
         out += _table(["Risk", "What the numbers say", "Action", "Owner", "Due"],
-                      [[esc(k.name), esc(layout.summary(k)), esc(layout.action(k)), esc(k.owner or "—"),
+                      [[f"**{esc(k.name)}**", esc(layout.summary(k)), esc(layout.action(k)), esc(k.owner or "—"),
                         k.due or "—"] for k in r.body_risks])
         if layout.no_owner(r):
             out += [f"**{esc(layout.no_owner(r))}**", ""]
@@ -151,9 +156,9 @@ def render_markdown(r: Report) -> str:
     if r.not_tracked:
         out += [f"### {NOT_TRACKED_TITLE}: what would light them up", ""]
         for nt in r.not_tracked:
-            out.append(f"- **{esc(nt.name)}**" + (f": {esc(layout.no_command(nt.note))}" if nt.note else ""))
-            if not nt.note:
-                out += [f"  - {esc(n.label)} ({esc(n.input)}): {esc(layout.no_command(n.supply))}" for n in nt.inputs]
+            out.append(f"- **{esc(nt.name)}**" + (f": {esc(layout.no_command(nt.note))}"
+                                                 if nt.note and not nt.inputs else ""))
+            out += [f"  - {esc(n.label)} ({esc(n.input)}): {esc(layout.no_command(n.supply))}" for n in nt.inputs]
         out.append("")
     if r.segment_dimension:
         out += [f"### Segments that outperform ({esc(r.segment_dimension)})", ""]
@@ -193,8 +198,9 @@ def render_markdown(r: Report) -> str:
     if r.risks:
         out += ["### Risks in detail", ""]
         for k in r.risks:
-            out += [f"#### {esc(k.name)}", "", esc(f"{k.name} " + "; ".join(k.reasons)) + ".", "",
-                    esc(f"Owner: {k.owner or '—'}" + (f", due {k.due}" if k.due else "") + "."), ""]
+            out += [f"#### {esc(k.name)}", "", esc(f"{k.name} " + "; ".join(k.reasons)) + ".", ""]
+            if k.owner:
+                out += [esc(f"Owner: {k.owner}" + (f", due {k.due}" if k.due else "") + "."), ""]
             for c in k.comments:
                 out += [esc(f"Team {c.kind}" + (f" ({c.author})" if c.author else "") + f": {c.body}"), ""]
             out += ["Risk warnings:", ""] + [f"- {esc(t)}" for t in k.warnings] + [""]

@@ -232,9 +232,14 @@ def _body(pdf: _Doc, r: Report) -> None:
         pdf.ln(2)
     top = layout.headline(r)
     if top:
-        pdf.grid(["Headline KPI", "Value", "Change", "Significance", "Status"],
-                 [[m.name, fmt.value(m), fmt.delta(m), _sig(m), _status(m)] for m in top],
-                 [64, 30, 30, 40, 22], right={1, 2}, size=8.5)
+        if r.campaign:
+            pdf.grid(["Headline KPI", "Baseline", "Campaign", "Change", "Significance", "Status"],
+                     [[m.name, fmt.amount(m, m.reference), fmt.value(m), fmt.delta(m), _sig(m), _status(m)]
+                      for m in top], [56, 24, 24, 24, 36, 22], right={1, 2, 3}, size=8.5)
+        else:
+            pdf.grid(["Headline KPI", "Value", "Change", "Significance", "Status"],
+                     [[m.name, fmt.value(m), fmt.delta(m), _sig(m), _status(m)] for m in top],
+                     [64, 30, 30, 40, 22], right={1, 2}, size=8.5)
 
     # 2. Key Metrics & Trends: one chart per headline KPI, two to a row
     pdf.section(SECTIONS[1], keep=10 + pdf.chart_height())
@@ -284,7 +289,7 @@ def _body(pdf: _Doc, r: Report) -> None:
     if r.body_risks:
         pdf.grid(["Risk", "What the numbers say", "Action", "Owner", "Due"],
                  [[k.name, layout.summary(k), layout.action(k), k.owner or "—", k.due or "—"] for k in r.body_risks],
-                 [34, 62, 52, 22, 16], size=8)
+                 [32, 60, 52, 23, 19], size=8)
         line = layout.no_owner(r)
         if line:
             pdf.para(line, size=9, style="B", color=STATUS["poor"])
@@ -304,14 +309,14 @@ def _body(pdf: _Doc, r: Report) -> None:
     if steps:
         pdf.subheading("Next steps", keep=12)
         pdf.grid(["Action", "KPI", "Owner", "Due"],
-                 [[st.text, st.kpi_name or "", st.owner or "—", st.due or "—"] for st in steps], [100, 44, 26, 16])
+                 [[st.text, st.kpi_name or "", st.owner or "—", st.due or "—"] for st in steps], [98, 42, 27, 19])
         if more_steps:
             pdf.para(layout.more(more_steps, "action"), size=8.5, color=MUTED)
     if requests:
         pdf.subheading("Requests for support", keep=12)
         pdf.grid(["Request", "KPI", "Owner", "Due"],
                  [[st.text, st.kpi_name or "", st.owner or "—", st.due or "—"] for st in requests],
-                 [100, 44, 26, 16])
+                 [98, 42, 27, 19])
         if more_requests:
             pdf.para(layout.more(more_requests, "request"), size=8.5, color=MUTED)
 
@@ -336,9 +341,10 @@ def _appendix(pdf: _Doc, r: Report) -> None:
     if r.not_tracked:
         pdf.subheading(f"{NOT_TRACKED_TITLE}: what would light them up")
         for nt in r.not_tracked:
-            pdf.para(f"{nt.name} ({nt.kpi})" + (f": {layout.no_command(nt.note)}" if nt.note else ""), size=9,
+            pdf.para(f"{nt.name} ({nt.kpi})" + (f": {layout.no_command(nt.note)}" if nt.note and not nt.inputs
+                                                 else ""), size=9,
                      style="B")
-            for need in ([] if nt.note else nt.inputs):
+            for need in nt.inputs:
                 pdf.para(f"- {need.label} ({need.input}): {layout.no_command(need.supply)}", size=8.5)
     if r.segment_dimension:
         pdf.subheading(f"Segments that outperform ({r.segment_dimension})")
@@ -380,7 +386,7 @@ def _appendix(pdf: _Doc, r: Report) -> None:
         pdf.subheading("All actions and requests")
         pdf.grid(["Action or request", "Kind", "KPI", "Owner", "Due"],
                  [[st.text, st.kind, st.kpi_name or "", st.owner or "—", st.due or "—"] for st in steps + r.requests],
-                 [88, 18, 40, 24, 16], size=8)
+                 [85, 18, 40, 24, 19], size=8)
     top = layout.headline(r)
     if top:
         pdf.subheading("Definitions")
