@@ -63,7 +63,7 @@ def test_comment_cli_round_trip_feeds_the_report(db: Path, tmp_path: Path) -> No
     assert "Two more CSMs" in table
     md = cli(db, "report", "--period", PERIOD, "--out", "-", "--format", "md").stdout
     requests = md.split("### Requests for support", 1)[1]
-    assert "Two more CSMs for the detractor calls (Net Promoter Score, Kim)" in requests
+    assert "| Two more CSMs for the detractor calls | Net Promoter Score | Kim | — |" in requests
     bad = cli(db, "comment", "add", "nps", "--period", "2025-13", "--body", "x", check=False)
     assert bad.returncode == 2 and bad.stderr.startswith("error: ")
     empty = cli(db, "comment", "add", "nope", "--period", PERIOD, "--body", "x", check=False)

@@ -9,7 +9,7 @@ import pytest
 
 from advokit import Workspace
 from advokit.reports import build_report
-from advokit.reports.model import NOT_TRACKED_TITLE, SECTIONS, Report
+from advokit.reports.model import APPENDIX_TITLE, NOT_TRACKED_TITLE, SECTIONS, Report
 
 CUSTOMERS = "customer_id,signup_at,churned_at\nC1,2024-01-01,\nC2,2024-01-01,2024-02-10\nC3,2024-01-01,\n"
 EVENTS = ("event_id,customer_id,type,occurred_at,score\n"
@@ -52,20 +52,23 @@ def test_report_lists_not_tracked_kpis_and_judges_none_of_them(report: Report) -
 def test_markdown_and_html_show_nps_under_not_tracked(report: Report) -> None:
     r = report
     md = r.render("md").decode()
-    assert [line[3:] for line in md.splitlines() if line.startswith("## ")] == list(SECTIONS)
+    assert [line[3:] for line in md.splitlines() if line.startswith("## ")] == [*SECTIONS, APPENDIX_TITLE]
     block = _section(md, f"### {NOT_TRACKED_TITLE}", f"## {SECTIONS[2]}")
-    assert "**Net Promoter Score" in block or "(`nps`)" in block
-    assert "(`nps`)" in block and "nps\\_response" in block
-    nps_lines = [line for line in md.splitlines() if "`nps`" in line or line.startswith("| Net Promoter Score")]
-    assert len(nps_lines) == 1  # only its not-tracked entry, no table row
+    assert "Net Promoter Score (`nps`)" in block and len([x for x in block.splitlines() if x.strip()]) == 2  # heading + one line
+    details = _section(md, f"### {NOT_TRACKED_TITLE}: what would light them up", "\n### ")
+    assert "**Net Promoter Score**" in details and "(nps\\_response)" in details
+    assert "advokit coverage" not in md  # what to import, never a command line
+    nps_lines = [line for line in md.splitlines() if "Net Promoter Score" in line]
+    assert len(nps_lines) == 2  # the body's one line and its appendix entry, no table row
     for line in nps_lines:
         assert not JUDGED.search(line.replace("nps_response", "").replace("nps\\_response", "")), line
-    assert _section(md, f"## {SECTIONS[1]}", f"### {NOT_TRACKED_TITLE}").count("| Customer Satisfaction") == 1
+    assert _section(md, f"## {SECTIONS[1]}", f"### {NOT_TRACKED_TITLE}").count("Customer Satisfaction") == 1
     html = r.render("html").decode()
     assert html.index(f"<h2>{escape(SECTIONS[1])}</h2>") < html.index(f"<h3>{NOT_TRACKED_TITLE}</h3>") < html.index(
         f"<h2>{escape(SECTIONS[2])}</h2>")
     hblock = _section(html, f"<h3>{NOT_TRACKED_TITLE}</h3>", f"<h2>{escape(SECTIONS[2])}</h2>")
-    assert "<code>nps</code>" in hblock and "nps_response" in hblock
+    assert "<code>nps</code>" in hblock
+    assert "nps_response" in _section(html, f"<h3>{NOT_TRACKED_TITLE}: what would light them up</h3>", "\n<h3>")
     assert "<tr><td>Net Promoter Score" not in html
     pdf = r.render("pdf")
     assert pdf.startswith(b"%PDF")

@@ -1,6 +1,7 @@
 """Trend charts of a focus area's KPIs (matplotlib, no pyplot, no display, deterministic output).
 
-One figure per focus area: a small panel per KPI with its last 12 periods,
+``kpi_svg``/``kpi_png``: one small chart of one KPI (the report body shows one per headline KPI);
+``svg``/``png``: one figure per focus area, a small panel per KPI with its last 12 periods,
 the 95 % interval as a band, the target as a dashed line, the report's
 period marked (and, for a campaign, the campaign and baseline windows
 shaded). ``svg()`` gives inline SVG for HTML, ``png()`` PNG bytes for PDF.
@@ -29,7 +30,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from .model import FocusArea, Metric, Report
 
 _LOCK = threading.Lock()
-_RC: dict[Any, Any] = {"svg.hashsalt": "advokit-report", "svg.fonttype": "none", "font.family": "DejaVu Sans",
+_RC: dict[Any, Any] = {"svg.hashsalt": "advokit-report", "svg.fonttype": "none", "font.family": "sans-serif",
+       "font.sans-serif": ["DejaVu Sans"],
        "font.size": 7.5, "axes.titlesize": 7.5, "axes.linewidth": 0.6, "xtick.labelsize": 6.5,
        "ytick.labelsize": 6.5, "xtick.major.width": 0.5, "ytick.major.width": 0.5}
 LINE = "#1f5f8b"
@@ -72,7 +74,7 @@ def _nan(v: float | None) -> float:
     return math.nan if v is None else float(v)
 
 
-def _panel(ax: object, m: Metric, labels: Sequence[str], report: Report) -> None:
+def _panel(ax: object, m: Metric, labels: Sequence[str], report: Report, *, title: bool = True) -> None:
     from matplotlib.axes import Axes
 
     assert isinstance(ax, Axes)
@@ -94,7 +96,8 @@ def _panel(ax: object, m: Metric, labels: Sequence[str], report: Report) -> None
         ax.plot(x, targets, color=TARGET, lw=1.0, ls=(0, (4, 2)), drawstyle="steps-mid")
     if report.campaign is None and labels and labels[-1] == report.period and not math.isnan(values[-1]):
         ax.plot([x[-1]], [values[-1]], marker="o", ms=4.5, color=LINE, markeredgecolor="white", mew=0.8)
-    ax.set_title("\n".join(textwrap.wrap(m.name, 40)[:2]), loc="left", pad=3)
+    if title:
+        ax.set_title("\n".join(textwrap.wrap(m.name, 40)[:2]), loc="left", pad=3)
     ax.set_xlim(-0.6, len(labels) - 0.4)
     step = 3 if len(labels) > 6 else 1
     ticks = [i for i in x if (len(labels) - 1 - i) % step == 0]
@@ -137,13 +140,59 @@ def area_figure(area: FocusArea, report: Report) -> Figure:
     return fig
 
 
+#: One KPI's chart (inches): two side by side fill the PDF's text width.
+KPI_W_IN, KPI_H_IN = 3.6, 1.95
+_K_TOP, _K_BOTTOM, _K_LEFT, _K_RIGHT = 0.42, 0.5, 0.5, 0.12
+
+
+def kpi_figure(m: Metric, report: Report) -> Figure:
+    """A small chart of one KPI: its trend, the 95 % band, the target; title and legend inside the figure."""
+    w, h = KPI_W_IN, KPI_H_IN
+    fig = Figure(figsize=(w, h))
+    ax = fig.add_axes((_K_LEFT / w, _K_BOTTOM / h, 1 - (_K_LEFT + _K_RIGHT) / w, 1 - (_K_TOP + _K_BOTTOM) / h))
+    _panel(ax, m, report.chart_labels, report, title=False)
+    fig.text(0.02, 1 - 0.06 / h, textwrap.shorten(m.name, 52, placeholder="…"), ha="left", va="top",
+             fontsize=8, fontweight="bold", color="#1d2733")
+    handles: list[Any] = [Line2D([], [], color=LINE, lw=1.3, marker="o", ms=2.2, label="value")]
+    if any(p.ci_low is not None for p in m.history):
+        handles.append(Patch(color=LINE, alpha=0.14, label="95 % interval"))
+    if any(p.target is not None for p in m.history):
+        handles.append(Line2D([], [], color=TARGET, lw=1.0, ls=(0, (4, 2)), label="target"))
+    if report.campaign is not None:
+        handles += [Patch(color=CAMPAIGN, alpha=0.2, label="campaign"), Patch(color=BASELINE, alpha=0.16,
+                                                                             label="baseline")]
+    fig.legend(handles=handles, loc="upper right", bbox_to_anchor=(1 - 0.1 / w, 1 - 0.2 / h),
+               ncols=len(handles), frameon=False, fontsize=6, handlelength=1.4, columnspacing=0.9,
+               handletextpad=0.4, borderaxespad=0)
+    return fig
+
+
+def kpi_svg(m: Metric, report: Report) -> str:
+    """Inline SVG of one KPI's chart."""
+    with _settings():
+        return _svg_text(kpi_figure(m, report))
+
+
+def kpi_png(m: Metric, report: Report, *, dpi: int = 200) -> bytes:
+    """PNG bytes of one KPI's chart, for the PDF."""
+    with _settings():
+        buf = io.BytesIO()
+        kpi_figure(m, report).savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        return buf.getvalue()
+
+
+_SVG_FONT = re.compile(r"font-family: ?'?DejaVu Sans'?(?:, ?sans-serif)?")
+
+
 def _svg_text(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: inlined in HTML
     text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)  # RDF namespaces, no content
-    return re.sub(r'\s(width|height)="[\d.]+pt"', "", text, count=2)
+    text = re.sub(r'\s(width|height)="[\d.]+pt"', "", text, count=2)
+    # text is live SVG text: where DejaVu Sans is missing, the reader's sans-serif draws it (never a serif)
+    return _SVG_FONT.sub("font-family: 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif", text)
 
 
 def svg(area: FocusArea, report: Report) -> str:

@@ -1,11 +1,14 @@
 """The PDF report (fpdf2): real charts and tables, page numbers, an outline, nothing cut off.
 
-Text is set in DejaVu Sans, the TrueType font that ships inside matplotlib
+The body (title block and the six sections) flows, a heading always kept with
+the start of its content; then a new page opens the appendix (``APPENDIX_TITLE``)
+with every KPI, the tables and the definitions. Text is set in DejaVu Sans, the TrueType font that ships inside matplotlib
 (``mpl-data/fonts/ttf``), embedded and subset: customer text in most scripts
 (Latin, Greek, Cyrillic, many symbols) prints as written; a character the
 font lacks (e.g. CJK) prints as ``?`` instead of vanishing silently. Tables
-wrap their cells and break across pages; a chart that does not fit on the
-rest of a page starts a new one. Nothing is downloaded, no system library used.
+wrap their cells and break across pages between rows, never inside one (fpdf2's
+``table`` moves a row that does not fit to the next page, repeating the heading
+row); a row of charts that does not fit on the rest of a page starts a new one. Nothing is downloaded, no system library used.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from fpdf.fonts import FontFace
 from .._version import __version__
 from . import charts
 from . import format as fmt
-from .model import NOT_TRACKED_TITLE, SECTIONS, Metric, Report, Story
-from .narrative import headline_metrics
+from . import layout
+from .model import APPENDIX_TITLE, NOT_TRACKED_TITLE, SECTIONS, Metric, Report, Story
 
 FONT = "DejaVu"
 _FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -101,8 +104,9 @@ class _Doc(FPDF):
                         new_y=YPos.NEXT)
         self.set_text_color(*INK)
 
-    def section(self, title: str, *, new_page: bool) -> None:
-        if new_page:
+    def section(self, title: str, *, keep: float = 30) -> None:
+        """A section heading, on the next page when less than ``keep`` mm of its content would follow it."""
+        if self.get_y() + 16 + keep > self.page_break_trigger:
             self.add_page()
         else:
             self.ln(4)
@@ -116,8 +120,8 @@ class _Doc(FPDF):
         self.ln(3)
         self.set_text_color(*INK)
 
-    def subheading(self, title: str, *, keep: float = 30) -> None:
-        if self.get_y() + keep > self.page_break_trigger:
+    def subheading(self, title: str, *, keep: float = 25) -> None:
+        if self.get_y() + 10 + keep > self.page_break_trigger:
             self.add_page()
         self.ln(2)
         self.start_section(safe(title), level=1)
@@ -149,28 +153,249 @@ class _Doc(FPDF):
                         row.cell(safe(str(c)))
         self.ln(3)
 
-    def image_block(self, png: bytes, height_mm: float) -> None:
-        if self.get_y() + height_mm > self.page_break_trigger:
-            self.add_page()
-        self.image(io.BytesIO(png), x=self.l_margin, w=WIDTH)
-        self.ln(2)
+    def chart_rows(self, pngs: list[bytes], *, per_row: int = 2, gap: float = 4.0) -> None:
+        """Charts side by side, ``per_row`` to a row; a row that does not fit starts a new page."""
+        w = (WIDTH - gap * (per_row - 1)) / per_row
+        h = w * charts.KPI_H_IN / charts.KPI_W_IN
+        for i in range(0, len(pngs), per_row):
+            if self.get_y() + h > self.page_break_trigger:
+                self.add_page()
+            y = self.get_y()
+            for j, png in enumerate(pngs[i:i + per_row]):
+                self.image(io.BytesIO(png), x=self.l_margin + j * (w + gap), y=y, w=w, h=h)
+            self.set_y(y + h + 2)
+
+    @staticmethod
+    def chart_height(per_row: int = 2, gap: float = 4.0) -> float:
+        return (WIDTH - gap * (per_row - 1)) / per_row * charts.KPI_H_IN / charts.KPI_W_IN
+
+    def bullet(self, head: str, body: str = "", *, size: float = 9, color: tuple[int, int, int] = INK) -> None:
+        """A list item: a bold lead and its sentence, wrapped under a hanging indent."""
+        left = self.l_margin
+        self.set_x(left)
+        self.set_font(FONT, "", size)
+        self.set_text_color(*color)
+        h = size * 0.5
+        self.cell(4, h, "•")
+        self.set_left_margin(left + 4)
+        try:
+            self.set_font(FONT, "B", size)
+            self.write(h, safe(head))
+            if body:
+                self.set_font(FONT, "", size)
+                self.write(h, safe(" " + body))
+            self.ln(h)
+        finally:
+            self.set_left_margin(left)
+        self.set_x(left)
+        self.set_text_color(*INK)
+        self.ln(1)
 
 
 def _status(m: Metric) -> tuple[str, FontFace]:
     return m.status, FontFace(color=STATUS.get(m.status, MUTED), emphasis="BOLD")
 
 
-def _num(m: Metric, v: float | None) -> str:
-    return fmt.number(v, m.unit, per_month=m.per_month)
-
-
 def _sig(m: Metric) -> str:
-    return fmt.significance(m) + (f"\n{fmt.p_value(m.p_value)}" if m.p_value is not None else "")
+    return layout.significance(m, "\n")
 
 
 def _story(s: Story) -> str:
-    meta = s.type_label + (f", {s.score_label}" if s.score_label else "") + f" · {s.who} · {s.occurred_at[:10]}"
-    return f"“{s.text}”\n— {meta}"
+    return f"“{s.text}”\n— {layout.story_meta(s)}"
+
+
+def _kpi_tables(pdf: _Doc, r: Report) -> None:
+    """The appendix's "All KPIs": one table per focus area, every KPI with its evidence."""
+    for area in r.areas:
+        if r.campaign:
+            head = ["KPI", "Baseline", "Campaign", "Change", "Significance", "Band", "Target", "Benchmark", "Status"]
+            widths: list[float] = [36, 18, 18, 17, 26, 17, 18, 18, 18]
+            rows = [[m.name, fmt.amount(m, m.reference), fmt.value(m), fmt.delta(m), _sig(m), fmt.band(m),
+                     fmt.target(m), fmt.benchmark(m), _status(m)] for m in area.metrics]
+            right = {1, 2, 3}
+        else:
+            head = ["KPI", "Value", "Change", "Significance", "Band", "Target", "Benchmark", "Status"]
+            widths = [42, 21, 19, 28, 18, 19, 21, 18]
+            rows = [[m.name, fmt.value(m), fmt.delta(m), _sig(m), fmt.band(m), fmt.target(m), fmt.benchmark(m),
+                     _status(m)] for m in area.metrics]
+            right = {1, 2}
+        pdf.subheading(area.name)
+        pdf.grid(head, rows, widths, right=right)
+
+
+def _body(pdf: _Doc, r: Report) -> None:
+    s = r.stories
+    # 1. Executive Summary
+    pdf.section(SECTIONS[0])
+    for p in r.summary.paragraphs:
+        pdf.para(p, size=9.5)
+        pdf.ln(2)
+    top = layout.headline(r)
+    if top:
+        if r.campaign:
+            pdf.grid(["Headline KPI", "Baseline", "Campaign", "Change", "Significance", "Status"],
+                     [[m.name, fmt.amount(m, m.reference), fmt.value(m), fmt.delta(m), _sig(m), _status(m)]
+                      for m in top], [56, 24, 24, 24, 36, 22], right={1, 2, 3}, size=8.5)
+        else:
+            pdf.grid(["Headline KPI", "Value", "Change", "Significance", "Status"],
+                     [[m.name, fmt.value(m), fmt.delta(m), _sig(m), _status(m)] for m in top],
+                     [64, 30, 30, 40, 22], right={1, 2}, size=8.5)
+
+    # 2. Key Metrics & Trends: one chart per headline KPI, two to a row
+    pdf.section(SECTIONS[1], keep=10 + pdf.chart_height())
+    pdf.para(f"The headline KPIs over the last {len(r.chart_labels)} {r.grain}s"
+             + (", the campaign and baseline windows shaded" if r.campaign else "")
+             + "; the band is the 95 % interval, the dashed line the target. Every KPI is in the appendix.",
+             size=8.5, color=MUTED)
+    pdf.ln(1)
+    pdf.chart_rows([charts.kpi_png(m, r) for m in top])
+    if r.not_tracked:
+        pdf.subheading(NOT_TRACKED_TITLE, keep=10)
+        pdf.para(layout.not_tracked_line(r) + " " + ", ".join(nt.name for nt in r.not_tracked) + ".",
+                 size=8.5, color=MUTED)
+
+    # 3. Customer Stories & Qualitative Insights
+    pdf.section(SECTIONS[2])
+    quotes = layout.chosen(r)
+    if s.total:
+        pdf.para(f"{s.total} comments, reviews and posts in {r.period_label}: {s.promoter_count} from promoters, "
+                 f"{s.passive_count} from passives and {s.detractor_count} from detractors.", size=9)
+        pdf.ln(2)
+        for st in quotes:
+            why = layout.story_why(st)
+            if why:
+                pdf.para(why, size=8.5, style="B", indent=3)
+            pdf.para(f"“{st.text}”", size=9, style="I", indent=3)
+            pdf.para(f"— {layout.story_meta(st)}", size=7.5, color=MUTED, indent=3)
+            pdf.ln(2)
+    else:
+        pdf.para("No customer comments, reviews or testimonials in this period.", size=9, color=MUTED)
+
+    # 4. Wins & Opportunities
+    pdf.section(SECTIONS[3])
+    for w in r.body_wins:
+        pdf.bullet(w.name, layout.summary(w))
+    if not r.wins:
+        pdf.para("No KPI improved significantly or beat its target"
+                 + (" against the baseline." if r.campaign else f" in {r.period_label}."), size=9.5)
+    for g in r.segment_wins[:layout.BODY_SEGMENT_WINS]:
+        pdf.bullet(layout.segment_lead(g), layout.segment_sentence(g))
+    extra = len(r.wins) - len(r.body_wins)
+    if extra > 0:
+        pdf.para(layout.more(extra, "win"), size=8.5, color=MUTED)
+
+    # 5. Risks & Action Plans
+    pdf.section(SECTIONS[4])
+    if r.body_risks:
+        pdf.grid(["Risk", "What the numbers say", "Action", "Owner", "Due"],
+                 [[k.name, layout.summary(k), layout.action(k), k.owner or "—", k.due or "—"] for k in r.body_risks],
+                 [32, 60, 52, 23, 19], size=8)
+        line = layout.no_owner(r)
+        if line:
+            pdf.para(line, size=9, style="B", color=STATUS["poor"])
+        extra = len(r.risks) - len(r.body_risks)
+        if extra > 0:
+            pdf.para(layout.more(extra, "risk"), size=8.5, color=MUTED)
+    else:
+        pdf.para("No KPI is below its band or target or falling significantly"
+                 + (" against the baseline." if r.campaign else f" in {r.period_label}."), size=9.5)
+
+    # 6. Next Steps & Requests for Support
+    pdf.section(SECTIONS[5])
+    steps, more_steps = layout.body_part(layout.steps(r))
+    requests, more_requests = layout.body_part(r.requests)
+    if not steps and not requests:
+        pdf.para(layout.nothing_asked(r), size=9.5)
+    if steps:
+        pdf.subheading("Next steps", keep=12)
+        pdf.grid(["Action", "KPI", "Owner", "Due"],
+                 [[st.text, st.kpi_name or "", st.owner or "—", st.due or "—"] for st in steps], [98, 42, 27, 19])
+        if more_steps:
+            pdf.para(layout.more(more_steps, "action"), size=8.5, color=MUTED)
+    if requests:
+        pdf.subheading("Requests for support", keep=12)
+        pdf.grid(["Request", "KPI", "Owner", "Due"],
+                 [[st.text, st.kpi_name or "", st.owner or "—", st.due or "—"] for st in requests],
+                 [98, 42, 27, 19])
+        if more_requests:
+            pdf.para(layout.more(more_requests, "request"), size=8.5, color=MUTED)
+
+
+def _appendix(pdf: _Doc, r: Report) -> None:
+    s = r.stories
+    pdf.add_page()
+    pdf.start_section(APPENDIX_TITLE, level=0)
+    pdf.set_font(FONT, "B", 15)
+    pdf.set_text_color(*ACCENT)
+    pdf.cell(0, 9, APPENDIX_TITLE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_draw_color(*ACCENT)
+    pdf.set_line_width(0.6)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + WIDTH, pdf.get_y())
+    pdf.ln(3)
+    pdf.set_text_color(*INK)
+
+    pdf.subheading("All KPIs")
+    pdf.para(f"Every KPI of the catalogue by focus area; changes are against {r.reference_label}"
+             + (" (baseline)." if r.campaign else "."), size=8.5, color=MUTED)
+    _kpi_tables(pdf, r)
+    if r.not_tracked:
+        pdf.subheading(f"{NOT_TRACKED_TITLE}: what would light them up")
+        for nt in r.not_tracked:
+            pdf.para(f"{nt.name} ({nt.kpi})" + (f": {layout.no_command(nt.note)}" if nt.note and not nt.inputs
+                                                 else ""), size=9,
+                     style="B")
+            for need in nt.inputs:
+                pdf.para(f"- {need.label} ({need.input}): {layout.no_command(need.supply)}", size=8.5)
+    if r.segment_dimension:
+        pdf.subheading(f"Segments that outperform ({r.segment_dimension})")
+        if r.segment_wins:
+            pdf.grid([r.segment_dimension, "KPI", "Value", "All others", "Difference", "Significance"],
+                     [[g.group, g.name, fmt.number(g.value, g.unit), fmt.number(g.rest_value, g.unit),
+                       fmt.change(g.difference, g.unit), fmt.p_value(g.p_value)] for g in r.segment_wins],
+                     [30, 60, 24, 24, 24, 24], right={2, 3, 4})
+        else:
+            pdf.para(f"No {r.segment_dimension} does significantly better than the rest of the customers on any "
+                     "tested KPI.", size=9, color=MUTED)
+    if s.themes:
+        pdf.subheading("Themes")
+        pdf.grid(["Theme", "Promoters mention it", "Detractors mention it"],
+                 [[t.name, str(t.promoters), str(t.detractors)] for t in s.themes], [70, 40, 40], right={1, 2})
+    pairs = max(len(s.promoters), len(s.detractors))
+    if pairs:
+        pdf.subheading("More customer words")
+        rows = [[_story(s.promoters[i]) if i < len(s.promoters) else "",
+                 _story(s.detractors[i]) if i < len(s.detractors) else ""] for i in range(pairs)]
+        pdf.grid(["Promoters' words", "Detractors' words"], rows, [WIDTH / 2, WIDTH / 2], size=8)
+    if s.highlights:
+        pdf.subheading("Reviews and testimonials")
+        pdf.grid(["Quote", "From"], [[f"“{st.text}”", layout.story_meta(st)] for st in s.highlights], [136, 50],
+                 size=8)
+    if r.wins:
+        pdf.subheading("Wins in detail")
+        for w in r.wins:
+            notes = "".join(f" Team: {c.body}" for c in w.comments if c.kind == "comment")
+            pdf.bullet(w.name, fmt.sentence("; ".join(w.reasons)) + "." + notes, size=8.5)
+    if r.risks:
+        pdf.subheading("Risks in detail")
+        pdf.grid(["Risk", "Why", "Owner", "Warnings", "Improvement tips"],
+                 [[k.name, fmt.sentence("; ".join(k.reasons)) + ".", k.owner or "—",
+                   "\n".join(f"• {t}" for t in k.warnings), "\n".join(f"• {t}" for t in k.tips)] for k in r.risks],
+                 [30, 40, 20, 46, 50], size=7.5)
+    steps = layout.steps(r)
+    if len(steps) > layout.BODY_STEPS or len(r.requests) > layout.BODY_STEPS:
+        pdf.subheading("All actions and requests")
+        pdf.grid(["Action or request", "Kind", "KPI", "Owner", "Due"],
+                 [[st.text, st.kind, st.kpi_name or "", st.owner or "—", st.due or "—"] for st in steps + r.requests],
+                 [85, 18, 40, 24, 19], size=8)
+    top = layout.headline(r)
+    if top:
+        pdf.subheading("Definitions")
+        pdf.grid(["Headline KPI", "Definition", "Formula"],
+                 [[m.name, m.definition or "—", m.formula or "—"] for m in top], [40, 86, 60], size=8)
+    pdf.subheading("Notes", keep=12)
+    for n in r.notes:
+        pdf.para(f"• {layout.no_command(n)}", size=7.8, color=MUTED, indent=2)
+    pdf.para(f"Generated by advokit {__version__} on {r.generated}.", size=7.8, color=MUTED)
 
 
 def render_pdf(r: Report) -> bytes:
@@ -185,144 +410,6 @@ def render_pdf(r: Report) -> bytes:
         b = r.campaign.baseline_months
         meta += f" (baseline {b[0]}" + (f"..{b[-1]}" if len(b) > 1 else "") + ")"
     pdf.para(f"{meta} · workspace {r.workspace} · generated {r.generated}", size=8, color=MUTED)
-
-    # 1. Executive Summary
-    pdf.section(SECTIONS[0], new_page=False)
-    for p in r.summary.paragraphs:
-        pdf.para(p, size=9.5)
-        pdf.ln(2)
-    top = headline_metrics(r.metrics)
-    if top:
-        pdf.grid(["Headline KPI", "Value", "Change", "Significance", "Status"],
-                 [[m.name, _num(m, m.value), fmt.change(m.change, m.unit), _sig(m), _status(m)] for m in top],
-                 [64, 30, 30, 40, 22], right={1, 2}, size=8.5)
-
-    # 2. Key Metrics & Trends
-    pdf.section(SECTIONS[1], new_page=True)
-    pdf.para(f"Each panel shows the last {len(r.chart_labels)} {r.grain}s"
-             + (", the campaign and baseline windows shaded" if r.campaign else "")
-             + "; the band is the 95 % interval, the dashed line the target. Changes are against "
-             + f"{r.reference_label}" + (" (baseline)." if r.campaign else "."), size=8.5, color=MUTED)
-    for area in r.areas:
-        w_in, h_in = charts.size_in(area)
-        pdf.subheading(area.name, keep=WIDTH * h_in / w_in + 12)  # never a heading without its chart
-        pdf.image_block(charts.png(area, r), WIDTH * h_in / w_in)
-        if r.campaign:
-            head = ["KPI", "Baseline", "Campaign", "Change", "Significance", "Band", "Target", "Benchmark", "Status"]
-            widths = [36, 18, 18, 17, 26, 17, 18, 18, 18]
-            rows = [[m.name, _num(m, m.reference), fmt.value(m),
-                     fmt.change(m.change, m.unit), _sig(m), fmt.band(m), fmt.target(m), fmt.benchmark(m),
-                     _status(m)] for m in area.metrics]
-            right = {1, 2, 3}
-        else:
-            head = ["KPI", "Value", "Change", "Significance", "Band", "Target", "Benchmark", "Status"]
-            widths = [42, 21, 19, 28, 18, 19, 21, 18]
-            rows = [[m.name, fmt.value(m), fmt.change(m.change, m.unit),
-                     _sig(m), fmt.band(m), fmt.target(m), fmt.benchmark(m), _status(m)] for m in area.metrics]
-            right = {1, 2}
-        pdf.grid(head, rows, widths, right=right)
-    if r.not_tracked:
-        pdf.subheading(NOT_TRACKED_TITLE)
-        pdf.para(f"{len(r.not_tracked)} KPI{'s' if len(r.not_tracked) != 1 else ''} of the catalogue cannot be "
-                 f"measured in {r.period_label}: the data they read is not in this workspace. They are not judged; "
-                 "this is what would light each one up.", size=8.5, color=MUTED)
-        for nt in r.not_tracked:
-            pdf.para(f"{nt.name} ({nt.kpi})" + (f": {nt.note}" if nt.note else ""), size=9, style="B")
-            for need in ([] if nt.note else nt.inputs):
-                pdf.para(f"- {need.label}: {need.supply}", size=8.5)
-
-    # 3. Customer Stories & Qualitative Insights
-    pdf.section(SECTIONS[2], new_page=True)
-    s = r.stories
-    if s.total:
-        pdf.para(f"{s.total} comments, reviews and posts in {r.period_label}: {s.promoter_count} from promoters, "
-                 f"{s.passive_count} from passives and {s.detractor_count} from detractors. The strongest scores "
-                 "come first, then the most recent.", size=9)
-        pdf.ln(2)
-        pairs = max(len(s.promoters), len(s.detractors))
-        rows = [[_story(s.promoters[i]) if i < len(s.promoters) else "",
-                 _story(s.detractors[i]) if i < len(s.detractors) else ""] for i in range(pairs)]
-        if rows:
-            pdf.grid(["Promoters' words", "Detractors' words"], rows, [WIDTH / 2, WIDTH / 2], size=8.5)
-        else:
-            pdf.para("No promoter or detractor comments in this period.", size=9, color=MUTED)
-        if s.highlights:
-            pdf.subheading("Reviews and testimonials", keep=25)
-            for st in s.highlights:
-                pdf.para(f"“{st.text}”", size=9, style="I", indent=3)
-                meta = st.type_label + (f", {st.score_label}" if st.score_label else "")
-                pdf.para(f"— {meta} · {st.who} · {st.occurred_at[:10]}", size=7.5, color=MUTED, indent=3)
-                pdf.ln(1.5)
-        if s.themes:
-            pdf.subheading("Themes", keep=25)
-            pdf.grid(["Theme", "Promoters mention it", "Detractors mention it"],
-                     [[t.name, str(t.promoters), str(t.detractors)] for t in s.themes], [70, 40, 40], right={1, 2})
-    else:
-        pdf.para("No customer comments, reviews or testimonials in this period.", size=9, color=MUTED)
-
-    # 4. Wins & Opportunities
-    pdf.section(SECTIONS[3], new_page=True)
-    if r.wins:
-        for w in r.wins:
-            notes = "".join(f" Team: {c.body}" for c in w.comments if c.kind == "comment")
-            pdf.set_font(FONT, "B", 9.5)
-            pdf.multi_cell(WIDTH, 4.8, safe(w.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.para(fmt.sentence("; ".join(w.reasons)) + "." + notes, size=9, indent=3)
-            pdf.ln(1.5)
-    else:
-        pdf.para("No KPI improved significantly or beat its target"
-                 + (" against the baseline." if r.campaign else f" in {r.period_label}."), size=9.5)
-    if r.segment_dimension:
-        pdf.subheading(f"Segments that outperform ({r.segment_dimension})", keep=25)
-        if r.segment_wins:
-            pdf.grid([r.segment_dimension, "KPI", "Value", "All others", "Difference", "Significance"],
-                     [[g.group, g.name, fmt.number(g.value, g.unit), fmt.number(g.rest_value, g.unit),
-                       fmt.change(g.difference, g.unit), fmt.p_value(g.p_value)] for g in r.segment_wins],
-                     [30, 60, 24, 24, 24, 24], right={2, 3, 4})
-        else:
-            pdf.para(f"No {r.segment_dimension} does significantly better than the rest of the customers on any "
-                     "tested KPI.", size=9, color=MUTED)
-
-    # 5. Risks & Action Plans
-    pdf.section(SECTIONS[4], new_page=True)
-    for k in r.risks:
-        pdf.subheading(k.name, keep=40)
-        pdf.para(f"{k.name} " + "; ".join(k.reasons) + ".", size=9)
-        pdf.para(f"Owner: {k.owner}" if k.owner else "Owner: unassigned", size=9, style="B",
-                 color=INK if k.owner else STATUS["poor"])
-        for c in k.comments:
-            pdf.para(f"Team {c.kind}" + (f" ({c.author})" if c.author else "") + f": {c.body}", size=8.5,
-                     color=MUTED)
-        pdf.ln(1)
-        pdf.grid(["Risk warnings", "Improvement tips"],
-                 [["\n".join(f"• {t}" for t in k.warnings), "\n".join(f"• {t}" for t in k.tips)]],
-                 [WIDTH / 2, WIDTH / 2], size=8)
-    if not r.risks:
-        pdf.para("No KPI is below its band or target or falling significantly"
-                 + (" against the baseline." if r.campaign else f" in {r.period_label}."), size=9.5)
-
-    # 6. Next Steps & Requests for Support
-    pdf.section(SECTIONS[5], new_page=True)
-    pdf.subheading("Next steps", keep=25)
-    if r.next_steps:
-        pdf.grid(["Step", "KPI", "Owner", "Source"],
-                 [[st.text, st.kpi_name or "", st.owner or "unassigned",
-                   "team action" if st.kind == "action" else "from the risk"] for st in r.next_steps],
-                 [96, 42, 26, 22])
-    else:
-        pdf.para("No actions were entered and no risk calls for one.", size=9, color=MUTED)
-    pdf.subheading("Requests for support", keep=20)
-    if r.requests:
-        for req in r.requests:
-            who = f" ({req.kpi_name}" + (f", {req.owner}" if req.owner else "") + ")" if req.kpi_name else ""
-            pdf.para(f"• {req.text}{who}", size=9, indent=2)
-    else:
-        pdf.para("No requests for support were entered for this period (add them with `advokit comment add KPI "
-                 f"--period {r.period.split('..')[0]} --kind request --body TEXT`).", size=9, color=MUTED)
-
-    pdf.ln(4)
-    pdf.para("Notes", size=8.5, style="B", color=MUTED)
-    for n in r.notes:
-        pdf.para(f"• {n}", size=7.8, color=MUTED, indent=2)
-    pdf.para(f"Generated by advokit {__version__} on {r.generated}.", size=7.8, color=MUTED)
+    _body(pdf, r)
+    _appendix(pdf, r)
     return bytes(pdf.output())
