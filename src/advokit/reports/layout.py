@@ -59,6 +59,12 @@ def summary(f: Finding) -> str:
     return "; ".join(f.reasons) + "."
 
 
+def after_name(f: Finding) -> str:
+    """The finding's sentence to follow its name ("Customer Retention Rate is in the Excellent band ...")."""
+    text = summary(f)
+    return text[:1].lower() + text[1:]
+
+
 def action(f: Finding) -> str:
     """What is being done about a risk: the team's action, else the first tip, else a dash."""
     if f.action:

@@ -95,7 +95,7 @@ def render_markdown(r: Report) -> str:
 
     # 4. Wins & Opportunities
     out += [f"## {SECTIONS[3]}", ""]
-    items = [f"- **{esc(w.name)}** {esc(layout.summary(w))}" for w in r.body_wins]
+    items = [f"- **{esc(w.name)}** {esc(layout.after_name(w))}" for w in r.body_wins]
     items += [f"- **{esc(layout.segment_lead(g))}** {esc(layout.segment_sentence(g))}"
               for g in r.segment_wins[:layout.BODY_SEGMENT_WINS]]
     if items:

@@ -274,7 +274,7 @@ def _body(pdf: _Doc, r: Report) -> None:
     # 4. Wins & Opportunities
     pdf.section(SECTIONS[3])
     for w in r.body_wins:
-        pdf.bullet(w.name, layout.summary(w))
+        pdf.bullet(w.name, layout.after_name(w))
     if not r.wins:
         pdf.para("No KPI improved significantly or beat its target"
                  + (" against the baseline." if r.campaign else f" in {r.period_label}."), size=9.5)
