@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import duckdb
+
 from ..catalogue import Catalogue
 from ..errors import InvalidArgumentError, UnknownKpiError
 from ..store.database import Database
@@ -60,7 +62,11 @@ class Settings:
     # -- the key/value store -------------------------------------------------------------------
     def get(self, key: str) -> str | None:
         """The stored value of a key, None when it is not set."""
-        row = self.db.cursor().execute("SELECT value FROM settings WHERE key = ?", [check_key(key)]).fetchone()
+        check_key(key)
+        try:
+            row = self.db.cursor().execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        except duckdb.CatalogException:  # a file of before schema 7 opened read-only: nothing is set
+            return None
         return None if row is None else str(row[0])
 
     def set(self, key: str, value: str) -> dict[str, Any]:
@@ -80,7 +86,10 @@ class Settings:
 
     def all(self) -> dict[str, str]:
         """Every key set, by key."""
-        rows = self.db.cursor().execute("SELECT key, value FROM settings ORDER BY key").fetchall()
+        try:
+            rows = self.db.cursor().execute("SELECT key, value FROM settings ORDER BY key").fetchall()
+        except duckdb.CatalogException:  # a file of before schema 7 opened read-only: nothing is set
+            return {}
         return {str(k): str(v) for k, v in rows}
 
     # -- typed reads ------------------------------------------------------------------------------
