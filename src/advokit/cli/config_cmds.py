@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from ..settings import KEYS
-from .app import State, cli, format_option, pass_state
+from .app import State, cli, pass_state
 from .render import emit
 
 _KEYS_HELP = "; ".join(f"{k}: {v}" for k, v in KEYS.items())
@@ -44,7 +44,8 @@ def config_get(state: State, key: str) -> None:
 
 
 @config.command("list")
-@format_option(("table", "json", "csv"))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="Output format.")
 @pass_state
 def config_list(state: State, fmt: str) -> None:
     """Every setting of the workspace, set or not (unset: the default applies)."""

@@ -117,8 +117,9 @@ class _Commentary:
 
     def add(self, kpi: str, period: str, body: str, *, author: str | None = None, owner: str | None = None,
             kind: str = "comment", due: str | None = None) -> dict[str, Any]:
-        return self._ws.call("comment_add", kpi=kpi, period=period, body=body, author=author, owner=owner,
-                             kind=kind, due=due)  # type: ignore[no-any-return]
+        saved: dict[str, Any] = self._ws.call("comment_add", kpi=kpi, period=period, body=body, author=author,
+                                              owner=owner, kind=kind, due=due)
+        return saved
 
     def list(self, *, kpi: str | None = None, period: str | None = None,
              kind: str | None = None) -> list[dict[str, Any]]:
