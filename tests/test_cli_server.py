@@ -114,6 +114,28 @@ def test_writes_go_through_the_server(served: tuple[Server, dict[tuple[str, ...]
     assert again == f"{events}: imported 0, rejected 0, duplicates 1\n"
 
 
+def test_settings_and_due_dates_go_through_the_server(served: tuple[Server, dict[tuple[str, ...], str]]) -> None:
+    server, _ = served
+    db = Path(server.db)
+    assert cli(db, "config", "set", "currency", "usd").stdout == "currency = USD\n"
+    assert cli(db, "config", "get", "currency").stdout == "USD\n"
+    shown = json.loads(cli(db, "report", "config", "--headline", "csat,nps", "--format", "json").stdout)
+    assert shown == {"kpis": ["csat", "nps"], "source": "workspace"}
+    listed = {r["key"]: r["value"] for r in json.loads(cli(db, "config", "list", "--format", "json").stdout)}
+    assert listed == {"currency": "USD", "report.headline": "csat,nps"}
+    bad = cli(db, "config", "set", "currency", "EURO", check=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown currency 'EURO'") and "Traceback" not in bad.stderr
+    assert json.loads(cli(db, "report", "config", "--reset", "--format", "json").stdout)["source"] == "catalogue"
+    assert cli(db, "config", "unset", "currency").stdout == "unset currency\n"
+    said = json.loads(cli(db, "comment", "add", "nps", "--period", "2024-12", "--kind", "action", "--due", "2025-01-31",
+                          "--body", "due via the server", "--format", "json").stdout)
+    assert said["due"] == "2025-01-31"
+    bad = cli(db, "comment", "add", "nps", "--period", "2024-12", "--due", "31.01.2025", "--body", "x", check=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: the due date '31.01.2025' is not a date")
+    cli(db, "comment", "delete", said["id"])
+    assert _verbose(db, "config", "list") == f"via server {server.url} (pid {server.proc.pid})"  # type: ignore[union-attr]
+
+
 def test_an_import_reports_the_same_with_and_without_the_server(
         served: tuple[Server, dict[tuple[str, ...], str]], tmp_path: Path) -> None:
     server, _ = served

@@ -39,3 +39,26 @@ def test_bad_comments_are_refused_and_nothing_is_stored(tmp_path: Path, kpi: str
         with pytest.raises(error):
             ws.commentary.add(kpi, period, body, kind=kind)
         assert ws.commentary.list() == []
+
+
+def test_a_due_date_is_stored_as_a_date_and_listed_in_iso_form(tmp_path: Path) -> None:
+    import datetime as dt
+
+    with Workspace(tmp_path / "c.duckdb") as ws:
+        by_text = ws.commentary.add("nps", "2025-09", "Call detractors", kind="action", owner="Dana", due="2025-10-15")
+        by_date = ws.commentary.add("csat", "2025-09", "Budget for a survey tool", kind="request",
+                                    due=dt.date(2025, 11, 1))
+        none = ws.commentary.add("nps", "2025-09", "An observation")
+        assert (by_text["due"], by_date["due"], none["due"]) == ("2025-10-15", "2025-11-01", None)
+        assert [c["due"] for c in ws.commentary.list()] == ["2025-10-15", "2025-11-01", None]
+        stored = ws.db.cursor().execute("SELECT due FROM comments WHERE comment_id = ?", [by_text["id"]]).fetchone()
+        assert stored == (dt.date(2025, 10, 15),)
+
+
+@pytest.mark.parametrize("due", ["2025-13-01", "15/10/2025", "2025-10", "tomorrow", "2025-10-15T10:00"])
+def test_a_bad_due_date_is_refused_naming_the_field(tmp_path: Path, due: str) -> None:
+    with Workspace(tmp_path / "c.duckdb") as ws:
+        with pytest.raises(InvalidArgumentError) as err:
+            ws.commentary.add("nps", "2025-09", "x", kind="action", due=due)
+        assert err.value.message == f"the due date {due!r} is not a date" and "YYYY-MM-DD" in (err.value.hint or "")
+        assert ws.commentary.list() == []

@@ -121,6 +121,6 @@ def test_comment_list_csv_neutralises_formulas(run: Run) -> None:
     code, out, err = run("comment", "list", "--format", "csv")
     assert code == 0, err
     header, line = out.splitlines()
-    assert header == "id,kpi,period,kind,owner,author,created_at,body"
+    assert header == "id,kpi,period,kind,owner,due,author,created_at,body"
     cells = line.split(",")
     assert cells[1:5] == ["nps", "2025-01", "comment", "'@ops"] and cells[-1] == "'=1+1"

@@ -10,6 +10,7 @@ out the domain services as attributes, each given only what it needs::
     ws.customers    profiles, the customer directory                (advokit.customers.Customers)
     ws.access       API keys, webhook secrets, privacy requests     (advokit.access.Access)
     ws.commentary   the team's comments, actions and requests        (advokit.commentary.Commentary)
+    ws.settings     the workspace's settings: currency, report headline KPIs  (advokit.settings.Settings)
     ws.delivery     report schedules and their e-mail / webhook deliveries  (advokit.delivery.Delivery)
     ws.coverage     where the workspace holds each KPI input           (advokit.engine.CoverageService)
     ws.quality      the data-quality report (``doctor``), import warnings  (advokit.quality.Quality)
@@ -41,6 +42,7 @@ from .ingest import ImportReport, Ingest
 from .mapping import MappingService
 from .quality import Quality
 from .rollups import AppendScope, KpiCache
+from .settings import Settings
 from .store import Database, default_db_path
 
 __all__ = ["CORE_KPIS", "Workspace"]
@@ -69,6 +71,7 @@ class Workspace:
         self.customers = Customers(self.db, backend=self.kpis.backend)
         self.access = Access(self.db)
         self.commentary = Commentary(self.db, self.catalogue)
+        self.settings = Settings(self.db, self.catalogue)
         self.delivery = Delivery(self.db)
         self.coverage = CoverageService(self.kpis.coverage, self.catalogue)
         self.mapping = MappingService(self.db, self.ingest)

@@ -34,6 +34,21 @@ def test_values_read_by_unit() -> None:
     assert fmt_change(None, "score") == "—"
 
 
+def test_kpi_values_read_as_in_the_reports() -> None:
+    from advokit.catalogue import load_catalogue
+    from advokit.web.format import Units
+
+    euro, plain = Units(load_catalogue(), "EUR"), Units(load_catalogue())
+    assert euro.value(918_900.4, "referral_revenue") == "€918,900" and plain.value(918_900.4, "referral_revenue") == "918,900"
+    assert euro.change(-442_400.0, "referral_revenue") == "\u2212€442,400"
+    assert euro.value(4.4567, "average_review_rating") == "★ 4.46 of 5" and euro.value(3.14, "ces") == "3.1 of 7"
+    assert euro.change(0.123, "average_review_rating") == "+0.12" and euro.change(2.94, "nps") == "+2.9 pts"
+    assert euro.change(0.04, "nps") == "no change" and euro.value(76.14, "csat") == "76.1 %"
+    assert euro.value(None, "nps") == "—" and euro.change(None, "nps") == "—"
+    assert (euro.label("referral_revenue"), plain.label("referral_revenue"), euro.label("ces"),
+            euro.label("nps"), euro.label("csat")) == ("", "money", "", "score", "")
+
+
 def test_status_and_trend_are_words_not_only_colours() -> None:
     assert status("poor") == {"key": "poor", "word": "Poor", "icon": "✕"}
     assert status(None)["word"] == "No rating"

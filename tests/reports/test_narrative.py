@@ -80,7 +80,7 @@ def check_table_agrees(report: Report) -> None:
             if claim.kind == "significant_rise":
                 assert change.startswith("+") and sig.startswith("significant rise"), row
             elif claim.kind == "significant_fall":
-                assert change[:1] in ("-", "−") and sig.startswith("significant fall"), row
+                assert change.startswith("\u2212") and sig.startswith("significant fall"), row
             else:
                 assert sig.startswith("not significant"), row
                 p = float(re.search(r"p = ([0-9.]+)", sig).group(1))  # type: ignore[union-attr]

@@ -141,6 +141,12 @@ class CommentArgs(_Args):
     author: Text | None = None
     owner: Text | None = None
     kind: Text = "comment"
+    due: Text | None = None
+
+
+class SettingArgs(_Args):
+    key: Text
+    value: Text | None = None
 
 
 class CommentsArgs(_Args):
@@ -230,9 +236,14 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "targets": (TargetsArgs, lambda ws, a: ws.analysis.targets(a.kpis)),
     "delete_target": (IdArgs, lambda ws, a: ws.analysis.delete_target(a.id)),
     "comment_add": (CommentArgs, lambda ws, a: ws.commentary.add(a.kpi, a.period, a.body, author=a.author,
-                                                                 owner=a.owner, kind=a.kind)),
+                                                                 owner=a.owner, kind=a.kind, due=a.due)),
     "comment_list": (CommentsArgs, lambda ws, a: ws.commentary.list(kpi=a.kpi, period=a.period, kind=a.kind)),
     "comment_delete": (IdArgs, lambda ws, a: ws.commentary.delete(a.id)),
+    "settings_get": (SettingArgs, lambda ws, a: ws.settings.get(a.key)),
+    "settings_set": (SettingArgs, lambda ws, a: ws.settings.set(a.key, a.value or "")),
+    "settings_unset": (SettingArgs, lambda ws, a: ws.settings.unset(a.key)),
+    "settings_all": (NoArgs, lambda ws, a: ws.settings.all()),
+    "settings_headline": (NoArgs, lambda ws, a: ws.settings.headline()),
     "import_customers": (ImportArgs, _import("customers")),
     "import_events": (ImportArgs, _import("events")),
     "report": (ReportArgs, _report),

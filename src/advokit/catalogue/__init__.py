@@ -117,6 +117,33 @@ class Catalogue:
     def search(self, text: str, *, limit: int | None = None) -> list[tuple[KpiDefinition, float]]:
         return _search(list(self), text, limit=limit)
 
+    def headline_ids(self, limit: int = 8) -> list[str]:
+        """The default headline KPIs of a report, at most ``limit``.
+
+        The KPIs declaring a ``headline`` rank, by rank (then id). When fewer than three declare one, those
+        are followed by the core KPIs, round-robin over the focus areas (``FOCUS_AREAS`` order: each area's
+        first core KPI not yet taken, then each area's second, ...), then by any other KPIs in catalogue order.
+        """
+        if limit < 1:
+            return []
+        ranked = sorted((k for k in self if k.headline is not None), key=lambda k: (k.headline or 0, k.id))
+        out = [k.id for k in ranked[:limit]]
+        if len(ranked) >= 3:
+            return out
+        queues = [[k.id for k in kpis if k.core] for kpis in self.by_focus_area().values()]
+        while any(queues) and len(out) < limit:
+            for queue in queues:
+                while queue and queue[0] in out:
+                    queue.pop(0)
+                if queue and len(out) < limit:
+                    out.append(queue.pop(0))
+        for kpi_id in self.ids:
+            if len(out) >= limit:
+                break
+            if kpi_id not in out:
+                out.append(kpi_id)
+        return out
+
     def by_focus_area(self) -> dict[str, list[KpiDefinition]]:
         out: dict[str, list[KpiDefinition]] = {f: [] for f in FOCUS_AREAS}
         for kpi in self:

@@ -246,9 +246,15 @@ class KpiDefinition(_Strict):
     #: A value that reads data from before its period (a window, a lookback) is covered when each input's
     #: span overlaps the period widened by this many months backwards.
     coverage_lookback_months: int = Field(default=0, ge=0, le=120)
+    #: The bounds of the rating a value averages (``[1, 7]``: CES), so a report says "3.1 of 7"; None: unbounded.
+    scale: tuple[float, float] | None = None
+    #: The KPI's rank among the report's default headline KPIs (1 first); None: not a default headline KPI.
+    headline: int | None = Field(default=None, ge=1, le=99)
 
     @model_validator(mode="after")
     def _check(self) -> "KpiDefinition":
+        if self.scale is not None and not self.scale[0] < self.scale[1]:
+            raise ValueError(f"scale {list(self.scale)}: the low end must be below the high end")
         if self.inputs is not None:
             bad = [p for p in map(input_problem, self.inputs) if p]
             if bad:

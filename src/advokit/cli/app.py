@@ -112,6 +112,7 @@ def _register() -> None:
         analysis_cmds,
         attribute_cmds,
         comment_cmds,
+        config_cmds,
         coverage_cmds,
         data_cmds,
         doctor_cmds,

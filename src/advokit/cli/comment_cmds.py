@@ -13,7 +13,7 @@ from .app import State, cli, pass_state
 from .render import emit
 
 _KINDS = click.Choice(["comment", "action", "request"])
-_COLUMNS = ["id", "kpi", "period", "kind", "owner", "author", "created_at", "body"]
+_COLUMNS = ["id", "kpi", "period", "kind", "owner", "due", "author", "created_at", "body"]
 
 
 @cli.group()
@@ -26,20 +26,26 @@ def comment() -> None:
 @click.option("--period", required=True, metavar="PERIOD", help="YYYY-MM, YYYY-Qn or YYYY.")
 @click.option("--body", required=True, metavar="TEXT", help="What the team says (1 to 1000 characters).")
 @click.option("--owner", default=None, metavar="NAME", help="Who is responsible (shown in the report's risks).")
+@click.option("--due", default=None, metavar="YYYY-MM-DD",
+              help="When the action or request is due (shown with the owner in the report).")
 @click.option("--author", default=None, metavar="NAME", help="Who wrote it.")
 @click.option("--kind", type=_KINDS, default="comment", show_default=True,
               help="comment: an observation; action: a next step; request: a request for support.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
 @pass_state
-def comment_add(state: State, kpi_id: str, period: str, body: str, owner: str | None, author: str | None,
-                kind: str, fmt: str) -> None:
-    """Add a comment: `advokit comment add nps --period 2025-09 --kind action --owner Dana --body "Call detractors"`."""
-    saved = state.open(write=True).commentary.add(kpi_id, period, body, author=author, owner=owner, kind=kind)
+def comment_add(state: State, kpi_id: str, period: str, body: str, owner: str | None, due: str | None,
+                author: str | None, kind: str, fmt: str) -> None:
+    """Add a comment: `advokit comment add nps --period 2025-09 --kind action --owner Dana --due 2025-10-15
+    --body "Call detractors"`."""
+    saved = state.open(write=True).commentary.add(kpi_id, period, body, author=author, owner=owner, kind=kind,
+                                                  due=due)
     if fmt == "json":
         emit(saved, "json")
         return
-    who = f" (owner {saved['owner']})" if saved["owner"] else ""
+    who = ", ".join(x for x in (f"owner {saved['owner']}" if saved["owner"] else "",
+                                f"due {saved['due']}" if saved.get("due") else "") if x)
+    who = f" ({who})" if who else ""
     click.echo(f"{saved['kind']} {saved['id']} on {saved['kpi']} {saved['period']}{who}")
 
 

@@ -116,9 +116,10 @@ class _Commentary:
         self._ws = ws
 
     def add(self, kpi: str, period: str, body: str, *, author: str | None = None, owner: str | None = None,
-            kind: str = "comment") -> dict[str, Any]:
-        return self._ws.call("comment_add", kpi=kpi, period=period, body=body, author=author, owner=owner,
-                             kind=kind)  # type: ignore[no-any-return]
+            kind: str = "comment", due: str | None = None) -> dict[str, Any]:
+        saved: dict[str, Any] = self._ws.call("comment_add", kpi=kpi, period=period, body=body, author=author,
+                                              owner=owner, kind=kind, due=due)
+        return saved
 
     def list(self, *, kpi: str | None = None, period: str | None = None,
              kind: str | None = None) -> list[dict[str, Any]]:
@@ -126,6 +127,26 @@ class _Commentary:
 
     def delete(self, comment_id: str) -> None:
         self._ws.call("comment_delete", id=comment_id)
+
+
+class _Settings:
+    def __init__(self, ws: RemoteWorkspace) -> None:
+        self._ws = ws
+
+    def get(self, key: str) -> str | None:
+        return self._ws.call("settings_get", key=key)  # type: ignore[no-any-return]
+
+    def set(self, key: str, value: str) -> dict[str, Any]:
+        return self._ws.call("settings_set", key=key, value=value)  # type: ignore[no-any-return]
+
+    def unset(self, key: str) -> dict[str, Any]:
+        return self._ws.call("settings_unset", key=key)  # type: ignore[no-any-return]
+
+    def all(self) -> dict[str, str]:
+        return self._ws.call("settings_all")  # type: ignore[no-any-return]
+
+    def headline(self) -> dict[str, Any]:
+        return self._ws.call("settings_headline")  # type: ignore[no-any-return]
 
 
 class _Analysis:
@@ -173,6 +194,7 @@ class RemoteWorkspace:
         self.server = server
         self.catalogue = catalogue or load_catalogue()
         self.commentary = _Commentary(self)
+        self.settings = _Settings(self)
         self.analysis = _Analysis(self)
         self.customers = _Customers(self)
         self.coverage = _Coverage(self)

@@ -12,7 +12,8 @@ from ..errors import InvalidArgumentError
 from ..reports import FORMATS, KINDS, build_report, format_of
 from ..workspace import Workspace
 from .analysis_cmds import filter_option, parse_filters
-from .app import State, cli
+from .app import State, cli, pass_state
+from .render import emit
 
 
 def _default_name(period: str, kind: str, fmt: str) -> str:
@@ -20,8 +21,9 @@ def _default_name(period: str, kind: str, fmt: str) -> str:
     return f"report-{'campaign-' if kind == 'campaign' else ''}{label}.{fmt}"
 
 
-@cli.group("report", invoke_without_command=True, subcommand_metavar="[schedule ... | run-due]",
-           epilog="Schedules: `advokit report schedule add|list|remove`, and `advokit report run-due` (for cron).")
+@cli.group("report", invoke_without_command=True, subcommand_metavar="[config | schedule ... | run-due]",
+           epilog="Headline KPIs: `advokit report config --headline nps,csat,...`. Schedules: `advokit report "
+                  "schedule add|list|remove`, and `advokit report run-due` (for cron).")
 @click.option("--period", default=None, metavar="PERIOD",
               help="YYYY-MM (monthly) or YYYY-Qn (quarterly). Default: the latest complete one with data.")
 @click.option("--kind", type=click.Choice(KINDS), default=None,
@@ -99,6 +101,40 @@ def report(ctx: click.Context, period: str | None, kind: str | None, by: str | N
         written = content.write(path, chosen)
         click.echo(f"wrote {written} ({content.kind} report {content.period}, {chosen}: {counts[0]} win(s), "
                    f"{counts[1]} risk(s), {counts[2]} customer comment(s))")
+
+
+@report.command("config")
+@click.option("--headline", default=None, metavar="KPI,KPI,...",
+              help="The report's headline KPIs (1 to 8, comma-separated ids), in this order.")
+@click.option("--reset", is_flag=True, help="Back to the catalogue's default headline KPIs.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@pass_state
+def report_config(state: State, headline: str | None, reset: bool, fmt: str) -> None:
+    """The report's headline KPIs (Executive Summary table, Key Metrics & Trends charts), and where they
+    come from: this workspace's choice or the catalogue's default.
+
+    \b
+    advokit report config --headline nps,csat,customer_retention_rate
+    advokit report config
+    advokit report config --reset
+    """
+    if headline is not None and reset:
+        raise click.UsageError("give --headline or --reset, not both")
+    ws = state.open(write=headline is not None or reset)
+    if headline is not None:
+        ws.settings.set("report.headline", headline)
+    elif reset:
+        ws.settings.unset("report.headline")
+    chosen = ws.settings.headline()
+    if fmt == "json":
+        emit(chosen, "json")
+        return
+    source = ("chosen for this workspace" if chosen["source"] == "workspace"
+              else "the catalogue's default")
+    click.echo(f"headline KPIs ({source}):")
+    for rank, kpi_id in enumerate(chosen["kpis"], 1):
+        click.echo(f"  {rank}. {kpi_id}  {ws.catalogue.get(kpi_id).name}")
 
 
 from . import schedule_cmds  # noqa: F401  (``advokit report schedule`` and ``run-due``, under this group)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from ..catalogue import Catalogue
@@ -18,12 +19,15 @@ class Commentary:
         self.catalogue = catalogue
 
     def add(self, kpi: str, period: str, body: str, *, author: str | None = None, owner: str | None = None,
-            kind: str = "comment") -> dict[str, Any]:
-        """Add a comment, action or request for support to a KPI in one period (YYYY-MM, YYYY-Qn, YYYY)."""
+            kind: str = "comment", due: dt.date | str | None = None) -> dict[str, Any]:
+        """Add a comment, action or request for support to a KPI in one period (YYYY-MM, YYYY-Qn, YYYY).
+
+        ``due``: the date the action or request is due by (a date or YYYY-MM-DD), or None.
+        """
         kpi_id = self.catalogue.get(kpi).id
         label = parse_period_label(period).label
         return comments.add_comment(self.db, kpi=kpi_id, period=label, body=body, author=author, owner=owner,
-                                    kind=kind)
+                                    kind=kind, due=due)
 
     def list(self, *, kpi: str | None = None, period: str | None = None,
              kind: str | None = None) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ import math
 import re
 import unicodedata
 
+from ..settings import SYMBOLS
 from .model import Metric
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -14,49 +15,113 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def number(value: float | None, unit: str, *, per_month: bool = False) -> str:
-    """A KPI value in its unit: ``70.5 %``, ``33.5``, ``0.228``, ``288,960``."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+MINUS = "\u2212"  # "−": a minus sign, not a hyphen
+NO_CHANGE = "no change"
+#: Decimals of a value and of a change, per unit (a value on a scale: see ``_scale_digits``).
+_DIGITS: dict[str, int] = {"percent": 1, "money": 0, "per_customer": 3, "count": 0, "days": 1, "ratio": 2,
+                           "score": 1, "index": 1}
+
+
+def currency_symbol(code: str) -> str:
+    """How an amount in this currency is prefixed: ``€`` / ``$`` / ``£`` / ``¥``, else the ISO code itself."""
+    upper = code.strip().upper()
+    return SYMBOLS.get(upper, upper)
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _bound(value: float) -> str:
+    return f"{value:g}"
+
+
+def _scale_digits(scale: tuple[float, float]) -> int:
+    """A 1–5 rating (stars) reads with 2 decimals ("★ 4.46 of 5"), any other scale with 1 ("3.1 of 7")."""
+    return 2 if scale[1] == 5 else 1
+
+
+def _digits(unit: str, scale: tuple[float, float] | None) -> int:
+    return _scale_digits(scale) if scale is not None else _DIGITS.get(unit, 1)
+
+
+def _money(magnitude: str, currency: str | None) -> str:
+    if currency is None:
+        return magnitude
+    symbol = currency_symbol(currency)
+    return symbol + magnitude if len(symbol) == 1 else f"{symbol} {magnitude}"
+
+
+def number(value: float | None, unit: str, *, per_month: bool = False, scale: tuple[float, float] | None = None,
+           currency: str | None = None) -> str:
+    """A KPI value in its unit: ``76.1 %``, ``€918,900``, ``★ 4.46 of 5``, ``3.1 of 7``, ``29``, ``15.8 days``.
+
+    A value on a rating ``scale`` reads against its top (stars for a 1–5 scale); money carries the
+    workspace ``currency`` (a symbol for €, $, £ and ¥, else the ISO code: ``CHF 1,200``); counts have
+    no decimals. A negative value has a minus sign (−), a value that rounds to zero none. None or NaN:
+    ``n/a``.
+    """
+    if not _finite(value):
         return "n/a"
-    if unit == "percent":
-        text = f"{value:,.1f} %"
+    assert value is not None
+    digits = _digits(unit, scale)
+    magnitude = f"{abs(value):,.{digits}f}"
+    sign = MINUS if value < 0 and float(magnitude.replace(",", "")) != 0 else ""
+    if scale is not None:
+        text = f"{sign}{magnitude} of {_bound(scale[1])}"
+        if scale[1] == 5:
+            text = "★ " + text
+    elif unit == "percent":
+        text = f"{sign}{magnitude} %"
     elif unit == "money":
-        text = f"{value:,.0f}"
-    elif unit == "per_customer":
-        text = f"{value:,.3f}"
-    elif unit == "count":
-        text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+        text = sign + _money(magnitude, currency)
     elif unit == "days":
-        text = f"{value:,.1f} days"
-    elif unit == "ratio":
-        text = f"{value:,.2f}"
-    else:  # score, index
-        text = f"{value:,.1f}"
+        text = f"{sign}{magnitude} days"
+    else:  # count, per_customer, ratio, score, index
+        text = sign + magnitude
     return text + (" /month" if per_month else "")
 
 
-def value(m: Metric) -> str:
-    """A metric's value, with ``*`` when it rests on a small sample (n < 30)."""
-    return number(m.value, m.unit, per_month=m.per_month) + ("*" if m.small_sample and m.value is not None else "")
+def change(value: float | None, unit: str, *, scale: tuple[float, float] | None = None,
+           currency: str | None = None) -> str:
+    """A signed change: ``+2.9 pts`` (percent, score and index: points), ``−€442,400``, ``+0.12`` (1–5
+    scale), ``+0.3`` (other scales), ``+3`` (counts), ``+2.0 days``.
 
-
-def change(value: float | None, unit: str) -> str:
-    """A signed change: ``+5.4 pts`` for percentages (percentage points), ``-1,200`` for money."""
-    if value is None or not math.isfinite(value):
+    A change that rounds to zero at the precision shown is ``no change`` (never −0.0, +0.0 or ±0); the
+    minus sign is U+2212. None or NaN: ``n/a``.
+    """
+    if not _finite(value):
         return "n/a"
-    sign = "+" if value > 0 else ("-" if value < 0 else "±")
-    mag = abs(value)
-    if unit == "percent":
-        return f"{sign}{mag:,.1f} pts"
+    assert value is not None
+    digits = _digits(unit, scale)
+    magnitude = f"{abs(value):,.{digits}f}"
+    if float(magnitude.replace(",", "")) == 0:
+        return NO_CHANGE
+    sign = "+" if value > 0 else MINUS
+    if scale is not None:
+        return sign + magnitude
+    if unit in ("percent", "score", "index"):
+        return f"{sign}{magnitude} pts"
     if unit == "money":
-        return f"{sign}{mag:,.0f}"
-    if unit == "per_customer":
-        return f"{sign}{mag:,.3f}"
-    if unit == "count":
-        return f"{sign}{mag:,.0f}" if float(mag).is_integer() else f"{sign}{mag:,.1f}"
-    if unit == "ratio":
-        return f"{sign}{mag:,.2f}"
-    return f"{sign}{mag:,.1f}"
+        return sign + _money(magnitude, currency)
+    if unit == "days":
+        return f"{sign}{magnitude} days"
+    return sign + magnitude
+
+
+def value(m: Metric) -> str:
+    """A metric's value in its unit, scale and currency, with ``*`` when it rests on a small sample (n < 30)."""
+    return amount(m, m.value) + ("*" if m.small_sample and m.value is not None else "")
+
+
+def delta(m: Metric) -> str:
+    """A metric's change against its reference, as :func:`change` writes it."""
+    return change(m.change, m.unit, scale=m.scale, currency=m.currency)
+
+
+def amount(m: Metric, v: float | None) -> str:
+    """Another number in the metric's unit, scale and currency (its reference, its target)."""
+    return number(v, m.unit, per_month=m.per_month, scale=m.scale, currency=m.currency)
 
 
 def p_value(p: float | None) -> str:
@@ -86,10 +151,11 @@ def verdict(m: Metric) -> str:
 def target(m: Metric) -> str:
     if m.target is None:
         return "none"
-    return f"{number(m.target, m.unit)} ({m.target_status or 'n/a'})"
+    return f"{amount(m, m.target)} ({m.target_status or 'n/a'})"
 
 
 def band(m: Metric) -> str:
+    """The band's label only ("Fair"; its rating is what the status already says), ``n/a`` without one."""
     return m.band or "n/a"
 
 

@@ -38,6 +38,12 @@ Schema version 6 adds:
 * ``schedules``   report schedules (``advokit report schedule``): kind, day of the month, recipients, formats.
 * ``deliveries``  one row per (schedule, period, recipient), unique: status, attempts, last error, sent_at.
 
+Schema version 7 adds:
+
+* ``settings``      workspace settings (``advokit config``): ``key`` (primary key) and ``value``, e.g. the
+  currency and the report's headline KPIs.
+* ``comments.due``  the date a comment's action or risk is due (NULL: none given).
+
 All timestamps are stored as naive UTC ``TIMESTAMP``.
 
 Deleted rows are not gone from the file: DuckDB marks them deleted and frees
@@ -68,7 +74,7 @@ from .rows import first
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: Columns of the customers table defined by the data contract, in order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -150,8 +156,13 @@ _V6 = [
         updated_at TIMESTAMP, UNIQUE (schedule_id, period, recipient))""",
 ]
 
+_V7 = [
+    "CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "ALTER TABLE comments ADD COLUMN IF NOT EXISTS due DATE",
+]
+
 #: Ordered migrations: index i upgrades a workspace from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 
 
 #: Saved derived tables (the rollups) start with this; a rewrite leaves them out, they are recomputed.

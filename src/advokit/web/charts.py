@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..catalogue.model import KpiDefinition
-from .format import fmt_value
+from .format import Units, fmt_value
 
 LINE = "#1f4e79"
 BAND_FILL = "rgba(31, 78, 121, 0.16)"
@@ -73,7 +73,12 @@ def _range(kpi: KpiDefinition, numbers: Sequence[float]) -> list[float]:
     return [lo, hi]
 
 
-def trend_figure(kpi: KpiDefinition, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _texts(kpi: KpiDefinition, values: Sequence[float | None], units: Units | None) -> list[str]:
+    return [units.value(v, kpi) if units is not None else fmt_value(v, kpi.unit) for v in values]
+
+
+def trend_figure(kpi: KpiDefinition, rows: Sequence[Mapping[str, Any]], *,
+                 units: Units | None = None) -> dict[str, Any]:
     """The KPI's value per period with its 95 % interval, its target and its band zones.
 
     Periods before the first value are left out (the workspace may start later than the window).
@@ -85,7 +90,7 @@ def trend_figure(kpi: KpiDefinition, rows: Sequence[Mapping[str, Any]]) -> dict[
     lo = [_num(r.get("ci_low")) for r in rows]
     hi = [_num(r.get("ci_high")) for r in rows]
     target = [_num((r.get("target") or {}).get("value")) for r in rows]
-    text = [fmt_value(v, kpi.unit) for v in value]
+    text = _texts(kpi, value, units)
     data: list[dict[str, Any]] = []
     if any(v is not None for v in hi):
         data.append({"type": "scatter", "x": x, "y": hi, "mode": "lines", "line": {"width": 0},
@@ -108,7 +113,7 @@ def trend_figure(kpi: KpiDefinition, rows: Sequence[Mapping[str, Any]]) -> dict[
             continue
         shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "y0": y0, "y1": y1, "layer": "below",
                        "line": {"width": 0}, "fillcolor": ZONES.get(band.rating, ZONES["fair"])})
-        label = band.label if band.label.lower() == band.rating else f"{band.label} ({band.rating})"
+        label = band.label  # (the zone's colour says the rating)
         notes.append({"xref": "paper", "x": 1, "xanchor": "right", "y": (y0 + y1) / 2, "yanchor": "middle",
                       "text": label, "showarrow": False,
                       "font": {"size": 11, "color": "#444"}})
@@ -116,7 +121,8 @@ def trend_figure(kpi: KpiDefinition, rows: Sequence[Mapping[str, Any]]) -> dict[
                                 xaxis={"type": "category"}, shapes=shapes, annotations=notes))
 
 
-def breakdown_figure(kpi: KpiDefinition, dim: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def breakdown_figure(kpi: KpiDefinition, dim: str, rows: Sequence[Mapping[str, Any]], *,
+                     units: Units | None = None) -> dict[str, Any]:
     """One bar per group with its 95 % interval as an error bar."""
     ordered = sorted(rows, key=lambda r: (_num(r.get("value")) is None, _num(r.get("value")) or 0.0))
     names = [str(r.get(dim)) if r.get(dim) is not None else "(none)" for r in ordered]
@@ -126,7 +132,7 @@ def breakdown_figure(kpi: KpiDefinition, dim: str, rows: Sequence[Mapping[str, A
     minus = [None if v is None or _num(r.get("ci_low")) is None else v - _num(r.get("ci_low"))  # type: ignore[operator]
              for v, r in zip(value, ordered)]
     bar: dict[str, Any] = {"type": "bar", "orientation": "h", "x": value, "y": names, "marker": {"color": LINE},
-                           "text": [fmt_value(v, kpi.unit) for v in value],
+                           "text": _texts(kpi, value, units),
                            # a negative bar's label stays inside it, off the group names on the left
                            "textposition": ["inside" if v is not None and v < 0 else "auto" for v in value],
                            "hovertemplate": "%{y}: %{text}<extra></extra>", "name": kpi.name}

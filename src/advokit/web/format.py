@@ -1,4 +1,9 @@
-"""How numbers, changes and statuses read on the pages (Jinja filters), and sparklines as inline SVG."""
+"""How numbers, changes and statuses read on the pages (Jinja filters), and sparklines as inline SVG.
+
+A KPI's value and change read as in the reports (:mod:`advokit.reports.format`: the workspace
+currency, "★ 4.46 of 5", "3.1 of 7", "pts", "no change") through :class:`Units`; ``fmt_value``
+and ``fmt_change`` stay for the other numbers of the pages (an account's ARR, a score answer).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from ..catalogue import Catalogue, KpiDefinition
+from ..reports import format as report_format
 
 #: Status → (word, icon, css class). The word and the icon carry the status; colour only repeats it.
 STATUS: dict[str, tuple[str, str]] = {
@@ -47,6 +55,48 @@ def fmt_change(change: Any, unit: str = "score") -> str:
     if unit == "percent":
         body = body.rstrip("%") + " pts"
     return sign + body
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+@dataclass(frozen=True)
+class Units:
+    """KPI values and changes as the reports write them, with the workspace currency (``ws.settings``).
+
+    An empty value or change is an em dash, as everywhere on the pages.
+    """
+
+    catalogue: Catalogue
+    currency: str | None = None
+
+    def _kpi(self, kpi: str | KpiDefinition) -> KpiDefinition:
+        return kpi if isinstance(kpi, KpiDefinition) else self.catalogue.get(kpi)
+
+    def _money(self, k: KpiDefinition) -> str | None:
+        return self.currency if k.unit == "money" else None
+
+    def value(self, value: Any, kpi: str | KpiDefinition) -> str:
+        """``€918,900``, ``★ 4.46 of 5``, ``3.1 of 7``, ``76.1 %``, ``29``."""
+        if _empty(value):
+            return "—"
+        k = self._kpi(kpi)
+        return report_format.number(float(value), k.unit, scale=k.scale, currency=self._money(k))
+
+    def change(self, change: Any, kpi: str | KpiDefinition) -> str:
+        """``+2.9 pts``, ``−€442,400``, ``+0.12``, ``+3``, ``no change``."""
+        if _empty(change):
+            return "—"
+        k = self._kpi(kpi)
+        return report_format.change(float(change), k.unit, scale=k.scale, currency=self._money(k))
+
+    def label(self, kpi: str | KpiDefinition) -> str:
+        """The unit word shown after a value, empty when the value already says it (%, days, a scale, a currency)."""
+        k = self._kpi(kpi)
+        if k.unit in ("percent", "days") or k.scale is not None or (k.unit == "money" and self.currency):
+            return ""
+        return UNIT_LABELS.get(k.unit, k.unit)
 
 
 def fmt_pct(value: Any) -> str:

@@ -28,6 +28,7 @@ from ..engine.periods import check_in_data
 from ..errors import AuthError, ForbiddenError, InvalidArgumentError, NotFoundError, UnknownKpiError
 from . import charts
 from .dashboard import MAX_COMMENT, Dashboard
+from .format import Units
 from .render import page
 from .routing import PageRoute, plotly_version, read_form, redirect, static_response
 from .sections import section_of
@@ -71,7 +72,11 @@ class Pages:
         """The context every page shares; the highlighted nav item follows from the path (:mod:`.sections`)."""
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return {"viewer": viewer, "nav": section_of(request.url.path), "title": title, "here": path,
-                "plotly_version": plotly_version(), "charts": [], **extra}
+                "plotly_version": plotly_version(), "charts": [], "units": self.units(), **extra}
+
+    def units(self) -> Units:
+        """How KPI values read on this page: the reports' units and the workspace currency."""
+        return Units(self.d.ws.catalogue, self.d.ws.settings.currency())
 
     def selection(self, grain: str | None, period: str | None, filters: list[str]) -> Selection:
         """The page's selection; a period asked for outside the data's span is a 422 naming the span."""
@@ -120,10 +125,10 @@ class Pages:
         groups = self.d.breakdown(kpi_id, sel, by) if by else []
         groups = [g for g in groups if g["period"] == sel.period.label]
         all_comments = self.d.comments(kpi=kpi_id)
-        figures = [{"id": "trend", "figure": charts.trend_figure(kpi, rows),
+        figures = [{"id": "trend", "figure": charts.trend_figure(kpi, rows, units=self.units()),
                     "label": f"{kpi.name} by {sel.grain}, with 95% interval, target and bands"}]
         if groups and by:
-            figures.append({"id": "breakdown", "figure": charts.breakdown_figure(kpi, by, groups),
+            figures.append({"id": "breakdown", "figure": charts.breakdown_figure(kpi, by, groups, units=self.units()),
                             "label": f"{kpi.name} by {by} in {sel.period.label}"})
         return page("kpi.html", self.base(
             request, viewer, kpi.name, **self.controls(sel), kpi=kpi, entry=kpi.to_dict(),
