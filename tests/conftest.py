@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +30,12 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     ws = Workspace(tmp_path / "test.duckdb")
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test process, shared by the dashboard's and the reports' browser tests
+    (Playwright's sync API allows one running instance per thread)."""
+    from .dashboard.support import launch_browser
+
+    yield from launch_browser()

@@ -191,7 +191,7 @@ def test_run_due_mails_the_pdf_and_posts_the_webhook_once(db: Path, smtp: tuple[
     body = msg.get_body(preferencelist=("plain",))
     assert body is not None
     text = body.get_content().replace("\r\n", "\n")
-    assert text.startswith("In June 2025, the headline KPIs were: ")
+    assert text.startswith("In June 2025, against May 2025, ")
     assert "The full report: http://127.0.0.1:8000/v1/reports?kind=monthly&format=pdf&period=2025-06" in text
     parts = list(msg.iter_attachments())
     assert [(p.get_content_type(), p.get_filename()) for p in parts] == [

@@ -13,12 +13,7 @@ import pytest
 from advokit import Workspace
 
 from ..api_support import Server, cli, new_keys, worked_workspace
-from .support import Tab, launch_browser
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
+from .support import Tab
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from ..analysis_support import catalogue as test_catalogue
 
 PERIOD = "2025-11"
 GENERATED = dt.datetime(2026, 1, 5, 9, 30)
+DUE = "2025-12-15"  # the due date of the team's action
 
 COMMENTS = [
     # (kpi, period, body, kind, owner, author)
@@ -39,7 +40,8 @@ def _build(path: Path) -> None:
         ws.set_target("csat", 95)
         ws.set_target("customer_churn_rate", 1.0)
         for kpi, period, body, kind, owner, author in COMMENTS:
-            ws.commentary.add(kpi, period, body, kind=kind, owner=owner, author=author)
+            ws.commentary.add(kpi, period, body, kind=kind, owner=owner, author=author,
+                              due=DUE if kind == "action" else None)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from advokit.reports import SECTIONS, Report
 from advokit.stats import formulas as stats
 from advokit.reports import build_report
 
-from .conftest import GENERATED, PERIOD
+from .conftest import DUE, GENERATED, PERIOD
 
 
 def test_six_sections_titled_exactly() -> None:
@@ -46,7 +46,8 @@ def test_wins_are_improvements_targets_met_or_top_bands(monthly: Report) -> None
     wins = {w.kpi for w in monthly.wins}
     heads = {m.kpi for m in monthly.headline}
     for m in monthly.metrics:
-        top_band = m.band_rating == "excellent" or (m.band_rating == "good" and m.kpi in heads)
+        top_band = (m.band_rating == "excellent" or (m.band_rating == "good" and m.kpi in heads)) \
+            and not m.worsened and m.target_status != "missed"
         assert (m.kpi in wins) == (m.improved or m.target_status == "met" or top_band), m.kpi
     for w in monthly.wins:
         assert w.reasons and w.summary.endswith(".") and "p =" not in w.summary and "p <" not in w.summary
@@ -73,13 +74,14 @@ def test_risks_carry_catalogue_guidance_and_owner(demo: Workspace, monthly: Repo
 
 
 def test_next_steps_and_requests_come_from_commentary_only(monthly: Report) -> None:
-    assert [(s.kpi, s.owner, s.kind) for s in monthly.next_steps] == [("csat", "Dana (CS)", "action")]
+    assert [(s.kpi, s.owner, s.kind, s.due) for s in monthly.next_steps] == [("csat", "Dana (CS)", "action", DUE)]
     assert [(s.kpi, s.text) for s in monthly.requests] == [("nps", "Budget for a detractor call-back programme in Q1.")]
 
 
 def test_risks_carry_the_teams_action_else_the_catalogue_tip(demo: Workspace, monthly: Report) -> None:
     by_kpi = {r.kpi: r for r in monthly.risks}
     assert by_kpi["csat"].action == "Run a support quality review with the two lowest-scoring teams."
+    assert by_kpi["csat"].due == DUE and by_kpi["csat"].owner == "Dana (CS)"
     for r in monthly.risks:
         if r.kpi != "csat":
             assert r.action == r.tips[0]

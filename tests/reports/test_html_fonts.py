@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 
 from advokit.reports.model import Report
-
-from ..dashboard.support import launch_browser
 
 # the last family of every element's computed font stack, grouped; code may be monospace, nothing may be serif
 LAST_FAMILIES = """() => {
@@ -18,11 +14,6 @@ LAST_FAMILIES = """() => {
   return {body: pick('body'), headings: pick('h1, h2, h3, h4, h5'), cells: pick('th, td'),
           svg: pick('svg text'), all: [...new Set(pick('*'))]};
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launch_browser()
 
 
 def test_html_report_fonts_end_in_sans_serif(browser: Any, monthly: Report) -> None:

@@ -237,7 +237,7 @@ def demo(state: State, customers: int, months: int, seed: int, end_month: str | 
     ws = state.workspace()
     with _progress("building demo", True) as progress:
         info = build_demo(ws.kpis, ws.ingest, customers=customers, months=months, seed=seed, end_month=end, replace=replace,
-                          progress=progress)
+                          progress=progress, commentary=ws.commentary)
     if ws.rollups.wants_rollups(ws.kpis):  # a big demo: roll the KPIs up by customer group now, once
         click.echo("rolling up the KPIs by customer group (saved in the workspace)...", err=True)
         ws.rollups.refresh_rollups(ws.kpis)

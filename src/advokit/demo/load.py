@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from ..commentary import Commentary
 from ..engine.service import KpiService
 from ..errors import InvalidArgumentError
 from ..ingest.service import Ingest
@@ -14,8 +15,12 @@ from .generate import generate
 
 def build_demo(kpis: KpiService, ingest: Ingest, *, customers: int = 5000, months: int = 24, seed: int = 42,
                end_month: dt.date | None = None, replace: bool = False,
-               progress: Callable[[int, int | None], None] | None = None) -> dict[str, Any]:
-    """Generate demo data and import it (validated like any other file); return what was built."""
+               progress: Callable[[int, int | None], None] | None = None,
+               commentary: Commentary | None = None) -> dict[str, Any]:
+    """Generate demo data and import it (validated like any other file); return what was built.
+
+    With ``commentary``, the demo team's comments (owners, actions with due dates, a request) are added for
+    the latest complete month, so its report reads like a real one."""
     db = kpis.db
     counts = kpis.counts()
     if any(counts.values()) and not replace:
@@ -34,6 +39,11 @@ def build_demo(kpis: KpiService, ingest: Ingest, *, customers: int = 5000, month
     counts = kpis.counts()
     first = kpis.data_range()
     latest = kpis.latest_complete_period("month")
-    return {"workspace": str(db.path), "customers": counts["customers"], "events": counts["events"],
+    comments = 0
+    if commentary is not None and latest is not None:
+        from .team import add_team_comments
+
+        comments = add_team_comments(commentary, latest)
+    return {"comments": comments, "workspace": str(db.path), "customers": counts["customers"], "events": counts["events"],
             "seed": seed, "first_month": first[0].strftime("%Y-%m") if first else None,
             "last_month": first[1].strftime("%Y-%m") if first else None, "latest_complete_month": latest}

@@ -62,7 +62,7 @@ def _texts(value: str | list[str]) -> list[str]:
 
 def _benchmarks(kpi: KpiDefinition) -> list[str]:
     """Up to two benchmarks, value and industry (sources: ``advokit kpi show ID``)."""
-    return [fmt.number(b.value, kpi.unit) + f" ({b.industry or 'all industries'})" for b in kpi.benchmarks[:2]]
+    return [fmt.number(b.value, kpi.unit, scale=kpi.scale) + f" ({b.industry or 'all industries'})" for b in kpi.benchmarks[:2]]
 
 
 def _significance(p: float | None, change: float | None) -> Significance:
@@ -209,8 +209,10 @@ def _significant_move(m: Metric, reference_name: str) -> str:
 
 
 def _band_win(m: Metric, headline: AbstractSet[str]) -> bool:
-    """In the catalogue's top band (excellent), or a good band for a headline KPI."""
-    return m.value is not None and (m.band_rating == "excellent" or (m.band_rating == "good" and m.kpi in headline))
+    """In the catalogue's top band (excellent), or a good band for a headline KPI, and not a risk otherwise."""
+    if m.value is None or m.worsened or m.target_status == "missed":
+        return False
+    return m.band_rating == "excellent" or (m.band_rating == "good" and m.kpi in headline)
 
 
 def _reasons_win(m: Metric, reference_name: str, headline: AbstractSet[str]) -> list[str]:
@@ -266,25 +268,12 @@ def _plan(comments: Sequence[Comment]) -> tuple[str | None, str | None]:
     return (actions[-1].body if actions else None), due
 
 
-def _settings(ws: "Workspace") -> Any:
-    return getattr(ws, "settings", None)
-
-
-def _currency(ws: "Workspace") -> str | None:
-    service = _settings(ws)
-    return None if service is None else service.currency()
-
-
 def _headline_ids(ws: "Workspace") -> tuple[list[str], str]:
     """The headline KPI ids, and where they come from ("workspace" when configured, else "catalogue")."""
-    service = _settings(ws)
-    configured = None if service is None else service.report_headline()
+    configured = ws.settings.report_headline()
     if configured:
         return list(configured), "workspace"
-    finder = getattr(ws.catalogue, "headline_ids", None)
-    if finder is not None:
-        return list(finder(limit=len(ws.catalogue.ids))), "catalogue"
-    return [k.id for k in ws.catalogue if k.core], "catalogue"
+    return ws.catalogue.headline_ids(limit=len(ws.catalogue.ids)), "catalogue"
 
 
 def _choose_headline(ws: "Workspace", metrics: Mapping[str, Metric], shown: AbstractSet[str],
@@ -420,13 +409,13 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
 
     comments, owners = _comments(ws, comment_labels)
     first_event = _first_event(ws)
-    currency = _currency(ws)
+    currency = ws.settings.currency()
     for kpi_id, m in metrics.items():
         kpi = kpis[kpi_id]
         m.history = _points(labels, history.get(kpi_id, []), since=first_event if _needs_events(kpi) else None)
         m.comments = comments.get(kpi_id, [])
         m.owner = owners.get(kpi_id)
-        m.scale = getattr(kpi, "scale", None)
+        m.scale = kpi.scale
         m.currency = currency if m.unit == "money" else None
         m.definition = " ".join(str(kpi.attributes.definition).split())
         m.formula = " ".join(str(kpi.attributes.standard_formula).split())
@@ -483,7 +472,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
             segment_wins.append(SegmentWin(kpi=kpi.id, name=kpi.name, unit=kpi.unit, dimension=segment_by,
                                            group="(empty)" if r["group"] is None else str(r["group"]),
                                            value=r["value"], rest_value=r["rest_value"], difference=r["difference"],
-                                           p_value=r["p_value"], n=r["n"], scale=getattr(kpi, "scale", None),
+                                           p_value=r["p_value"], n=r["n"], scale=kpi.scale,
                                            currency=currency if kpi.unit == "money" else None))
 
     next_steps: list[Step] = []

@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from ..settings import SYMBOLS
-from .model import Metric
+from .model import Metric, SegmentWin
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
@@ -209,11 +209,12 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def delta(m: Metric) -> str:
-    """The metric's change in its unit."""
-    return change(m.change, m.unit)
+
+def group_number(g: SegmentWin, v: float | None) -> str:
+    """A segment's value (or the rest's) in its KPI's unit, scale and currency."""
+    return number(v, g.unit, scale=g.scale, currency=g.currency)
 
 
-def amount(m: Metric, v: float | None) -> str:
-    """A value (reference, target) in the metric's unit."""
-    return number(v, m.unit, per_month=m.per_month)
+def group_change(g: SegmentWin) -> str:
+    """How much better a segment does than the rest, in its KPI's unit."""
+    return change(g.difference, g.unit, scale=g.scale, currency=g.currency)

@@ -36,20 +36,13 @@ def headline(r: Report) -> list[Metric]:
 
 
 def chosen(r: Report) -> list[Story]:
-    """The body's quotes: the chosen ones, else the first distinct detractor and promoter quotes in turn."""
-    if r.stories.chosen:
-        return r.stories.chosen[:BODY_QUOTES]
-    out: list[Story] = []
-    seen: set[str] = set()
-    pairs = zip(r.stories.detractors, r.stories.promoters)
-    for s in [x for p in pairs for x in p] + r.stories.detractors + r.stories.promoters + r.stories.highlights:
-        key = s.text.casefold()
-        if key not in seen:
-            seen.add(key)
-            out.append(s)
-        if len(out) == BODY_QUOTES:
-            break
-    return out
+    """The body's quotes: the ones chosen for the metrics the body talks about (never quotes tied to nothing)."""
+    return r.stories.chosen[:BODY_QUOTES]
+
+
+#: Said when the period has customers' words but none speaks to the body's metrics.
+NO_QUOTE = ("None of them speaks to the KPIs this report is about; the appendix has the strongest promoters' and "
+            "detractors' words.")
 
 
 def summary(f: Finding) -> str:
@@ -130,8 +123,8 @@ def not_tracked_line(r: Report) -> str:
 
 def segment_sentence(g: SegmentWin) -> str:
     """The body's sentence about a segment win (after its lead, ``segment_lead``)."""
-    return (f"does better on {g.name}: {fmt.number(g.value, g.unit)} against "
-            f"{fmt.number(g.rest_value, g.unit)} for all others ({fmt.p_value(g.p_value)}).")
+    return (f"does better on {g.name}: {fmt.group_number(g, g.value)} against "
+            f"{fmt.group_number(g, g.rest_value)} for all others ({fmt.p_value(g.p_value)}).")
 
 
 def segment_lead(g: SegmentWin) -> str:

@@ -90,6 +90,8 @@ def render_markdown(r: Report) -> str:
                     f"{s.passive_count} from passives and {s.detractor_count} from detractors."), ""]
         for st in layout.chosen(r):
             out += _quote(st, why=True)
+        if not layout.chosen(r):
+            out += [layout.NO_QUOTE, ""]
     else:
         out += ["No customer comments, reviews or testimonials in this period.", ""]
 
@@ -164,8 +166,8 @@ def render_markdown(r: Report) -> str:
         out += [f"### Segments that outperform ({esc(r.segment_dimension)})", ""]
         if r.segment_wins:
             out += _table([esc(r.segment_dimension), "KPI", "Value", "All others", "Difference", "Significance"],
-                          [[esc(g.group), esc(g.name), fmt.number(g.value, g.unit), fmt.number(g.rest_value, g.unit),
-                            fmt.change(g.difference, g.unit), fmt.p_value(g.p_value)] for g in r.segment_wins],
+                          [[esc(g.group), esc(g.name), fmt.group_number(g, g.value), fmt.group_number(g, g.rest_value),
+                            fmt.group_change(g), fmt.p_value(g.p_value)] for g in r.segment_wins],
                           {2, 3, 4})
         else:
             out += [esc(f"No {r.segment_dimension} does significantly better than the rest of the customers on "

@@ -133,7 +133,7 @@ def write(metrics: Sequence[Metric], *, period_name: str, reference_name: str, c
 
         asks: list[str] = []
         for req in requests[:ASKS]:
-            who = f" ({req.owner})" if req.owner else ""
+            who = f" — {req.owner}" if req.owner else ""
             asks.append(f"{_shorten(fmt.sentence(req.text), ask_words)}{who}.")
         if unowned:
             names = _join([f.name for f in unowned])

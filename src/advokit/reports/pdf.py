@@ -261,6 +261,8 @@ def _body(pdf: _Doc, r: Report) -> None:
         pdf.para(f"{s.total} comments, reviews and posts in {r.period_label}: {s.promoter_count} from promoters, "
                  f"{s.passive_count} from passives and {s.detractor_count} from detractors.", size=9)
         pdf.ln(2)
+        if not quotes:
+            pdf.para(layout.NO_QUOTE, size=9, color=MUTED)
         for st in quotes:
             why = layout.story_why(st)
             if why:
@@ -350,8 +352,8 @@ def _appendix(pdf: _Doc, r: Report) -> None:
         pdf.subheading(f"Segments that outperform ({r.segment_dimension})")
         if r.segment_wins:
             pdf.grid([r.segment_dimension, "KPI", "Value", "All others", "Difference", "Significance"],
-                     [[g.group, g.name, fmt.number(g.value, g.unit), fmt.number(g.rest_value, g.unit),
-                       fmt.change(g.difference, g.unit), fmt.p_value(g.p_value)] for g in r.segment_wins],
+                     [[g.group, g.name, fmt.group_number(g, g.value), fmt.group_number(g, g.rest_value),
+                       fmt.group_change(g), fmt.p_value(g.p_value)] for g in r.segment_wins],
                      [30, 60, 24, 24, 24, 24], right={2, 3, 4})
         else:
             pdf.para(f"No {r.segment_dimension} does significantly better than the rest of the customers on any "
