@@ -115,3 +115,10 @@ def test_band_is_the_label_only() -> None:
                                               ("CHF", "CHF"), ("sek", "SEK")])
 def test_currency_symbol(code: str, symbol: str) -> None:
     assert fmt.currency_symbol(code) == symbol
+
+
+def test_join_and_lists_as_people_write_them() -> None:
+    assert fmt.join_and([]) == ""
+    assert fmt.join_and(["NPS"]) == "NPS"
+    assert fmt.join_and(["NPS", "CSAT"]) == "NPS and CSAT"
+    assert fmt.join_and(["NPS", "CSAT", "CES"]) == "NPS, CSAT and CES"

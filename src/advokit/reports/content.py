@@ -248,12 +248,7 @@ def _summary(m: Metric, *, win: bool, headline: AbstractSet[str]) -> str:
                      + ("" if parts else f" with {fmt.value(m)}"))
     if (win and _band_win(m, headline)) or (not win and m.band_rating == "poor"):
         parts.append(f"{'sits' if parts else 'is'} in the {m.band} band" + ("" if parts else f" at {fmt.value(m)}"))
-    return fmt.sentence(_and(parts)) + "."
-
-
-def _and(items: Sequence[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return fmt.sentence(fmt.join_and(parts)) + "."
 
 
 def _severity(m: Metric) -> int:

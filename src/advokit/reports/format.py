@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from ..settings import SYMBOLS
 from .model import Metric, SegmentWin
@@ -202,6 +203,14 @@ def sparkline(values: list[float | None]) -> str:
         else:
             out.append(bars[round((v - lo) / (hi - lo) * (len(bars) - 1))])
     return "".join(out)
+
+
+def join_and(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def sentence(text: str) -> str:

@@ -80,11 +80,7 @@ def more(n: int, what: str) -> str:
     return f"{n} more {what}{'s' if n != 1 else ''} in the appendix."
 
 
-def join(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+join = fmt.join_and
 
 
 def no_owner(r: Report) -> str:

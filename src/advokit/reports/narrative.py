@@ -35,13 +35,6 @@ _NUMBERS = {0: "No", 1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "S
             9: "Nine", 10: "Ten"}
 
 
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _count(n: int) -> str:
     return _NUMBERS.get(n, str(n))
 
@@ -136,7 +129,7 @@ def write(metrics: Sequence[Metric], *, period_name: str, reference_name: str, c
             who = f" — {req.owner}" if req.owner else ""
             asks.append(f"{_shorten(fmt.sentence(req.text), ask_words)}{who}.")
         if unowned:
-            names = _join([f.name for f in unowned])
+            names = fmt.join_and([f.name for f in unowned])
             asks.append(f"name an owner for {names}." if not asks else f"Please name an owner for {names}.")
         if asks:
             second = ("We ask for your support: " if requests else "We ask you to ") + " ".join(asks)
