@@ -74,7 +74,7 @@ from .rows import first
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 #: Columns of the customers table defined by the data contract, in order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -161,8 +161,20 @@ _V7 = [
     "ALTER TABLE comments ADD COLUMN IF NOT EXISTS due DATE",
 ]
 
+_V8 = [
+    # the sentiment of each stored text (advokit.text): label negative / neutral / positive, or
+    # language_unsupported (then score and confidence are null); the model (and version) that scored it
+    """CREATE TABLE IF NOT EXISTS text_sentiment (
+        event_id VARCHAR NOT NULL PRIMARY KEY, label VARCHAR NOT NULL, score DOUBLE, confidence DOUBLE,
+        language VARCHAR, model VARCHAR NOT NULL, scored_at TIMESTAMP)""",
+    # sentiment models tuned on the workspace's own scored comments (advokit text tune)
+    """CREATE TABLE IF NOT EXISTS text_models (
+        model_id VARCHAR NOT NULL PRIMARY KEY, base VARCHAR NOT NULL, created_at TIMESTAMP,
+        figures VARCHAR, weights BLOB)""",
+]
+
 #: Ordered migrations: index i upgrades a workspace from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
 
 
 #: Saved derived tables (the rollups) start with this; a rewrite leaves them out, they are recomputed.
