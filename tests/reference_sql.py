@@ -4,15 +4,14 @@ The twelve core KPIs are written straight from kpi-semantics.md, the others
 straight from the ``definition`` of their catalogue entry, with correlated
 subqueries (one period × group at a time), sharing no code with the engine,
 so that the engine can be checked against it on generated data. Two helper
-tables are built first, also without engine code: the lexicon tone of each
-text (tokenised in Python) and the fulfilment of each review or testimonial
+tables are built first, also without engine code: the stored sentiment label of each
+text (as a tone of +1 / 0 / −1) and the fulfilment of each review or testimonial
 request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import duckdb
@@ -251,21 +250,14 @@ _NON_CORE = {
 def prepare(con: duckdb.DuckDBPyConnection, kpi: str) -> None:
     """Build the helper tables a KPI's reference query reads (temporary, on this connection)."""
     if kpi == "net_sentiment":
-        from advokit.engine.lexicon import (  # the word lists are the definition's data
-            NEGATIVE,
-            POSITIVE,
-        )
-
+        # the labels the model stored (the definition reads them): +1 positive, -1 negative, 0 neutral;
+        # texts never scored or not in English count nowhere
         types = ", ".join(f"'{t}'" for t in _TEXT_TYPES)
-        rows = con.execute(f"SELECT event_id, text FROM events WHERE type IN ({types}) "
-                           "AND text IS NOT NULL AND trim(text) <> ''").fetchall()
-        tones = []
-        for event_id, text in rows:
-            words = re.findall(r"[a-z']+", text.lower())
-            tones.append((event_id, sum(w in POSITIVE for w in words) - sum(w in NEGATIVE for w in words)))
-        con.execute("CREATE OR REPLACE TEMP TABLE ref_tone (event_id VARCHAR, tone INTEGER)")
-        if tones:
-            con.executemany("INSERT INTO ref_tone VALUES (?, ?)", tones)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE ref_tone AS
+            SELECT e.event_id, CASE s.label WHEN 'positive' THEN 1 WHEN 'negative' THEN -1 ELSE 0 END AS tone
+            FROM events e JOIN text_sentiment s ON s.event_id = e.event_id
+            WHERE e.type IN ({types}) AND e.text IS NOT NULL AND trim(e.text) <> ''
+              AND s.label IN ('negative', 'neutral', 'positive')""")
     if kpi == "reviews_and_testimonials_velocity":
         kinds = ", ".join(f"'{k}'" for k in _REQUEST_KINDS)
         con.execute(f"""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from advokit import Workspace
 
+from .cli_support import csv_workspace
+
 CUSTOMERS = "customer_id,signup_at,churned_at\nC1,2024-01-01,\nC2,2024-01-01,2024-02-10\nC3,2024-01-01,\n"
 EVENTS = ("event_id,customer_id,type,occurred_at,score\n"
           "E1,C1,csat_response,2024-01-05,5\nE2,C3,csat_response,2024-01-06,4\n"
@@ -14,12 +16,7 @@ EVENTS = ("event_id,customer_id,type,occurred_at,score\n"
 
 
 def _ws(tmp_path: Path) -> Workspace:
-    (tmp_path / "c.csv").write_text(CUSTOMERS)
-    (tmp_path / "e.csv").write_text(EVENTS)
-    ws = Workspace(tmp_path / "w.duckdb")
-    ws.import_customers(tmp_path / "c.csv")
-    ws.import_events(tmp_path / "e.csv")
-    return ws
+    return csv_workspace(tmp_path, CUSTOMERS, EVENTS)
 
 
 def test_scorecard_does_not_judge_not_tracked(tmp_path: Path) -> None:

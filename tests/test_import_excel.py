@@ -21,6 +21,8 @@ from advokit.ingest import detect_format, import_customers, import_events
 from advokit.ingest.excel import cell_text, read_rows, read_xlsx, sheet_names
 from advokit.store.database import Database
 
+from .cli_support import cli
+
 CASE = Path(__file__).parent / "cases" / "worked_example"
 ADVOKIT = str(Path(sys.executable).with_name("advokit"))
 
@@ -223,20 +225,6 @@ def test_read_xlsx_columns_are_normalised_and_checked(tmp_path):
 
 
 # -- the command line -------------------------------------------------------------------------
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """``advokit ARGS`` in this process (the console script's own entry point): exit code, stdout, stderr."""
-    from advokit.cli import main
-
-    capsys.readouterr()
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_cli_imports_a_sheet(tmp_path, capsys):
     db = str(tmp_path / "cli.duckdb")
     customers = xlsx_of(CASE / "customers.csv", tmp_path / "customers.xlsx", sheet="Customers", first="Info")

@@ -44,6 +44,7 @@ from .quality import Quality
 from .rollups import AppendScope, KpiCache
 from .settings import Settings
 from .store import Database, default_db_path
+from .text import TextService
 
 __all__ = ["CORE_KPIS", "Workspace"]
 
@@ -67,7 +68,9 @@ class Workspace:
         self.kpis = KpiService(self.db, self.catalogue, cache=lambda: self.rollups)
         self.analysis = Analysis(self.kpis)
         self.quality = Quality(self.db, self.catalogue)
-        self.ingest = Ingest(self.db, appending=self._appending, inspect=self.quality.import_warnings)
+        self.text = TextService(self.db)
+        self.ingest = Ingest(self.db, appending=self._appending, inspect=self.quality.import_warnings,
+                             annotate=self.text.score_pending)
         self.customers = Customers(self.db, backend=self.kpis.backend)
         self.access = Access(self.db)
         self.commentary = Commentary(self.db, self.catalogue)

@@ -120,6 +120,7 @@ def _register() -> None:
         report_cmds,
         serve_cmds,  # noqa: F401
         target_cmds,
+        text_cmds,
     )
 
 

@@ -64,6 +64,8 @@ class Context:
     period_list: list[Period] = field(default_factory=list)
     #: True when events must pass through their (segmented or filtered) customer.
     joined: bool = False
+    #: The stored sentiment of texts (``text_sentiment``: event_id, label, score, ...), when a KPI reads it.
+    sentiment: ir.Table | None = None
 
     @property
     def trunc(self) -> str:
@@ -181,6 +183,7 @@ class Engine:
             wide = _left_join(wide, agg, by)
 
         ctx = Context(events=events, customers=customers, periods=ptable, grain=req.grain,
+                      sentiment=self.backend.table("text_sentiment"),
                       by=tuple(by), period_list=periods, joined=joined)
         for kpi in kpis:
             if isinstance(kpi.compute, CustomCompute):

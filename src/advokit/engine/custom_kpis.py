@@ -17,7 +17,6 @@ import pyarrow as pa
 from ..catalogue.model import ADVOCACY_ACTION_TYPES, SURVEY_TYPES, PopulationMeasure
 from ..errors import CatalogueError
 from .custom import register
-from .lexicon import NEGATIVE, POSITIVE
 from .periods import add_months
 from .populations import population_table
 
@@ -133,16 +132,13 @@ def net_sentiment(params: dict[str, Any], ctx: "Context") -> ir.Table:
     lo, hi = _ts(ctx.period_list[0].start), _ts(ctx.period_list[-1].end)
     e = e.filter(e.occurred_at >= lo, e.occurred_at < hi)
     e = e.mutate(period_start=e.occurred_at.truncate(ctx.trunc))
-    lexicon = ibis.memtable(pa.table({
-        "word": pa.array(sorted(POSITIVE) + sorted(NEGATIVE), pa.string()),
-        "polarity": pa.array([1] * len(POSITIVE) + [-1] * len(NEGATIVE), pa.int64()),
-    }))
-    words = e.select("event_id", word=e.text.lower().re_split(r"[^a-z']+").unnest())
-    hits = words.join(lexicon, "word").group_by("event_id").aggregate(tone=lexicon.polarity.sum())
-    scored = e.left_join(hits, "event_id").select(e, hits.tone)
-    polarity = scored.tone.fill_null(0)
-    agg = scored.group_by(_keys(ctx)).aggregate(pos=scored.count(where=polarity > 0),
-                                                neg=scored.count(where=polarity < 0), texts=scored.count())
+    assert ctx.sentiment is not None
+    s = ctx.sentiment.select("event_id", "label")
+    scored = e.join(s, "event_id").select(e, s.label)  # texts not scored yet (or not English) count nowhere
+    scored = scored.filter(scored.label.isin(["negative", "neutral", "positive"]))
+    agg = scored.group_by(_keys(ctx)).aggregate(pos=scored.count(where=scored.label == "positive"),
+                                                neg=scored.count(where=scored.label == "negative"),
+                                                texts=scored.count())
     return _ratio(agg, agg.pos - agg.neg, agg.texts, ctx)
 
 

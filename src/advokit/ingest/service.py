@@ -56,13 +56,17 @@ class Ingest:
     ``inspect`` counts what an events import landed that the data-quality report
     would name (the workspace passes ``ws.quality.import_warnings``): the
     report's ``warnings``. Without it an import counts nothing.
+    ``annotate`` derives what the landed rows need once committed (the workspace passes
+    ``ws.text.score_pending``: the sentiment of new texts), given the import id, or None
+    for "whatever is still pending".
     """
 
     def __init__(self, db: Database, *, appending: Callable[[], ContextManager[AppendScope]] | None = None,
-                 inspect: Inspect | None = None) -> None:
+                 inspect: Inspect | None = None, annotate: Callable[[str | None], object] | None = None) -> None:
         self.db = db
         self.appending = appending or _unwatched
         self.inspect = inspect
+        self.annotate = annotate
 
     def customers(self, source: Any, **options: Any) -> ImportReport:
         """Upsert customers from a path, a data frame, an Arrow table or a list of dicts."""
@@ -74,6 +78,8 @@ class Ingest:
         ``warnings=False``: leave the report's ``warnings`` unset (a batch counts them itself)."""
         count_warnings = options.pop("warnings", True)
         report = importer.import_events(self.db, source, **options)
+        if self.annotate is not None and report.imported and report.import_id is not None:
+            self.annotate(report.import_id)
         if self.inspect is not None and count_warnings:
             if report.imported and report.import_id is not None:
                 found = self.inspect(import_id=report.import_id)
@@ -89,6 +95,8 @@ class Ingest:
         ``checked``: for events, ``rules.fast_events(records)`` when the caller has it."""
         result = batches.ingest(self, kind, records, strict=strict,  # type: ignore[arg-type]
                                 source_name=source_name, checked=checked)
+        if kind == "events" and self.annotate is not None and records and result.accepted_ids():
+            self.annotate(None)
         if kind == "events" and self.inspect is not None and records:
             rows = result.landed_rows()
             if rows is not None:

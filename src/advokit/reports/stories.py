@@ -4,7 +4,7 @@ Every event with text in the window counts (survey comments, reviews,
 testimonials, case studies, community and UGC posts, mentions). Each gets a
 *voice* from its own score: NPS 9–10 promoter / 0–6 detractor; 1–5 scales
 (CSAT, advocacy rating, review stars) 4–5 / 1–2; effort (CES, 1–7, lower is
-better) 1–2 / 5–7; text without a score by the sentiment lexicon. The most
+better) 1–2 / 5–7; text without a score by its stored sentiment (the model's label, ``ws.text``). The most
 telling are the strongest scores first, then (among equal scores) comments of
 five words or more, then the most recent, without repeating the same words. Customers are described by their segment,
 industry and region, never by name or e-mail (reports travel).
@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..engine.lexicon import NEGATIVE, POSITIVE
 from ..store.database import quote_ident
 from .format import clean_text
 from .model import BODY_QUOTES, Stories, Story, Theme
@@ -65,7 +64,7 @@ def _norm(type_: str, score: float | None) -> float | None:
     return None
 
 
-def _voice(type_: str, score: float | None, text: str) -> tuple[str, float]:
+def _voice(type_: str, score: float | None, sentiment: str | None) -> tuple[str, float]:
     """(promoter | passive | detractor, strength 0..1 where 1 is the most positive)."""
     s = _norm(type_, score)
     if s is not None and score is not None:
@@ -74,14 +73,11 @@ def _voice(type_: str, score: float | None, text: str) -> tuple[str, float]:
         if type_ == "ces_response":
             return ("promoter" if score <= 2 else "detractor" if score >= 5 else "passive"), s
         return ("promoter" if score >= 4 else "detractor" if score <= 2 else "passive"), s
-    words = _WORD.findall(text.lower())
-    pos = sum(w in POSITIVE for w in words)
-    neg = sum(w in NEGATIVE for w in words)
-    if type_ in ("testimonial", "case_study") and neg <= pos:
+    if type_ in ("testimonial", "case_study") and sentiment != "negative":
         return "promoter", 0.9
-    if pos > neg:  # a score speaks louder than words: below every top score, above every weak one
+    if sentiment == "positive":  # a score speaks louder than words: below every top score, above every weak one
         return "promoter", 0.7
-    if neg > pos:
+    if sentiment == "negative":
         return "detractor", 0.3
     return "passive", 0.5
 
@@ -184,8 +180,9 @@ def collect(ws: "Workspace", start: dt.date, end: dt.date, *,
     dims = set(ws.kpis.dimensions())
     shown = [d for d in ("segment", "industry", "region") if d in dims]
     cols = ", ".join(f"c.{quote_ident(d)}" for d in shown)
-    sql = (f"SELECT e.event_id, e.type, e.occurred_at, e.score, e.text, e.channel, e.customer_id"
+    sql = (f"SELECT e.event_id, e.type, e.occurred_at, e.score, e.text, e.channel, e.customer_id, s.label"
            f"{', ' + cols if cols else ''} FROM events e LEFT JOIN customers c ON c.customer_id = e.customer_id "
+           "LEFT JOIN text_sentiment s ON s.event_id = e.event_id "
            "WHERE e.occurred_at >= ? AND e.occurred_at < ? AND e.text IS NOT NULL AND length(trim(e.text)) > 0 "
            f"AND e.type IN ({', '.join('?' for _ in TYPES)})")
     params: list[Any] = [dt.datetime(start.year, start.month, start.day), dt.datetime(end.year, end.month, end.day),
@@ -208,13 +205,13 @@ def collect(ws: "Workspace", start: dt.date, end: dt.date, *,
     counts = {"promoter": 0, "passive": 0, "detractor": 0}
     themes = {name: {"promoter": 0, "detractor": 0} for name in THEMES}
     for row in rows:
-        event_id, type_, at, score, raw, channel, customer = row[:7]
-        attrs = dict(zip(shown, row[7:]))
+        event_id, type_, at, score, raw, channel, customer, sentiment = row[:8]
+        attrs = dict(zip(shown, row[8:]))
         text = clean_text(str(raw))
         if not text:
             continue
         score = None if score is None else float(score)
-        voice, strength = _voice(type_, score, text)
+        voice, strength = _voice(type_, score, sentiment)
         counts[voice] += 1
         story = Story(event_id=str(event_id), type=type_, type_label=TYPES[type_],
                       occurred_at=at.replace(microsecond=0).isoformat(), text=text, score=score,
