@@ -200,8 +200,9 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
             raise NotFoundError(f"no customer with id {customer_id!r}",
                                 hint="nothing to erase (it may have been erased already)")
         names = _Names(customer_id, customer)
-        cur.execute("DELETE FROM text_sentiment WHERE event_id IN (SELECT event_id FROM events WHERE customer_id = ?)",
-                    [customer_id])
+        for table in ("text_sentiment", "text_themes"):
+            cur.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM events WHERE customer_id = ?)",
+                        [customer_id])
         cur.execute("DELETE FROM events WHERE customer_id = ?", [customer_id])
         cur.execute("DELETE FROM customers WHERE customer_id = ?", [customer_id])
         referrals = first(cur.execute("SELECT count(*) FROM customers WHERE referred_by = ?", [customer_id]))
