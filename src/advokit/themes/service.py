@@ -51,7 +51,7 @@ class Themes:
 
     def computed(self) -> bool:
         """Whether themes were ever computed for this workspace."""
-        return bool(first(self.db.cursor().execute("SELECT count(*) FROM meta WHERE key = ?", [REFRESHED])))
+        return bool(first(self.db.cursor().execute("SELECT count(*) FROM meta WHERE key = ?", [REFRESHED]))[0])
 
     def all(self) -> list[dict[str, Any]]:
         """Every stored theme (merged ones too, with ``merged_into``), biggest first: id, name (the user's or
