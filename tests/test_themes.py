@@ -113,7 +113,9 @@ def test_a_pinned_theme_survives_when_it_is_not_found_again_and_erasure_drops_as
     billing = next(tid for tid, topic in _topic_of(topical).items() if topic == "billing")
     topical.themes.pin(billing)
     topical.themes.rename(billing, "Billing")
+    topical.themes.rename(next(t for t in _topic_of(topical) if t != billing), "what Name CB said")
     topical.access.erase("CB")  # the billing texts go, and their theme assignments with them
+    assert not [t for t in topical.themes.all() if "Name CB" in json.dumps(t)]  # and a theme named after CB
     assert topical.db.cursor().execute(
         "SELECT count(*) FROM text_themes WHERE event_id LIKE 'billing-%'").fetchone()[0] == 0
     # 5 new billing texts among 100 others: 105 texts -> 2 themes discovered, billing not among them

@@ -211,6 +211,7 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
         naming = _naming_events(cur, customer_id, names)
         for row in naming:
             _redact_event(cur, row, customer_id, names)
+        _redact_themes(cur, names)
         comments = _naming_comments(cur, names)
         for row in comments:
             cur.execute("UPDATE comments SET body = ?, author = ?, owner = ? WHERE comment_id = ?",
@@ -225,6 +226,15 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
     return {**record, "erased_at": record["erased_at"].isoformat() + "Z",  # type: ignore[attr-defined]
             "customers_removed": n_customers, "references_cleared": int(referrals[0]) + len(naming),
             "comments_redacted": len(comments)}
+
+
+def _redact_themes(cur: duckdb.DuckDBPyConnection, names: _Names) -> None:
+    """Theme labels, names and terms that name the customer (a theme found in its texts) lose the name."""
+    for theme_id, label, name, terms in cur.execute("SELECT theme_id, label, name, terms FROM themes").fetchall():
+        if any(names.found_in(v) for v in (label, name, terms)):
+            cur.execute("UPDATE themes SET label = ?, name = ?, terms = ? WHERE theme_id = ?",
+                        [names.redact(label), None if name is None else names.redact(name),
+                         json.dumps(names.redact_json(json.loads(terms))), theme_id])
 
 
 def was_erased(db: Database, customer_id: str) -> bool:

@@ -26,6 +26,7 @@ from .model import Theme
 
 QUOTES = 3
 QUOTE_CHARS = 280
+MIN_QUOTE_WORDS = 3
 #: Two quotes whose word sets overlap this much (Jaccard) say the same thing: only one is shown.
 SAME_WORDING = 0.6
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -90,9 +91,11 @@ def redact(text: str, personal: Iterable[str]) -> str:
 
 def quotes(texts: Iterable[Text], theme_id: str) -> list[dict[str, Any]]:
     """Up to :data:`QUOTES` texts most typical of the theme (highest weight, then most recent), each worded
-    differently from those already chosen."""
+    differently from those already chosen; a text of fewer than :data:`MIN_QUOTE_WORDS` words only after
+    the others."""
     ranked = sorted((t for t in texts if theme_id in t.themes),
-                    key=lambda t: (-round(t.themes[theme_id], 2), -t.occurred_at.timestamp(), t.event_id))
+                    key=lambda t: (len(_WORD.findall(t.text)) < MIN_QUOTE_WORDS, -round(t.themes[theme_id], 2),
+                                   -t.occurred_at.timestamp(), t.event_id))
     chosen: list[dict[str, Any]] = []
     words: list[set[str]] = []
     for t in ranked:
