@@ -15,6 +15,8 @@ out the domain services as attributes, each given only what it needs::
     ws.coverage     where the workspace holds each KPI input           (advokit.engine.CoverageService)
     ws.quality      the data-quality report (``doctor``), import warnings  (advokit.quality.Quality)
     ws.mapping      presets, mapping files, imports of other tools' exports  (advokit.mapping.MappingService)
+    ws.text         the sentiment model and the stored sentiment of texts  (advokit.text.TextService)
+    ws.themes       themes of the texts: refresh, rename, merge, pin, per-period report  (advokit.themes.Themes)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -45,6 +47,7 @@ from .rollups import AppendScope, KpiCache
 from .settings import Settings
 from .store import Database, default_db_path
 from .text import TextService
+from .themes import Themes
 
 __all__ = ["CORE_KPIS", "Workspace"]
 
@@ -69,6 +72,7 @@ class Workspace:
         self.analysis = Analysis(self.kpis)
         self.quality = Quality(self.db, self.catalogue)
         self.text = TextService(self.db)
+        self.themes = Themes(self.db)
         self.ingest = Ingest(self.db, appending=self._appending, inspect=self.quality.import_warnings,
                              annotate=self.text.score_pending)
         self.customers = Customers(self.db, backend=self.kpis.backend)

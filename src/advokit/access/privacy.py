@@ -200,8 +200,9 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
             raise NotFoundError(f"no customer with id {customer_id!r}",
                                 hint="nothing to erase (it may have been erased already)")
         names = _Names(customer_id, customer)
-        cur.execute("DELETE FROM text_sentiment WHERE event_id IN (SELECT event_id FROM events WHERE customer_id = ?)",
-                    [customer_id])
+        for table in ("text_sentiment", "text_themes"):
+            cur.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM events WHERE customer_id = ?)",
+                        [customer_id])
         cur.execute("DELETE FROM events WHERE customer_id = ?", [customer_id])
         cur.execute("DELETE FROM customers WHERE customer_id = ?", [customer_id])
         referrals = first(cur.execute("SELECT count(*) FROM customers WHERE referred_by = ?", [customer_id]))
@@ -210,6 +211,7 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
         naming = _naming_events(cur, customer_id, names)
         for row in naming:
             _redact_event(cur, row, customer_id, names)
+        _redact_themes(cur, names)
         comments = _naming_comments(cur, names)
         for row in comments:
             cur.execute("UPDATE comments SET body = ?, author = ?, owner = ? WHERE comment_id = ?",
@@ -224,6 +226,15 @@ def erase_customer(db: Database, customer_id: str) -> dict[str, Any]:
     return {**record, "erased_at": record["erased_at"].isoformat() + "Z",  # type: ignore[attr-defined]
             "customers_removed": n_customers, "references_cleared": int(referrals[0]) + len(naming),
             "comments_redacted": len(comments)}
+
+
+def _redact_themes(cur: duckdb.DuckDBPyConnection, names: _Names) -> None:
+    """Theme labels, names and terms that name the customer (a theme found in its texts) lose the name."""
+    for theme_id, label, name, terms in cur.execute("SELECT theme_id, label, name, terms FROM themes").fetchall():
+        if any(names.found_in(v) for v in (label, name, terms)):
+            cur.execute("UPDATE themes SET label = ?, name = ?, terms = ? WHERE theme_id = ?",
+                        [names.redact(label), None if name is None else names.redact(name),
+                         json.dumps(names.redact_json(json.loads(terms))), theme_id])
 
 
 def was_erased(db: Database, customer_id: str) -> bool:

@@ -121,6 +121,7 @@ def _register() -> None:
         serve_cmds,  # noqa: F401
         target_cmds,
         text_cmds,
+        theme_cmds,
     )
 
 

@@ -5,6 +5,7 @@ advokit text sentiment comments.csv --column comment --format json   # score any
 advokit text status                  # which model scores this workspace, labels stored
 advokit text rescore                 # score again what another model scored
 advokit text tune                    # refine the model on this workspace's scored comments
+advokit text themes --period 2025-09 # the themes of a period's texts (cli/theme_cmds.py adds them here)
 """
 
 from __future__ import annotations

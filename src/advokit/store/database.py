@@ -44,6 +44,17 @@ Schema version 7 adds:
   currency and the report's headline KPIs.
 * ``comments.due``  the date a comment's action or risk is due (NULL: none given).
 
+Schema version 8 adds:
+
+* ``text_sentiment``  the sentiment of each stored text (label, score, confidence, language, model).
+* ``text_models``     sentiment models tuned on the workspace's own scored comments.
+
+Schema version 9 adds:
+
+* ``themes``       the themes discovered in the workspace's texts (``advokit text themes``): label, the
+                   user's name, top terms (JSON ``[[term, weight], ...]``), pinned, merged_into, times.
+* ``text_themes``  each text's themes (at most three) with a weight; erased with the customer's events.
+
 All timestamps are stored as naive UTC ``TIMESTAMP``.
 
 Deleted rows are not gone from the file: DuckDB marks them deleted and frees
@@ -74,7 +85,7 @@ from .rows import first
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: Columns of the customers table defined by the data contract, in order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -173,8 +184,19 @@ _V8 = [
         figures VARCHAR, weights BLOB)""",
 ]
 
+_V9 = [
+    # the themes of the workspace's texts (advokit.themes): discovered label, the user's name, the top terms
+    # as JSON [[term, weight], ...], pinned (kept by a refresh), merged_into (reported as that theme)
+    """CREATE TABLE IF NOT EXISTS themes (
+        theme_id VARCHAR NOT NULL PRIMARY KEY, label VARCHAR NOT NULL, name VARCHAR, terms VARCHAR NOT NULL,
+        pinned BOOLEAN NOT NULL DEFAULT false, merged_into VARCHAR, created_at TIMESTAMP, refreshed_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS text_themes (
+        event_id VARCHAR NOT NULL, theme_id VARCHAR NOT NULL, weight DOUBLE NOT NULL,
+        PRIMARY KEY (event_id, theme_id))""",
+]
+
 #: Ordered migrations: index i upgrades a workspace from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
 
 
 #: Saved derived tables (the rollups) start with this; a rewrite leaves them out, they are recomputed.
