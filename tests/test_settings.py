@@ -146,7 +146,8 @@ def test_config_commands(tmp_path: Path) -> None:
     assert cli(db, "config", "get", "currency").stdout == "EUR\n"
     assert cli(db, "config", "get", "report.headline").stdout == "\n"
     listed = json.loads(cli(db, "config", "list", "--format", "json").stdout)
-    assert [(r["key"], r["value"]) for r in listed] == [("currency", "EUR"), ("report.headline", None)]
+    assert [(r["key"], r["value"]) for r in listed] == [("currency", "EUR"), ("report.headline", None),
+                                                       ("listening.brand", None)]
     assert cli(db, "config", "unset", "currency").stdout == "unset currency\n"
     assert cli(db, "config", "unset", "currency").stdout == "currency was not set\n"
     for args, said in ((("config", "set", "currency", "EURO"), "error: unknown currency 'EURO'"),

@@ -17,6 +17,7 @@ out the domain services as attributes, each given only what it needs::
     ws.mapping      presets, mapping files, imports of other tools' exports  (advokit.mapping.MappingService)
     ws.text         the sentiment model and the stored sentiment of texts  (advokit.text.TextService)
     ws.themes       themes of the texts: refresh, rename, merge, pin, per-period report  (advokit.themes.Themes)
+    ws.listening    social listening: mention volume, reach, sentiment, share of voice, spikes  (advokit.listening)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -41,6 +42,7 @@ from .customers import Customers
 from .delivery import Delivery
 from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
 from .ingest import ImportReport, Ingest
+from .listening import Listening
 from .mapping import MappingService
 from .quality import Quality
 from .rollups import AppendScope, KpiCache
@@ -82,6 +84,7 @@ class Workspace:
         self.delivery = Delivery(self.db)
         self.coverage = CoverageService(self.kpis.coverage, self.catalogue)
         self.mapping = MappingService(self.db, self.ingest)
+        self.listening = Listening(self.db, self.settings)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

@@ -19,6 +19,7 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "/kpis/{kpi_id}": ("/kpis/nps", "scorecard"),
     "/catalogue": ("/catalogue", "catalogue"),
     "/data": ("/data", "data"),
+    "/voice": ("/voice", "voice"),
     "/customers": ("/customers", "customers"),
     "/customers/{customer_id:path}": ("/customers/C0001", "customers"),
     "/signin": ("/signin", None),

@@ -134,6 +134,11 @@ class CoverageArgs(_Args):
     end: Text | None = None
 
 
+class ListeningArgs(_Args):
+    period: Text = "month"
+    by: Text | None = None
+
+
 class CommentArgs(_Args):
     kpi: Text
     period: Text
@@ -251,6 +256,7 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "coverage_list": (NoArgs, lambda ws, a: ws.coverage.list()),
     "coverage_set": (CoverageArgs, lambda ws, a: ws.coverage.set(a.input, start=a.start, end=a.end)),
     "coverage_clear": (CoverageArgs, lambda ws, a: ws.coverage.clear(a.input)),
+    "listening": (ListeningArgs, lambda ws, a: ws.listening.figures(a.period, by=a.by)),
 }
 
 

@@ -111,6 +111,14 @@ class _Coverage:
         return self._ws.call("coverage_clear", input=name)  # type: ignore[no-any-return]
 
 
+class _Listening:
+    def __init__(self, ws: RemoteWorkspace) -> None:
+        self._ws = ws
+
+    def figures(self, period: str = "month", *, by: str | None = None) -> dict[str, Any]:
+        return self._ws.call("listening", period=period, by=by)  # type: ignore[no-any-return]
+
+
 class _Commentary:
     def __init__(self, ws: RemoteWorkspace) -> None:
         self._ws = ws
@@ -199,6 +207,7 @@ class RemoteWorkspace:
         self.customers = _Customers(self)
         self.coverage = _Coverage(self)
         self.quality = _Quality(self)
+        self.listening = _Listening(self)
 
     def __repr__(self) -> str:
         return f"RemoteWorkspace({str(self.path)!r}, via {self.server.url})"

@@ -1,4 +1,4 @@
-"""Workspace settings: the currency the reports write amounts in, the report's headline KPIs.
+"""Workspace settings: the currency the reports write amounts in, the report's headline KPIs, our brand in mentions.
 
 Owns the ``settings`` table (through :class:`~advokit.store.Database`) and the keys it may
 hold. May import: ``store``, ``catalogue``, ``errors``. The CLI (``advokit config``,
@@ -6,6 +6,14 @@ hold. May import: ``store``, ``catalogue``, ``errors``. The CLI (``advokit confi
 """
 
 from .currencies import CODES, SYMBOLS
-from .service import CURRENCY, KEYS, MAX_HEADLINE, REPORT_HEADLINE, Settings, check_currency
+from .service import (
+    CURRENCY,
+    KEYS,
+    LISTENING_BRAND,
+    MAX_HEADLINE,
+    REPORT_HEADLINE,
+    Settings,
+    check_currency,
+)
 
-__all__ = ["CODES", "CURRENCY", "KEYS", "MAX_HEADLINE", "REPORT_HEADLINE", "SYMBOLS", "Settings", "check_currency"]
+__all__ = ["CODES", "CURRENCY", "KEYS", "LISTENING_BRAND", "MAX_HEADLINE", "REPORT_HEADLINE", "SYMBOLS", "Settings", "check_currency"]

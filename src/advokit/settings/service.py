@@ -7,6 +7,8 @@ Keys (:data:`KEYS`):
 * ``report.headline``  the report's headline KPIs, comma-separated ids (1 to :data:`MAX_HEADLINE`,
                        distinct, each a KPI of the catalogue); unset: the catalogue's default
                        (``Catalogue.headline_ids``).
+* ``listening.brand``  the name of the workspace's own brand in ``properties.brand`` of mentions
+                       (compared in any letter case); mentions without a brand are always ours.
 
 Values are checked and normalised when they are set; statements bind them as parameters.
 """
@@ -24,10 +26,13 @@ from .currencies import CODES
 
 CURRENCY = "currency"
 REPORT_HEADLINE = "report.headline"
+LISTENING_BRAND = "listening.brand"
 #: every key a workspace setting may have, with what it holds
 KEYS: dict[str, str] = {
     CURRENCY: "ISO 4217 code of the currency money KPIs are reported in (e.g. EUR, USD, GBP)",
     REPORT_HEADLINE: "the report's headline KPIs: comma-separated KPI ids, 1 to 8 (e.g. nps,csat)",
+    LISTENING_BRAND: "our brand's name in properties.brand of mention events (e.g. Advokit); "
+                     "mentions without a brand are ours too",
 }
 MAX_HEADLINE = 8
 MAX_VALUE = 1000
@@ -98,6 +103,10 @@ class Settings:
         value = self.get(CURRENCY)
         return value if value in CODES else None
 
+    def listening_brand(self) -> str | None:
+        """Our brand's name in mentions' ``properties.brand``, None when not set."""
+        return self.get(LISTENING_BRAND)
+
     def report_headline(self) -> list[str] | None:
         """The headline KPIs the workspace chose (ids of the catalogue), None when it chose none.
 
@@ -125,6 +134,10 @@ class Settings:
             raise InvalidArgumentError(f"the value of {key} is not a short text", hint=KEYS[key])
         if key == CURRENCY:
             return check_currency(value)
+        if key == LISTENING_BRAND:
+            if not value.strip():
+                raise InvalidArgumentError(f"the value of {key} is empty", hint=KEYS[key])
+            return value.strip()
         return ",".join(self._headline_ids(value))
 
     def _headline_ids(self, value: str) -> list[str]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ._special import gamma_ppf, norm_ppf, norm_sf2, t_ppf, t_sf2
+from ._special import gamma_ppf, gammainc, norm_ppf, norm_sf2, t_ppf, t_sf2
 
 Array = npt.NDArray[np.float64]
 Interval = tuple[Array, Array]
@@ -158,6 +158,17 @@ def rate_se(count: npt.ArrayLike, exposure: npt.ArrayLike) -> Array:
     x, e = _f(count), _f(exposure)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         return np.where((e > 0) & (x >= 0), np.sqrt(x) / e, np.nan)
+
+
+def poisson_upper_tail(count: npt.ArrayLike, mean: npt.ArrayLike) -> Array:
+    """P(X ≥ count) for X ~ Poisson(mean): the regularised lower gamma P(count, mean); 1 for a count of 0,
+    0 for a positive count when the mean is 0; NaN for a negative count or mean."""
+    x, m = np.broadcast_arrays(_f(count), _f(mean))
+    valid = (x >= 0) & (m >= 0)
+    pos = valid & (x > 0) & (m > 0)
+    tail = gammainc(np.where(pos, x, 1.0), np.where(pos, m, 1.0))
+    out = np.where(pos, tail, np.where(x == 0, 1.0, 0.0))
+    return np.where(valid, out, np.nan)
 
 
 # ------------------------------------------------------------ significance

@@ -8,6 +8,7 @@ URL scheme (every view lives in its address, so it can be shared by link)::
     GET  /catalogue             catalogue      ?q=&focus=
     GET  /customers             customer list  ?q=&sort=&order=asc|desc&page=&filter=
     GET  /customers/{id}        a customer     ?page=
+    GET  /voice                 voice of the customer: sentiment over time, listening (:mod:`.voice`)
     GET  /data                  the data: counts and the data-quality findings (``ws.quality.doctor()``)
     GET  /signin, POST /signin, POST /signout
     GET  /static/{file}         CSS, JS, and plotly.min.js from the installed plotly package
@@ -34,6 +35,7 @@ from .routing import PageRoute, plotly_version, read_form, redirect, static_resp
 from .sections import section_of
 from .security import BROWSER_COOKIE, SESSION_COOKIE, Viewer, safe_next, set_cookie
 from .selection import GRAINS, Selection, parse_filters, parse_selection, period_choices
+from .voice import VoiceContext, build_sections
 
 CUSTOMERS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
@@ -175,6 +177,15 @@ class Pages:
         return page("catalogue.html", self.base(request, viewer, "KPI catalogue", q=text, focus=focus,
                                                 hits=hits, total=len(self.d.ws.catalogue)))
 
+    # -- voice -------------------------------------------------------------------------------------
+    def voice(self, request: Request) -> Response:
+        viewer = self.viewer(request)
+        sel = self.selection("month", None, [])
+        sections = build_sections(VoiceContext(self.d, sel, self.units()))
+        figures = [c for s in sections for c in s.charts]
+        return page("voice.html", self.base(request, viewer, "Voice of the customer", sel=sel, voice_sections=sections,
+                                            charts=figures))
+
     # -- data --------------------------------------------------------------------------------------
     def data(self, request: Request) -> Response:
         viewer = self.viewer(request)
@@ -281,6 +292,10 @@ def build_router(d: Dashboard) -> APIRouter:
     @router.get("/catalogue")
     def catalogue(request: Request, q: str | None = None, focus: str | None = None) -> Response:
         return p.catalogue(request, q, focus)
+
+    @router.get("/voice")
+    def voice(request: Request) -> Response:
+        return p.voice(request)
 
     @router.get("/data")
     def data(request: Request) -> Response:

@@ -1,0 +1,81 @@
+"""The "Voice" page (``/voice``): what customers say, as a list of sections, each built only where it has data.
+
+A section builder takes the :class:`VoiceContext` and returns a :class:`VoiceSection` or None (nothing to
+show: the page leaves it out, no placeholder). The page renders :data:`BUILDERS` in order; each section's
+template is ``voice_<key>.html`` and receives the section as ``s``. A new section (themes with quotes, the
+open-loop queue) is a builder function and a template, appended to :data:`BUILDERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import PeriodOutsideDataError
+from . import charts
+from .dashboard import Dashboard
+from .format import Units
+from .selection import Selection
+
+SENTIMENT_KPI = "net_sentiment"
+
+
+@dataclass(frozen=True)
+class VoiceContext:
+    d: Dashboard
+    sel: Selection
+    units: Units
+
+
+@dataclass
+class VoiceSection:
+    key: str
+    title: str
+    data: dict[str, Any]
+    #: plotly figures of the section: ``{"id", "figure", "label"}`` (ids unique on the page)
+    charts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def template(self) -> str:
+        return f"voice_{self.key}.html"
+
+
+Builder = Callable[[VoiceContext], "VoiceSection | None"]
+
+
+def sentiment_over_time(ctx: VoiceContext) -> VoiceSection | None:
+    """Net sentiment by month with its 95 % interval (the ``net_sentiment`` KPI, as on its KPI page)."""
+    kpi = ctx.d.ws.kpi(SENTIMENT_KPI)
+    rows = ctx.d.trend(SENTIMENT_KPI, ctx.sel)
+    if not any(r.get("value") is not None for r in rows):
+        return None
+    figure = charts.trend_figure(kpi, rows, units=ctx.units)
+    label = f"{kpi.name} by {ctx.sel.grain}, with 95% interval"
+    return VoiceSection("sentiment", f"{kpi.name} over time", {"kpi": kpi, "rows": rows},
+                        [{"id": "voice-sentiment", "figure": figure, "label": label}])
+
+
+def listening(ctx: VoiceContext) -> VoiceSection | None:
+    """The listening figures of the latest complete month with mentions (``ws.listening``), with its spikes."""
+    try:
+        data = ctx.d.cache.get(("listening", "month"), lambda: ctx.d.ws.listening.figures("month"))
+    except PeriodOutsideDataError:  # no mentions, or no complete month of them yet
+        return None
+    if not data["figures"]["volume"]:
+        return None
+    return VoiceSection("listening", f"Social listening, {data['period']}", data)
+
+
+#: the page's sections, in order
+BUILDERS: list[Builder] = [sentiment_over_time, listening]
+
+
+def build_sections(ctx: VoiceContext, builders: list[Builder] | None = None) -> list[VoiceSection]:
+    """The sections that have something to show, in order."""
+    out = []
+    for build in BUILDERS if builders is None else builders:
+        section = build(ctx)
+        if section is not None:
+            out.append(section)
+    return out

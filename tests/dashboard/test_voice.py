@@ -1,0 +1,83 @@
+"""The "Voice" page (/voice) over plain HTTP against a real server: sentiment over time with its interval,
+the listening figures of the latest complete month with its spikes, in the nav; sections without data are
+left out (no placeholder)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+
+from advokit import Workspace
+from advokit.web.dashboard import Dashboard
+from advokit.web.format import Units
+from advokit.web.selection import parse_selection
+from advokit.web.voice import BUILDERS, VoiceContext, build_sections
+
+from ..api_support import Server
+from ..test_listening import _september
+from .test_http import EXTERNAL
+
+
+def _voice_workspace(db: Path) -> None:
+    """The spike case of tests/test_listening.py (August 2 a day, a spike on 1 September, a high last week);
+    each day's first mention carries a text: August all positive, September 20 positive and 10 negative."""
+    rows, labels = [], {}
+    for day, n in sorted(_september().items()):
+        for i in range(n):
+            event_id = f"m{day.isoformat()}-{i}"
+            rows.append({"event_id": event_id, "customer_id": None, "type": "mention",
+                         "occurred_at": day.isoformat(), "text": "a text" if i == 0 else None,
+                         "channel": "twitter", "properties": {"reach": 10, "author": f"@a{day.day % 3}"}})
+            if i == 0:
+                labels[event_id] = "negative" if day.month == 9 and day.day <= 10 else "positive"
+    with Workspace(db) as ws:
+        ws.import_events(rows)
+        with ws.db.transaction() as cur:
+            for event_id, label in labels.items():
+                cur.execute("UPDATE text_sentiment SET label = ? WHERE event_id = ?", [label, event_id])
+
+
+def test_the_voice_page_shows_sentiment_and_listening(tmp_path: Path) -> None:
+    db = tmp_path / "voice.duckdb"
+    _voice_workspace(db)
+    with Workspace(db, read_only=True) as ws:
+        expected = ws.listening.figures("month")
+    with Server(db, rate=0) as server:
+        r = httpx.get(server.url + "/voice", timeout=60)
+        assert r.status_code == 200, r.text[:500]
+        html = r.text
+    assert not any(s in html for s in EXTERNAL) and "<script>" not in html
+    assert re.findall(r'<a href="([^"]*)" aria-current="page">([^<]*)</a>', html) == [("/voice", "Voice")]
+    assert re.findall(r'<h2 id="h-voice-([a-z]+)">', html) == ["sentiment", "listening"]
+    # sentiment over time: a chart (its figure as JSON) and the table; net sentiment August = 100 × 28 / 28,
+    # September = 100 × (20 − 10) / 30 = 33.3
+    figure = json.loads(re.search(r'<script type="application/json" id="figure-voice-sentiment">(.*?)</script>',
+                                  html, re.S).group(1))
+    assert figure["data"], "the sentiment chart has no trace"
+    table = re.search(r'<table class="nowrap voice-sentiment">(.*?)</table>', html, re.S).group(1)
+    periods = re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', table)
+    assert periods == [("2025-09", "33.3"), ("2025-08", "100.0")]
+    # listening: the latest complete month with mentions is September 2025, the figures of ws.listening:
+    # 30 days × 2 + 7 (1 Sep: 9) + 4 (20 Sep: 6) + 7 × 3 (22-28 Sep: 5) = 92 mentions, 10 reach each
+    assert expected["period"] == "2025-09" and expected["figures"]["volume"] == 92
+    assert 'Social listening, 2025-09' in html
+    assert re.search(r'data-field="volume">92<', html) and re.search(r'data-field="reach">920<', html)
+    spikes = re.findall(r'data-kind="spike"><strong>([^<]+)</strong>: (\d+) mentions', html)
+    assert spikes == [("2025-09-01", "9"), ("Week of 2025-09-22", "35")]
+    assert 'class="table-wrap"' in html  # wide tables scroll inside their card on a phone
+
+
+def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
+    with Workspace(tmp_path / "empty.duckdb") as ws:
+        d = Dashboard(ws)
+        sel = parse_selection(grain="month", period=None, filters=[], dimensions=[], default_period=d.default_period)
+        ctx = VoiceContext(d, sel, Units(ws.catalogue, None))
+        assert build_sections(ctx) == []
+        assert [b.__name__ for b in BUILDERS] == ["sentiment_over_time", "listening"]
+        # a builder list is the extension point: another section is one more function
+        extra = build_sections(ctx, [lambda c: None, *BUILDERS])
+        assert extra == []
+
