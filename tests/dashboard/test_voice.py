@@ -18,6 +18,7 @@ from advokit.web.voice import BUILDERS, VoiceContext, build_sections
 
 from ..api_support import Server
 from ..test_listening import _september
+from ..test_themes import corpus, events
 from .test_http import EXTERNAL
 
 
@@ -76,8 +77,39 @@ def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
         sel = parse_selection(grain="month", period=None, filters=[], dimensions=[], default_period=d.default_period)
         ctx = VoiceContext(d, sel, Units(ws.catalogue, None))
         assert build_sections(ctx) == []
-        assert [b.__name__ for b in BUILDERS] == ["sentiment_over_time", "listening"]
+        assert [b.__name__ for b in BUILDERS] == ["sentiment_over_time", "themes", "listening"]
         # a builder list is the extension point: another section is one more function
         extra = build_sections(ctx, [lambda c: None, *BUILDERS])
         assert extra == []
 
+
+
+def test_the_voice_page_lists_the_themes_with_quotes(tmp_path: Path) -> None:
+    """Reviews on billing, onboarding and support in September 2025 (an answer in October makes September
+    the latest complete month): once the themes are computed the page
+    shows the themes of the latest complete month, their shares as ws.themes reports them, and quotes."""
+    db = tmp_path / "themes.duckdb"
+    with Workspace(db) as ws:
+        ws.import_customers([{"customer_id": c, "segment": "SMB", "signup_at": "2024-01-01"} for c in ("CB", "CO", "CS")])
+        for topic, customer, seed in (("billing", "CB", 1), ("onboarding", "CO", 2), ("support", "CS", 3)):
+            ws.import_events(events(topic, corpus(topic, 40, seed), customer))
+        ws.import_events([{"customer_id": "CB", "type": "nps_response", "occurred_at": "2025-10-02", "score": 9}])
+        d = Dashboard(ws)
+        sel = parse_selection(grain="month", period=None, filters=[], dimensions=[], default_period=d.default_period)
+        ctx = VoiceContext(d, sel, Units(ws.catalogue, None))
+        assert "themes" not in [s.key for s in build_sections(ctx)]  # a page view never starts the discovery
+        ws.themes.refresh(k=3)
+        period = ws.latest_complete_period("month")
+        report = ws.themes.report(period)
+    assert period == "2025-09"
+    with Server(db, rate=0) as server:
+        html = httpx.get(server.url + "/voice", timeout=60).text
+    assert "Themes, 2025-09" in html
+    rows = re.findall(r'<tr data-theme="([^"]+)"><th scope="row">([^<]+)</th><td>(\d+)</td>\s*<td>([^<]+)</td>', html)
+    # each theme's row: its name, text count and share (texts with it / texts with any theme) as reported
+    assert [(tid, name, int(n), share) for tid, name, n, share in rows] == [
+        (t["theme_id"], t["name"], t["texts"], f"{100 * t['share']:.1f}%") for t in report["themes"] if t["texts"]]
+    assert len(rows) == 3 and sum(int(n) for _, _, n, _ in rows) >= 120
+    quotes = re.findall(r"<blockquote>“([^”]+)”</blockquote>", html)
+    assert quotes and all(q in {t for t in corpus("billing", 40, 1) + corpus("onboarding", 40, 2)
+                                + corpus("support", 40, 3)} for q in quotes)

@@ -36,6 +36,7 @@ COMMENTS = [
 def _build(path: Path) -> None:
     with Workspace(path) as ws:
         build_demo(ws.kpis, ws.ingest, customers=1500, months=18, seed=7, end_month=dt.date(2025, 12, 1))
+        ws.themes.refresh()  # as `advokit demo` does: the report's themes are the workspace's own
         ws.set_target("nps", 20)
         ws.set_target("csat", 95)
         ws.set_target("customer_churn_rate", 1.0)

@@ -241,6 +241,8 @@ def demo(state: State, customers: int, months: int, seed: int, end_month: str | 
     if ws.rollups.wants_rollups(ws.kpis):  # a big demo: roll the KPIs up by customer group now, once
         click.echo("rolling up the KPIs by customer group (saved in the workspace)...", err=True)
         ws.rollups.refresh_rollups(ws.kpis)
+    click.echo("finding the themes of the texts...", err=True)
+    ws.themes.refresh()
     summary = ws.summary(period=info["latest_complete_month"])
     if fmt == "json":
         emit({**info, "summary": summary}, "json")

@@ -6,7 +6,9 @@ testimonials, case studies, community and UGC posts, mentions). Each gets a
 (CSAT, advocacy rating, review stars) 4–5 / 1–2; effort (CES, 1–7, lower is
 better) 1–2 / 5–7; text without a score by its stored sentiment (the model's label, ``ws.text``). The most
 telling are the strongest scores first, then (among equal scores) comments of
-five words or more, then the most recent, without repeating the same words. Customers are described by their segment,
+five words or more, then the most recent, without repeating the same words. Themes are the
+workspace's own (``ws.themes``, discovered from its texts): the promoters' and detractors' comments of the
+period are counted per theme. Customers are described by their segment,
 industry and region, never by name or e-mail (reports travel).
 """
 
@@ -32,18 +34,6 @@ TYPES: dict[str, str] = {
     "speaking": "Talk", "reference_call": "Reference call", "social_share": "Social share", "mention": "Mention",
 }
 HIGHLIGHT_TYPES = ("testimonial", "review", "case_study")
-#: Themes a comment is about, by the words it uses (a comment may touch several).
-THEMES: dict[str, tuple[str, ...]] = {
-    "Support": ("support", "ticket", "tickets", "helpdesk", "answer", "answers", "responsive", "reply", "helpful"),
-    "Price & value": ("price", "prices", "pricing", "expensive", "cost", "costs", "value", "cheap", "money"),
-    "Billing": ("billing", "bill", "invoice", "invoices", "charged", "payment", "refund"),
-    "Onboarding & setup": ("onboarding", "setup", "install", "installation", "engineer", "activation", "order"),
-    "Reliability": ("outage", "outages", "reliable", "reliability", "down", "broken", "crash", "fault", "faults"),
-    "Product & features": ("feature", "features", "release", "reporting", "product", "update", "updates"),
-    "Ease of use": ("easy", "intuitive", "interface", "clunky", "confusing", "simple", "usability"),
-    "Communication": ("communication", "contact", "informed", "call", "called", "email", "emails"),
-    "Speed": ("fast", "quick", "quickly", "slow", "waiting", "wait", "delay", "delayed", "weeks"),
-}
 PER_SIDE = 5
 HIGHLIGHTS = 4
 MAX_ROWS = 20_000
@@ -102,11 +92,6 @@ def _who(attrs: Mapping[str, Any], type_: str, channel: str | None, has_customer
     if not parts and not has_customer:
         return f"public mention ({channel})" if channel else "public mention"
     return " · ".join(parts) if parts else "customer"
-
-
-def _themes(text: str) -> list[str]:
-    words = set(_WORD.findall(text.lower()))
-    return [name for name, keys in THEMES.items() if words.intersection(keys)]
 
 
 def _pick(stories: Sequence[tuple[float, Story]], count: int, *, best_first: bool) -> list[Story]:
@@ -197,13 +182,15 @@ def collect(ws: "Workspace", start: dt.date, end: dt.date, *,
             params.append(value)
     sql += f" ORDER BY e.occurred_at DESC, e.event_id LIMIT {MAX_ROWS}"
     rows = ws.db.cursor().execute(sql, params).fetchall()
+    # the themes found in the workspace's own texts (advokit text themes): none until they were computed
+    of_text = ws.themes.of_texts(params[0], params[1]) if ws.themes.computed() else {}
 
     promoters: list[tuple[float, Story]] = []
     detractors: list[tuple[float, Story]] = []
     highlights: list[tuple[float, Story]] = []
     every: list[tuple[float, Story]] = []
     counts = {"promoter": 0, "passive": 0, "detractor": 0}
-    themes = {name: {"promoter": 0, "detractor": 0} for name in THEMES}
+    themes: dict[str, dict[str, int]] = {}
     for row in rows:
         event_id, type_, at, score, raw, channel, customer, sentiment = row[:8]
         attrs = dict(zip(shown, row[8:]))
@@ -224,8 +211,8 @@ def collect(ws: "Workspace", start: dt.date, end: dt.date, *,
         elif voice == "detractor":
             detractors.append((strength, story))
         if voice != "passive":
-            for name in _themes(text):
-                themes[name][voice] += 1
+            for name in of_text.get(str(event_id), ()):
+                themes.setdefault(name, {"promoter": 0, "detractor": 0})[voice] += 1
         if type_ in HIGHLIGHT_TYPES and voice != "detractor":
             highlights.append((strength, story))
     theme_rows = [Theme(name, v["promoter"], v["detractor"]) for name, v in themes.items()

@@ -85,6 +85,26 @@ class Themes:
         self.ensure()
         return period_report(self.db, self.stored(), self.roots(), period, by=by)
 
+    def of_texts(self, start: dt.datetime, end: dt.datetime) -> dict[str, list[str]]:
+        """event_id → the names of its themes (as reported: a merged theme under the one it went into), for
+        the texts that occurred in [start, end) and carry a theme; strongest first, each name once."""
+        themes = {t.theme_id: t for t in self.stored()}
+        roots = self.roots()
+        rows = self.db.cursor().execute(
+            "SELECT tt.event_id, tt.theme_id FROM text_themes tt JOIN events e ON e.event_id = tt.event_id "
+            "WHERE e.occurred_at >= ? AND e.occurred_at < ? ORDER BY tt.event_id, tt.weight DESC, tt.theme_id",
+            [start, end]).fetchall()
+        out: dict[str, list[str]] = {}
+        for event_id, theme_id in rows:
+            root = themes.get(roots.get(theme_id, theme_id))
+            if root is None:
+                continue
+            name = root.name or root.label
+            names = out.setdefault(str(event_id), [])
+            if name not in names:
+                names.append(name)
+        return out
+
     def ensure(self) -> None:
         """Compute the themes when they never were."""
         if not self.computed():

@@ -67,8 +67,27 @@ def listening(ctx: VoiceContext) -> VoiceSection | None:
     return VoiceSection("listening", f"Social listening, {data['period']}", data)
 
 
+def themes(ctx: VoiceContext) -> VoiceSection | None:
+    """The themes of the latest complete month (``ws.themes``): share, change and trend, net sentiment,
+    promoter and detractor shares, and up to three quotes each. Themes are computed by ``advokit text
+    themes`` (or ``advokit demo``); a page view never starts the discovery, it shows nothing until then."""
+    ws = ctx.d.ws
+    if not ws.themes.computed():
+        return None
+    period = ws.latest_complete_period("month")
+    if period is None:
+        return None
+    data = ctx.d.cache.get(("themes", period), lambda: ws.themes.report(period))
+    shown = [t for t in data["themes"] if t["texts"]][:MAX_THEMES]
+    if not shown:
+        return None
+    return VoiceSection("themes", f"Themes, {period}", {**data, "themes": shown})
+
+
+#: the most themes the page lists
+MAX_THEMES = 8
 #: the page's sections, in order
-BUILDERS: list[Builder] = [sentiment_over_time, listening]
+BUILDERS: list[Builder] = [sentiment_over_time, themes, listening]
 
 
 def build_sections(ctx: VoiceContext, builders: list[Builder] | None = None) -> list[VoiceSection]:
