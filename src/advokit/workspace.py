@@ -15,6 +15,7 @@ out the domain services as attributes, each given only what it needs::
     ws.coverage     where the workspace holds each KPI input           (advokit.engine.CoverageService)
     ws.quality      the data-quality report (``doctor``), import warnings  (advokit.quality.Quality)
     ws.mapping      presets, mapping files, imports of other tools' exports  (advokit.mapping.MappingService)
+    ws.loops        the closed-loop queue: answers that need a follow-up, their state  (advokit.loops.Loops)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -39,6 +40,7 @@ from .customers import Customers
 from .delivery import Delivery
 from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
 from .ingest import ImportReport, Ingest
+from .loops import Loops
 from .mapping import MappingService
 from .quality import Quality
 from .rollups import AppendScope, KpiCache
@@ -78,6 +80,7 @@ class Workspace:
         self.delivery = Delivery(self.db)
         self.coverage = CoverageService(self.kpis.coverage, self.catalogue)
         self.mapping = MappingService(self.db, self.ingest)
+        self.loops = Loops(self.catalogue, backend=self.kpis.backend)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

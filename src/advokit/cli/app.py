@@ -117,6 +117,7 @@ def _register() -> None:
         data_cmds,
         doctor_cmds,
         kpi_cmds,
+        loops_cmds,
         report_cmds,
         serve_cmds,  # noqa: F401
         target_cmds,
