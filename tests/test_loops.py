@@ -208,3 +208,24 @@ def test_cli_lists_open_loops_as_json(ws: Workspace, capsys: pytest.CaptureFixtu
 def test_cli_rejects_a_bad_duration(ws: Workspace, capsys: pytest.CaptureFixture[str], value: str) -> None:
     code, _, err = cli(capsys, "--db", str(ws.path), "loops", "list", "--older-than", value)
     assert code == 2 and "--older-than" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ the REST API (a real server)
+def test_api_lists_loops(tmp_path: Path) -> None:
+    from .api_support import Server, new_keys
+
+    _build(tmp_path).close()
+    db = tmp_path / "w.duckdb"
+    keys = new_keys(db, "read")
+    with Server(db) as server, server.client(keys["read"]) as read, server.client() as anonymous:
+        r = read.get("/v1/loops", params={"open": "true", "older_than": "20d", "as_of": "2025-03-20T00:00:00"})
+        assert r.status_code == 200, r.text
+        # as on the command line: open on 20 March and 20 days old or more: b2 only (48 days)
+        assert [(x["event_id"], x["state"], x["age_days"], x["overdue"], x["owner"], x["due_at"])
+                for x in r.json()] == [("b2", "open", 48.0, True, "lee", "2025-02-02T00:00:00")]
+        r = read.get("/v1/loops", params={"as_of": "2025-04-01T00:00:00", "limit": 3})
+        assert [x["event_id"] for x in r.json()] == ["a1", "b1", "a3"]
+        bad = read.get("/v1/loops", params={"older_than": "soon"})
+        assert bad.status_code == 422 and "older_than" in bad.json()["error"]["message"]
+        assert read.get("/v1/loops", params={"limit": 0}).status_code == 422
+        assert anonymous.get("/v1/loops").status_code == 401

@@ -103,10 +103,12 @@ def closed_loop_recovery_rate(params: dict[str, Any], ctx: "Context") -> ir.Tabl
     t = _loops(params, ctx)
     t = t.filter(t.closed_at.notnull(), t.measure.notnull())
     m = measured(ctx.events, ctx.sentiment, rules)
-    m = m.filter(m.measure.notnull()).select(n_customer="customer_id", n_type="type", n_at="occurred_at",
-                                             n_measure="measure")
+    m = m.filter(m.measure.notnull())
+    # the next answer is the earliest; of two at the same instant, the one with the lower event_id
+    m = m.select(n_customer="customer_id", n_type="type", n_at="occurred_at", n_measure="measure",
+                 n_key=m.occurred_at.strftime("%Y-%m-%d %H:%M:%S.%f") + "|" + m.event_id)
     hit = t.join(m, [t.customer_id == m.n_customer, t.type == m.n_type, m.n_at > t.closed_at])
-    nxt = hit.group_by(x_event=hit.event_id).aggregate(next_measure=hit.n_measure.argmin(hit.n_at))
+    nxt = hit.group_by(x_event=hit.event_id).aggregate(next_measure=hit.n_measure.argmin(hit.n_key))
     j = t.join(nxt, t.event_id == nxt.x_event)
     j = _in_period(j, "closed_at", ctx)
     agg = j.group_by(_keys(ctx)).aggregate(better=j.count(where=j.next_measure > j.measure), answered=j.count())
