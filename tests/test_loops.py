@@ -222,7 +222,7 @@ def test_api_lists_loops(tmp_path: Path) -> None:
         assert r.status_code == 200, r.text
         # as on the command line: open on 20 March and 20 days old or more: b2 only (48 days)
         assert [(x["event_id"], x["state"], x["age_days"], x["overdue"], x["owner"], x["due_at"])
-                for x in r.json()] == [("b2", "open", 48.0, True, "lee", "2025-02-02T00:00:00")]
+                for x in r.json()] == [("b2", "open", 48.0, True, "lee", "2025-02-02T00:00:00Z")]
         r = read.get("/v1/loops", params={"as_of": "2025-04-01T00:00:00", "limit": 3})
         assert [x["event_id"] for x in r.json()] == ["a1", "b1", "a3"]
         bad = read.get("/v1/loops", params={"older_than": "soon"})
