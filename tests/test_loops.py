@@ -186,8 +186,16 @@ def test_list_rejects_bad_arguments(ws: Workspace, kwargs: dict, name: str) -> N
 
 
 # ------------------------------------------------------------------ the command line
-def test_cli_lists_open_loops_as_json(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, "--db", str(ws.path), "loops", "list", "--open", "--older-than", "20d",
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The case's workspace file, closed (the command opens it itself)."""
+    path = tmp_path_factory.mktemp("loops_cli")
+    _build(path).close()
+    return path / "w.duckdb"
+
+
+def test_cli_lists_open_loops_as_json(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "--db", str(db), "loops", "list", "--open", "--older-than", "20d",
                          "--as-of", "2025-03-20", "--format", "json")
     assert code == 0, err
     rows = json.loads(out)
@@ -196,7 +204,7 @@ def test_cli_lists_open_loops_as_json(ws: Workspace, capsys: pytest.CaptureFixtu
         ("b2", "open", 48.0, True, "lee")]
     assert set(rows[0]) == {"event_id", "customer_id", "type", "occurred_at", "score", "text", "owner", "state",
                             "sla_days", "due_at", "closed_at", "age_days", "overdue"}
-    code, out, _ = cli(capsys, "--db", str(ws.path), "loops", "list", "--older-than", "36h",
+    code, out, _ = cli(capsys, "--db", str(db), "loops", "list", "--older-than", "36h",
                        "--as-of", "2025-02-02", "--format", "csv")
     assert code == 0
     lines = out.strip().splitlines()
@@ -205,14 +213,14 @@ def test_cli_lists_open_loops_as_json(ws: Workspace, capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.parametrize("value", ["2x", "d", "-1d", "1.5.2d"])
-def test_cli_rejects_a_bad_duration(ws: Workspace, capsys: pytest.CaptureFixture[str], value: str) -> None:
-    code, _, err = cli(capsys, "--db", str(ws.path), "loops", "list", "--older-than", value)
+def test_cli_rejects_a_bad_duration(db: Path, capsys: pytest.CaptureFixture[str], value: str) -> None:
+    code, _, err = cli(capsys, "--db", str(db), "loops", "list", "--older-than", value)
     assert code == 2 and "--older-than" in err and "Traceback" not in err
 
 
 # ------------------------------------------------------------------ the REST API (a real server)
 def test_api_lists_loops(tmp_path: Path) -> None:
-    from .api_support import Server, new_keys
+    from .api_support import Server, cli_json, new_keys
 
     _build(tmp_path).close()
     db = tmp_path / "w.duckdb"
@@ -229,3 +237,6 @@ def test_api_lists_loops(tmp_path: Path) -> None:
         assert bad.status_code == 422 and "older_than" in bad.json()["error"]["message"]
         assert read.get("/v1/loops", params={"limit": 0}).status_code == 422
         assert anonymous.get("/v1/loops").status_code == 401
+        # the command line reaches the same queue through the server that holds the file
+        rows = cli_json(db, "loops", "list", "--open", "--as-of", "2025-03-20")
+        assert [(x["event_id"], x["age_days"], x["owner"]) for x in rows] == [("b2", 48.0, "lee"), ("a4", 19.0, "dana")]

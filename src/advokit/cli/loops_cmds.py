@@ -51,7 +51,7 @@ def loops() -> None:
 def loops_list(state: State, open_only: bool, older_than: float | None, as_of: dt.datetime | None, limit: int,
                fmt: str) -> None:
     """Each answer that needs a follow-up, oldest first, with its comment, owner, state, due time and age."""
-    rows = state.workspace().loops.list(open_only=open_only, older_than_days=older_than, as_of=as_of, limit=limit)
+    rows = state.open().loops.list(open_only=open_only, older_than_days=older_than, as_of=as_of, limit=limit)
     if fmt == "table":
         rows = [{**r, "text": (r["text"] or "")[:50], "age_days": round(r["age_days"], 1)} for r in rows]
     emit(rows, fmt, columns=list(COLUMNS))
