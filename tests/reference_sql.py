@@ -205,6 +205,19 @@ def _reviews_and_testimonials_velocity(g: bool) -> str:
             f"WHERE f.fulfilled_at >= p.ps AND f.fulfilled_at < p.pe AND {_grp(g)})")
 
 
+
+def _loops(grouped: bool, at: str, what: str, cond: str = "TRUE") -> str:
+    """An aggregate over the loops (``ref_loops``) whose ``at`` lies in the period."""
+    join = "JOIN customers c ON c.customer_id = l.customer_id" if grouped else ""
+    return f"(SELECT {what} FROM ref_loops l {join} WHERE {at} >= p.ps AND {at} < p.pe AND {_grp(grouped)} AND {cond})"
+
+
+def _open_loops(grouped: bool, what: str) -> str:
+    """An aggregate over the loops open at the period's end."""
+    join = "JOIN customers c ON c.customer_id = l.customer_id" if grouped else ""
+    return (f"(SELECT {what} FROM ref_loops l {join} WHERE l.occurred_at < p.pe "
+            f"AND (l.closed_at IS NULL OR l.closed_at >= p.pe) AND {_grp(grouped)})")
+
 _NON_CORE = {
     "advocate_mentions": lambda g: _ev_in(
         "p.ps", "p.pe", f"e.type = 'mention' AND (e.customer_id IS NOT NULL OR {_prop_true('e', 'influencer')})",
@@ -213,10 +226,17 @@ _NON_CORE = {
     "brand_ambassadors_joined": _count("'ambassador_joined'"),
     "case_studies_and_references": _count("'case_study', 'reference_call'"),
     "ces": _mean("e.type = 'ces_response'"),
-    "closed_loop_follow_up_rate": _rate(
-        "e.type = 'nps_response' AND e.score <= 6 AND EXISTS (SELECT 1 FROM events f WHERE f.type = 'follow_up' "
-        "AND f.ref = e.event_id AND f.occurred_at >= e.occurred_at)",
-        "e.type = 'nps_response' AND e.score <= 6", 100.0),
+    "closed_loop_follow_up_rate": lambda g: _ratio(_loops(g, "l.occurred_at", "count(l.closed_at)"),
+                                                   _loops(g, "l.occurred_at", "count(*)"), 100.0),
+    "closed_loop_in_sla_rate": lambda g: _ratio(_loops(g, "l.due_at", "count(*) FILTER (l.closed_at <= l.due_at)"),
+                                                _loops(g, "l.due_at", "count(*)"), 100.0),
+    "closed_loop_days_to_close": lambda g: _loops(
+        g, "l.closed_at", "median((epoch(l.closed_at) - epoch(l.occurred_at)) / 86400.0)"),
+    "closed_loop_open_loops": lambda g: _open_loops(g, "count(*)"),
+    "closed_loop_open_age_days": lambda g: _open_loops(g, "avg((epoch(p.pe) - epoch(l.occurred_at)) / 86400.0)"),
+    "closed_loop_recovery_rate": lambda g: _ratio(
+        _loops(g, "l.closed_at", "count(*) FILTER (l.next_measure > l.measure)", "l.next_measure IS NOT NULL"),
+        _loops(g, "l.closed_at", "count(*)", "l.next_measure IS NOT NULL"), 100.0),
     "contract_renewal_rate_cohort": _rate(
         "e.type = 'renewal_due' AND EXISTS (SELECT 1 FROM events r WHERE r.type = 'renewal' "
         "AND r.customer_id = e.customer_id AND r.occurred_at >= e.occurred_at - INTERVAL 30 DAY "
@@ -258,6 +278,29 @@ def prepare(con: duckdb.DuckDBPyConnection, kpi: str) -> None:
             FROM events e JOIN text_sentiment s ON s.event_id = e.event_id
             WHERE e.type IN ({types}) AND e.text IS NOT NULL AND trim(e.text) <> ''
               AND s.label IN ('negative', 'neutral', 'positive')""")
+    if kpi.startswith("closed_loop_"):
+        # the definition's loops: NPS 0-6, CSAT 1-2, review 1-2, a mention labelled negative, by a customer of the
+        # workspace; due 2 days after the answer; closed by the first follow_up naming it (ref) at or after it;
+        # the measure a next answer must beat: the score, for a mention its sentiment score
+        con.execute("""CREATE OR REPLACE TEMP TABLE ref_answers AS
+            SELECT e.event_id, e.customer_id, e.type, e.occurred_at, e.score, s.label,
+                   CASE WHEN e.type = 'mention' THEN s.score ELSE e.score END AS measure
+            FROM events e LEFT JOIN text_sentiment s ON s.event_id = e.event_id
+            WHERE e.type IN ('nps_response', 'csat_response', 'review', 'mention')
+              AND e.customer_id IN (SELECT customer_id FROM customers)""")
+        con.execute("""CREATE OR REPLACE TEMP TABLE ref_loops AS
+            WITH l AS (
+                SELECT a.*, a.occurred_at + INTERVAL 2 DAY AS due_at,
+                       (SELECT min(f.occurred_at) FROM events f WHERE f.type = 'follow_up' AND f.ref = a.event_id
+                          AND f.occurred_at >= a.occurred_at) AS closed_at
+                FROM ref_answers a
+                WHERE (a.type = 'nps_response' AND a.score <= 6) OR (a.type = 'csat_response' AND a.score <= 2)
+                   OR (a.type = 'review' AND a.score <= 2) OR (a.type = 'mention' AND a.label = 'negative'))
+            SELECT l.*, (SELECT arg_min(n.measure, strftime(n.occurred_at, '%Y-%m-%d %H:%M:%S.%f') || '|' || n.event_id)
+                         FROM ref_answers n
+                         WHERE n.customer_id = l.customer_id AND n.type = l.type AND n.occurred_at > l.closed_at
+                           AND n.measure IS NOT NULL) AS next_measure
+            FROM l""")
     if kpi == "reviews_and_testimonials_velocity":
         kinds = ", ".join(f"'{k}'" for k in _REQUEST_KINDS)
         con.execute(f"""

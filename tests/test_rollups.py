@@ -65,7 +65,8 @@ def _from_rollups(ws: Workspace, *args: Any, **kwargs: Any) -> tuple[list[dict[s
 
 #: KPIs whose value for a month changes with events of later months (a follow-up closing an earlier answer,
 #: a renewal landing after the due month): month parts cannot be added up, the engine answers them.
-NOT_ADDITIVE = {"closed_loop_follow_up_rate", "contract_renewal_rate_cohort"}
+NOT_ADDITIVE = {"closed_loop_follow_up_rate", "closed_loop_in_sla_rate", "closed_loop_days_to_close", "closed_loop_open_loops",
+                "closed_loop_open_age_days", "closed_loop_recovery_rate", "contract_renewal_rate_cohort"}
 
 
 def test_every_catalogue_kpi_rolls_up_but_those_that_look_forward() -> None:

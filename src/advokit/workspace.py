@@ -18,6 +18,7 @@ out the domain services as attributes, each given only what it needs::
     ws.text         the sentiment model and the stored sentiment of texts  (advokit.text.TextService)
     ws.themes       themes of the texts: refresh, rename, merge, pin, per-period report  (advokit.themes.Themes)
     ws.listening    social listening: mention volume, reach, sentiment, share of voice, spikes  (advokit.listening)
+    ws.loops        the closed-loop queue: answers that need a follow-up, their state  (advokit.loops.Loops)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -43,6 +44,7 @@ from .delivery import Delivery
 from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
 from .ingest import ImportReport, Ingest
 from .listening import Listening
+from .loops import Loops
 from .mapping import MappingService
 from .quality import Quality
 from .rollups import AppendScope, KpiCache
@@ -85,6 +87,7 @@ class Workspace:
         self.coverage = CoverageService(self.kpis.coverage, self.catalogue)
         self.mapping = MappingService(self.db, self.ingest)
         self.listening = Listening(self.db, self.settings)
+        self.loops = Loops(self.catalogue, backend=self.kpis.backend)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

@@ -29,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import ForbiddenError
+from ..errors import ForbiddenError, InvalidArgumentError
 from ..workspace import Workspace
 from .auth import LOCAL_KEY_ID, require
 from .state import state_of
@@ -137,6 +137,23 @@ class CoverageArgs(_Args):
 class ListeningArgs(_Args):
     period: Text = "month"
     by: Text | None = None
+
+
+class LoopsArgs(_Args):
+    open_only: bool = False
+    older_than_days: float | int | None = None
+    as_of: Text | None = None
+    limit: int = 1000
+
+
+def _loops(ws: Workspace, a: LoopsArgs) -> list[dict[str, Any]]:
+    import datetime as dt
+
+    try:
+        as_of = None if a.as_of is None else dt.datetime.fromisoformat(a.as_of)
+    except ValueError:
+        raise InvalidArgumentError(f"as_of must be an ISO 8601 time, not {a.as_of!r}") from None
+    return ws.loops.list(open_only=a.open_only, older_than_days=a.older_than_days, as_of=as_of, limit=a.limit)
 
 
 class CommentArgs(_Args):
@@ -257,6 +274,7 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "coverage_set": (CoverageArgs, lambda ws, a: ws.coverage.set(a.input, start=a.start, end=a.end)),
     "coverage_clear": (CoverageArgs, lambda ws, a: ws.coverage.clear(a.input)),
     "listening": (ListeningArgs, lambda ws, a: ws.listening.figures(a.period, by=a.by)),
+    "loops_list": (LoopsArgs, _loops),
 }
 
 

@@ -11,6 +11,7 @@ one by one, with their field and reason.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -232,6 +233,24 @@ class CoverageIn(BaseModel):
     from_: str | None = Field(None, alias="from", max_length=10, description="YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY")
     to: str | None = Field(None, max_length=10, description="inclusive: the last day of the period it names")
 
+
+
+class LoopOut(BaseModel):
+    """An answer that needs a follow-up and its loop (advokit.engine.loops): oldest first."""
+
+    event_id: str
+    customer_id: str
+    type: str = Field(description="nps_response, csat_response, review or mention (the configured rules)")
+    occurred_at: datetime = Field(description="When the customer answered (UTC)")
+    score: float | None = Field(None, description="The answer's score (null for a mention)")
+    text: str | None = Field(None, description="The comment")
+    owner: str | None = Field(None, description="The customer's owner (or csm) attribute, where there is one")
+    state: Literal["open", "closed_in_sla", "closed_late"]
+    sla_days: float
+    due_at: datetime = Field(description="occurred_at + sla_days")
+    closed_at: datetime | None = Field(None, description="The first follow_up whose ref names the answer")
+    age_days: float = Field(description="Days the loop has been open: to its close, or until as_of")
+    overdue: bool = Field(description="Open past its due time")
 
 class KpiSummary(BaseModel):
     model_config = ConfigDict(extra="allow")

@@ -118,6 +118,7 @@ def _register() -> None:
         doctor_cmds,
         kpi_cmds,
         listening_cmds,
+        loops_cmds,
         report_cmds,
         serve_cmds,  # noqa: F401
         target_cmds,

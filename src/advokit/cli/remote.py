@@ -119,6 +119,16 @@ class _Listening:
         return self._ws.call("listening", period=period, by=by)  # type: ignore[no-any-return]
 
 
+class _Loops:
+    def __init__(self, ws: RemoteWorkspace) -> None:
+        self._ws = ws
+
+    def list(self, *, open_only: bool = False, older_than_days: float | None = None, as_of: Any = None,
+             limit: int = 1000) -> list[dict[str, Any]]:
+        return self._ws.call("loops_list", open_only=open_only, older_than_days=older_than_days,  # type: ignore[no-any-return]
+                             as_of=None if as_of is None else as_of.isoformat(), limit=limit)
+
+
 class _Commentary:
     def __init__(self, ws: RemoteWorkspace) -> None:
         self._ws = ws
@@ -208,6 +218,7 @@ class RemoteWorkspace:
         self.coverage = _Coverage(self)
         self.quality = _Quality(self)
         self.listening = _Listening(self)
+        self.loops = _Loops(self)
 
     def __repr__(self) -> str:
         return f"RemoteWorkspace({str(self.path)!r}, via {self.server.url})"

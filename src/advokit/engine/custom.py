@@ -62,7 +62,7 @@ def function(name: str) -> CustomFn | None:
 
 
 def _load() -> None:
-    from . import custom_kpis  # noqa: F401  (registers the built-in functions)
+    from . import custom_kpis, loop_kpis  # noqa: F401  (register the built-in functions)
 
 
 def build(spec: "CustomCompute", ctx: "Context") -> ir.Table:

@@ -297,33 +297,6 @@ def request_fulfilment_days(params: dict[str, Any], ctx: "Context") -> ir.Table:
                       denominator=agg.fulfilled.cast("float64"), n=agg.fulfilled.cast("int64"), sumsq=agg.sumsq)
 
 
-@register("closed_loop_follow_up_rate")
-def closed_loop_follow_up_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
-    """Of the answers that need a follow-up (``answer`` events with score ≤ ``score_max``) in the period, the
-    share that got one: a ``follow_up`` event whose ``ref`` is the answer's event_id, at or after the answer.
-
-    Each answer counts once however many follow-ups it got, so the value never exceeds 100. Answers belong to
-    the period of their own ``occurred_at`` (and their customer's segment); the follow-up may come later.
-    Not additive over months (a later follow-up changes an earlier month), so never answered from rollups.
-    """
-    answer = str(params.get("answer", "nps_response"))
-    if answer not in SURVEY_TYPES:
-        raise CatalogueError(f"custom parameter answer must be a survey type, not {answer!r}")
-    score_max = params.get("score_max", 6)
-    if not isinstance(score_max, (int, float)) or isinstance(score_max, bool):
-        raise CatalogueError(f"custom parameter score_max must be a number, not {score_max!r}")
-    a = _events(ctx, [answer])
-    a = a.filter(a.score <= score_max)
-    fu = ctx.events.filter(ctx.events.type == "follow_up", ctx.events.ref.notnull())
-    fu = fu.select(f_ref="ref", f_at="occurred_at")
-    answered = a.semi_join(fu, [a.event_id == fu.f_ref, fu.f_at >= a.occurred_at]) \
-        .select("event_id").mutate(closed=ibis.literal(1))
-    j = a.left_join(answered, a.event_id == answered.event_id).select(a, answered.closed)
-    j = j.mutate(period_start=j.occurred_at.truncate(ctx.trunc))
-    agg = j.group_by(_keys(ctx)).aggregate(closed=j.closed.fill_null(0).sum(), answers=j.count())
-    return _ratio(agg, agg.closed, agg.answers, ctx)
-
-
 @register("contract_renewal_rate_cohort")
 def contract_renewal_rate_cohort(params: dict[str, Any], ctx: "Context") -> ir.Table:
     """Of the renewal_due events in the period, the share whose customer has a ``renewal`` event from
