@@ -77,7 +77,7 @@ def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
         sel = parse_selection(grain="month", period=None, filters=[], dimensions=[], default_period=d.default_period)
         ctx = VoiceContext(d, sel, Units(ws.catalogue, None))
         assert build_sections(ctx) == []
-        assert [b.__name__ for b in BUILDERS] == ["sentiment_over_time", "themes", "listening"]
+        assert [b.__name__ for b in BUILDERS] == ["sentiment_over_time", "themes", "open_loops", "listening"]
         # a builder list is the extension point: another section is one more function
         extra = build_sections(ctx, [lambda c: None, *BUILDERS])
         assert extra == []
@@ -113,3 +113,22 @@ def test_the_voice_page_lists_the_themes_with_quotes(tmp_path: Path) -> None:
     quotes = re.findall(r"<blockquote>“([^”]+)”</blockquote>", html)
     assert quotes and all(q in {t for t in corpus("billing", 40, 1) + corpus("onboarding", 40, 2)
                                 + corpus("support", 40, 3)} for q in quotes)
+
+
+def test_the_voice_page_queues_the_open_loops_oldest_first(tmp_path: Path) -> None:
+    """The closed-loop case of tests/test_loops.py: the queue lists exactly the open loops of ws.loops,
+    oldest first, with the comment and the customer's owner; every one is past its SLA by now."""
+    case = Path(__file__).parents[1] / "cases"
+    db = tmp_path / "loops.duckdb"
+    with Workspace(db) as ws:
+        ws.import_customers(case / "closed_loop_customers.csv")
+        ws.import_events(case / "closed_loop_events.csv")
+        expected = ws.loops.list(open_only=True)
+    assert expected and all(r["state"] == "open" for r in expected)
+    with Server(db, rate=0) as server:
+        html = httpx.get(server.url + "/voice", timeout=60).text
+    assert "Open loops, oldest first" in html
+    table = re.search(r'<table class="breakdown loop-queue">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r'<tr data-event="([^"]+)" class="overdue">.*?<td>([^<]*)</td><td>([^<]*)</td></tr>', table, re.S)
+    assert [e for e, _, _ in rows] == [r["event_id"] for r in expected]
+    assert [(owner, text) for _, owner, text in rows] == [(r["owner"] or "—", r["text"] or "—") for r in expected]

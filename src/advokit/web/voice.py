@@ -84,10 +84,24 @@ def themes(ctx: VoiceContext) -> VoiceSection | None:
     return VoiceSection("themes", f"Themes, {period}", {**data, "themes": shown})
 
 
+def open_loops(ctx: VoiceContext) -> VoiceSection | None:
+    """The closed-loop queue: the open loops (answers that still wait for a follow-up), oldest first, with
+    the comment, the owner and whether the SLA has passed (``ws.loops``)."""
+    rows = ctx.d.cache.get(("loops", "open"), lambda: ctx.d.ws.loops.list(open_only=True, limit=QUEUE + 1))
+    if not rows:
+        return None
+    more = len(rows) > QUEUE
+    shown = [{**r, "received": r["occurred_at"].date().isoformat() if hasattr(r["occurred_at"], "date")
+              else str(r["occurred_at"])[:10]} for r in rows[:QUEUE]]
+    return VoiceSection("loops", "Open loops, oldest first", {"rows": shown, "more": more})
+
+
+#: the most open loops the page lists (the CLI and the API list them all)
+QUEUE = 20
 #: the most themes the page lists
 MAX_THEMES = 8
 #: the page's sections, in order
-BUILDERS: list[Builder] = [sentiment_over_time, themes, listening]
+BUILDERS: list[Builder] = [sentiment_over_time, themes, open_loops, listening]
 
 
 def build_sections(ctx: VoiceContext, builders: list[Builder] | None = None) -> list[VoiceSection]:
