@@ -191,3 +191,27 @@ def test_an_api_batch_is_scored_when_it_lands(tmp_path: Path) -> None:
             {"event_id": "b2", "customer_id": "B", "type": "activation", "occurred_at": "2025-03-01T00:00:00Z"}])
         assert result.accepted_ids() == ["b1", "b2"]
         assert ws.db.cursor().execute("SELECT event_id, label FROM text_sentiment").fetchall() == [("b1", "positive")]
+
+
+def test_the_api_scores_texts_and_reports_the_model(tmp_path: Path) -> None:
+    from .api_support import Server, new_keys
+
+    _workspace(tmp_path, EVENTS).close()
+    db = tmp_path / "w.duckdb"
+    keys = new_keys(db, "read")
+    texts = ["I love it, the support team was fantastic and so helpful!",
+             "Das ist wirklich nicht gut, ich bin sehr enttäuscht"]
+    expected = score_texts(SentimentModel.shipped(), texts)
+    with Server(db) as server, server.client(keys["read"]) as read, server.client() as anonymous:
+        got = read.post("/v1/text/sentiment", json={"texts": texts})
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert body["model"] == SentimentModel.shipped().version and body["tuned"] is False
+        assert body["results"] == expected and body["results"][1]["label"] == "language_unsupported"
+        status = read.get("/v1/text/status").json()
+        # n1..n4 were scored on import: n4 is German
+        assert sum(status["labels"].values()) == 4 and status["labels"]["language_unsupported"] == 1
+        for bad in ({"texts": []}, {"texts": [1]}, {"text": ["x"]}, {"texts": ["x"] * 1001}):
+            r = read.post("/v1/text/sentiment", json=bad)
+            assert r.status_code == 422 and r.json()["error"]["code"], bad
+        assert anonymous.post("/v1/text/sentiment", json={"texts": ["x"]}).status_code == 401

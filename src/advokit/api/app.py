@@ -29,6 +29,7 @@ from . import (
     routes_loops,
     routes_meta,
     routes_reports,
+    routes_text,
     routes_themes,
     routes_webhooks,
 )
@@ -72,7 +73,7 @@ def create_app(workspace: Workspace, *, settings: ApiSettings | None = None,
         app.add_middleware(HostMiddleware, policy=hosts)  # outside the guard: a bad Host is refused before any body
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on the 408, 413 and 421 answers
     for module in (routes_meta, routes_ingest, routes_kpis, routes_customers, routes_webhooks, routes_keys,
-                   routes_reports, routes_coverage, routes_themes, routes_listening,
+                   routes_reports, routes_coverage, routes_text, routes_themes, routes_listening,
                    routes_loops, routes_local):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(docs_page.router)

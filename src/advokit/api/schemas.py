@@ -74,6 +74,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
+#: the most texts one sentiment request scores
+MAX_SCORED_TEXTS = 1000
+
+
+class TextsIn(_Strict):
+    """Texts to score (``POST /v1/text/sentiment``); they are not stored."""
+
+    texts: list[Annotated[str, Field(max_length=TEXT_MAX), AfterValidator(_utf8)]] = Field(
+        min_length=1, max_length=MAX_SCORED_TEXTS, description=f"1 to {MAX_SCORED_TEXTS} texts")
+
+
 class EventIn(_Strict):
     """One event in the canonical format of the data contract."""
 
