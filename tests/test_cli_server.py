@@ -122,7 +122,7 @@ def test_settings_and_due_dates_go_through_the_server(served: tuple[Server, dict
     shown = json.loads(cli(db, "report", "config", "--headline", "csat,nps", "--format", "json").stdout)
     assert shown == {"kpis": ["csat", "nps"], "source": "workspace"}
     listed = {r["key"]: r["value"] for r in json.loads(cli(db, "config", "list", "--format", "json").stdout)}
-    assert listed == {"currency": "USD", "report.headline": "csat,nps"}
+    assert listed == {"currency": "USD", "report.headline": "csat,nps", "listening.brand": None}
     bad = cli(db, "config", "set", "currency", "EURO", check=False)
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown currency 'EURO'") and "Traceback" not in bad.stderr
     assert json.loads(cli(db, "report", "config", "--reset", "--format", "json").stdout)["source"] == "catalogue"

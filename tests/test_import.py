@@ -294,3 +294,28 @@ def test_progress_is_reported(db, tmp_path):
     seen: list[tuple[int, int | None]] = []
     import_events(db, CASE / "events.csv", progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1][0] == 9
+
+
+def test_a_lone_surrogate_rejects_its_row_and_nothing_else(tmp_path: Path) -> None:
+    """A Python string or a JSON escape may hold half a UTF-16 pair ("\\ud800"), which no column can store: the
+    row is rejected naming the field, the other rows land (API batches, JSON Lines files and customers)."""
+    from advokit import Workspace
+
+    with Workspace(tmp_path / "w.duckdb") as ws:
+        ws.import_customers([{"customer_id": "A", "signup_at": "2024-01-01"}])
+        r = ws.import_events([
+            {"customer_id": "A", "type": "review", "occurred_at": "2025-01-01", "score": 4, "text": "ok \ud800"},
+            {"customer_id": "A", "type": "review", "occurred_at": "2025-01-02", "score": 4, "text": "fine"},
+            {"customer_id": "A", "type": "review", "occurred_at": "2025-01-03", "score": 4, "bad\udc00": "x"}])
+        assert (r.imported, r.rejected) == (1, 2)
+        assert [(e.row, e.column) for e in r.errors] == [(1, "text"), (3, None)]
+        assert all("lone surrogate" in e.reason for e in r.errors)
+        jsonl = tmp_path / "e.jsonl"
+        jsonl.write_text('{"customer_id": "A", "type": "review", "occurred_at": "2025-02-01", "score": 5, '
+                         '"text": "half \\ud83d"}\n{"customer_id": "A", "type": "review", "occurred_at": '
+                         '"2025-02-02", "score": 5, "text": "whole \\ud83d\\ude00"}\n')
+        r = ws.import_events(jsonl)
+        assert (r.imported, r.rejected) == (1, 1) and (r.errors[0].row, r.errors[0].column) == (1, "text")
+        c = ws.import_customers([{"customer_id": "B\ud800", "signup_at": "2024-01-01"}])
+        assert (c.imported, c.rejected) == (0, 1) and c.errors[0].column == "customer_id"
+        assert ws.counts()["events"] == 2

@@ -62,6 +62,7 @@ CASES: dict[str, st.SearchStrategy[tuple[Any, ...]]] = {
     "poisson_interval": _args(COUNTS),
     "rate_interval": _args(COUNTS, SIZES),
     "rate_se": _args(COUNTS, SIZES),
+    "poisson_upper_tail": _args(COUNTS, NONNEG),
     "z_test_p": _args(REALS, NONNEG),
     "nps_difference_test": _args(COUNTS, COUNTS, SIZES, COUNTS, COUNTS, SIZES),
     "two_proportion_test": _args(COUNTS, SIZES, COUNTS, SIZES),

@@ -79,7 +79,7 @@ def test_a_comment_needs_the_csrf_token_and_the_same_origin(demo: SimpleNamespac
 
 
 def test_pages_ask_to_sign_in_when_keys_exist(keyed: SimpleNamespace) -> None:
-    with httpx.Client(base_url=keyed.url, follow_redirects=False) as client:
+    with httpx.Client(base_url=keyed.url, follow_redirects=False, timeout=60) as client:
         r = client.get("/kpis/nps?period=2025-01")
         assert r.status_code == 303 and r.headers["location"] == "/signin?next=%2Fkpis%2Fnps%3Fperiod%3D2025-01"
         assert client.get("/static/dashboard.css").status_code == 200  # the sign-in page needs its style
@@ -106,7 +106,7 @@ def test_pages_ask_to_sign_in_when_keys_exist(keyed: SimpleNamespace) -> None:
 
 
 def test_a_write_key_can_comment_and_sign_out_ends_the_session(keyed: SimpleNamespace) -> None:
-    with httpx.Client(base_url=keyed.url, follow_redirects=False) as client:
+    with httpx.Client(base_url=keyed.url, follow_redirects=False, timeout=60) as client:
         token = csrf_of(client.get("/signin").text)
         assert client.post("/signin", data={"csrf": token, "key": keyed.keys["write"]}).status_code == 303
         page = client.get("/kpis/nps?period=2025-01")

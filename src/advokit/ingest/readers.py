@@ -185,26 +185,50 @@ def text_cell(value: Any) -> str | None:
     return str(value)
 
 
+def _encodable(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone UTF-16 surrogate, which a JSON escape or a Python string
+    can carry but no file or column can store)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: Why a text with a lone surrogate (e.g. the JSON escape ``\\ud800`` alone) is refused.
+SURROGATE_REASON = "text is not valid Unicode (a lone surrogate, e.g. the JSON escape \\ud800 without its pair)"
+
+
 def rows_to_batch(rows: Sequence[Mapping[str, Any]], start: int, *, bad_rows: dict[int, str] | None = None,
                   known: list[str] | None = None) -> pa.RecordBatch:
-    """Dicts (from JSON or an API body) to a batch of strings; unparseable rows carry ``_bad``."""
+    """Dicts (from JSON or an API body) to a batch of strings; unparseable rows carry ``_bad`` (a text that is
+    not valid Unicode rejects its row, naming the field)."""
+    bad: list[str | None] = [None] * len(rows)
+    bad_column: list[str | None] = [None] * len(rows)
     names = list(known or [])
-    for r in rows:
+    for i, r in enumerate(rows):
         for k in r:
             nk = normalise_name(k)
-            if nk not in names:
+            if not _encodable(nk):
+                bad[i] = bad[i] or f"a field name: {SURROGATE_REASON}"
+            elif nk not in names:
                 names.append(nk)
     cols: dict[str, list[str | None]] = {n: [] for n in names}
-    for r in rows:
+    for i, r in enumerate(rows):
         normalised = {normalise_name(k): v for k, v in r.items()}
         for n in names:
-            cols[n].append(text_cell(normalised.get(n)))
+            cell = text_cell(normalised.get(n))
+            if cell is not None and not _encodable(cell):
+                if bad[i] is None:
+                    bad[i], bad_column[i] = SURROGATE_REASON, n
+                cell = None
+            cols[n].append(cell)
     arrays = [pa.array(cols[n], pa.string()) for n in names]
-    bad: list[str | None] = [None] * len(rows)
     for offset, reason in (bad_rows or {}).items():
-        bad[offset] = reason
-    arrays += [pa.array(bad, pa.string()), pa.array(range(start, start + len(rows)), pa.int64())]
-    return pa.RecordBatch.from_arrays(arrays, names=[*names, "_bad", "_row"])
+        bad[offset], bad_column[offset] = reason, None
+    arrays += [pa.array(bad, pa.string()), pa.array(bad_column, pa.string()),
+               pa.array(range(start, start + len(rows)), pa.int64())]
+    return pa.RecordBatch.from_arrays(arrays, names=[*names, "_bad", "_bad_column", "_row"])
 
 
 def read_jsonl(path: Path) -> Source:
