@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..engine.text_groups import REFRESHED, roots
 from ..errors import InvalidArgumentError, NotFoundError
 from ..store import Database
 from ..store.rows import first
@@ -29,7 +30,6 @@ MAX_TEXTS = 50_000
 #: Least overlap of top terms for a new theme to inherit an old one's id, name, pin and merge.
 MATCH = 0.3
 MAX_NAME = 80
-REFRESHED = "themes:refreshed_at"
 NEXT_ID = "themes:next_id"
 
 
@@ -69,15 +69,7 @@ class Themes:
 
     def roots(self) -> dict[str, str]:
         """Each theme's id → the id it reports as (itself, or the theme it was merged into)."""
-        themes = {t.theme_id: t for t in self.stored()}
-        out: dict[str, str] = {}
-        for tid in themes:
-            seen, cur = {tid}, tid
-            while themes[cur].merged_into in themes and themes[cur].merged_into not in seen:
-                cur = str(themes[cur].merged_into)
-                seen.add(cur)
-            out[tid] = cur
-        return out
+        return roots({t.theme_id: t.merged_into for t in self.stored()})
 
     def report(self, period: str, *, by: str | None = None) -> dict[str, Any]:
         """The themes of ``period`` (YYYY-MM, YYYY-Qn, YYYY) against the period before, overall and per value
