@@ -30,6 +30,8 @@ KEYS: dict[str, str] = {
        for c in COMPONENTS},
     **{f"{TIER_PREFIX}{t}": f"lowest advocate score (0 to 100) of the {t} tier" for t in TIERS},
 }
+#: how the unknown-key hint names these keys
+FAMILIES: tuple[str, ...] = (WEIGHT_PREFIX + "<component>", TIER_PREFIX + "<tier>")
 
 
 def check(key: str, value: str) -> str:

@@ -46,7 +46,8 @@ HeadlineSource = Literal["workspace", "catalogue"]
 
 def check_key(key: str) -> str:
     if key not in KEYS:
-        raise InvalidArgumentError(f"unknown setting {key!r}", hint="settings: " + ", ".join(KEYS))
+        names = [k for k in KEYS if k not in advocates.KEYS] + list(advocates.FAMILIES)
+        raise InvalidArgumentError(f"unknown setting {key!r}", hint="settings: " + ", ".join(names))
     return key
 
 
