@@ -198,6 +198,8 @@ def test_list_filters_and_errors(ws: Workspace) -> None:
         ws.advocates.list(tier="hero")
     with pytest.raises(InvalidArgumentError, match="as_of must be a date"):
         ws.advocates.list(as_of="July")
+    with pytest.raises(InvalidArgumentError, match="as_of must be in 1900 or later"):
+        ws.advocates.list(as_of="0001-01-01")
     with pytest.raises(NotFoundError, match="no customer 'E'"):
         ws.advocates.explain("E", as_of=AS_OF)
 

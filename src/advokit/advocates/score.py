@@ -10,6 +10,7 @@ in the last 365 days) is left out and the weights of the others are renormalised
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -83,8 +84,8 @@ def revenue_ranks(values: Sequence[float | None]) -> list[float | None]:
         if v is None:
             out.append(None)
             continue
-        lower = sum(1 for k in known if k < v)
-        equal = sum(1 for k in known if k == v)
+        lower = bisect.bisect_left(known, v)
+        equal = bisect.bisect_right(known, v) - lower
         out.append(0.5 if n == 1 else (lower + (equal - 1) / 2) / (n - 1))
     return out
 

@@ -19,6 +19,8 @@ from .features import cutoff, feature_frame
 from .score import revenue_ranks, score_customer
 
 MAX_LIMIT = 100_000
+#: the earliest year an as-of date may name (the windows reach a year back from it)
+FIRST_YEAR = 1900
 #: the keys of a row of :meth:`Advocates.list`
 ROW_KEYS = ("customer_id", "score", "tier", "churn_risk", "advocacy_propensity", "reasons")
 
@@ -77,7 +79,15 @@ class Advocates:
 
 
 def parse_as_of(value: dt.date | dt.datetime | str | None) -> dt.datetime:
-    """The cutoff of ``as_of``: a date (its midnight, UTC), a time, ISO text, or None (today's midnight)."""
+    """The cutoff of ``as_of``: a date (its midnight, UTC), a time, ISO text, or None (today's midnight);
+    years :data:`FIRST_YEAR` to 9999."""
+    at = _parse_as_of(value)
+    if at.year < FIRST_YEAR:
+        raise InvalidArgumentError(f"as_of must be in {FIRST_YEAR} or later, not {at.date()}", hint="e.g. 2025-03-20")
+    return at
+
+
+def _parse_as_of(value: dt.date | dt.datetime | str | None) -> dt.datetime:
     if value is None:
         return cutoff(dt.datetime.now(dt.timezone.utc).date())
     if isinstance(value, str):
