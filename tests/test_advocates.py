@@ -108,14 +108,14 @@ def test_scores_by_hand(ws: Workspace) -> None:
 
 def test_reasons_in_words(ws: Workspace) -> None:
     b = ws.advocates.explain("B", as_of=AS_OF)
-    assert b["reasons"][0] == "at risk: NPS 4 with 1 open follow-up(s)"
+    assert b["reasons"][0] == "at risk: NPS 4 with 1 open follow-up"
     assert "no advocacy action on record" in b["reasons"]
-    assert b["reasons"][-1].startswith("left out for lack of data, the other weights renormalised: expansion")
+    assert b["reasons"][-1].startswith("left out for lack of data, the other weights renormalised: Expansion (365 days)")
     c = ws.advocates.explain("C", as_of=AS_OF)["reasons"]
     # biggest pulls |sub-score − ½| × weight: tenure .0455, frequency .0384, engagement .0206, recency .0079
     # (open_loops 1.0 also pulls .0455 but says nothing: no open follow-ups)
-    assert c[:4] == ["customer for 731 days", "1 advocacy action(s) in the last 365 days",
-                     "1 engagement event(s) (community, QBR, activation) in the last 90 days",
+    assert c[:4] == ["customer for 731 days", "1 advocacy action in the last 365 days",
+                     "1 engagement event (community, QBR, activation) in the last 90 days",
                      "no advocacy action in 172 days"]
 
 
@@ -151,7 +151,7 @@ def test_tier_rules() -> None:
     assert score_customer(best, cfg, None)["score"] == 100.0
     # NPS 6 with one open loop is at risk whatever the score; NPS 7 with one is not; a contraction in 90 days is
     risky = score_customer({**best, "nps_latest": 6.0, "open_loops": 1}, cfg, None)
-    assert (risky["tier"], risky["reasons"][0]) == ("At risk", "at risk: NPS 6 with 1 open follow-up(s)")
+    assert (risky["tier"], risky["reasons"][0]) == ("At risk", "at risk: NPS 6 with 1 open follow-up")
     assert risky["score"] >= 80
     assert score_customer({**best, "nps_latest": 7.0, "open_loops": 1}, cfg, None)["tier"] == "Champion"
     assert score_customer({**best, "contraction_90": 1}, cfg, None)["tier"] == "At risk"

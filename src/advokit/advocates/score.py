@@ -98,6 +98,11 @@ def _g(value: float) -> str:
     return f"{value:g}"
 
 
+def _n(count: Any, word: str) -> str:
+    """``1 day``, ``2 days``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def phrase(c: str, f: Mapping[str, Any], revenue_rank: float | None) -> str | None:
     """The component's feature in words; None where it says nothing (no open follow-ups; no advocacy action
     in 365 days, which the recency reason already says)."""
@@ -112,17 +117,17 @@ def phrase(c: str, f: Mapping[str, Any], revenue_rank: float | None) -> str | No
             return f"CSAT {'rose' if last > prev else 'fell'} from {_g(prev)} to {_g(last)}"
         return f"CSAT {_g(last)} on {_day(f['csat_latest_at'])}"
     if c == "sentiment":
-        return f"net sentiment {100 * f['sentiment_net']:+.0f} over {f['sentiment_n']} own text(s)"
+        return f"net sentiment {100 * f['sentiment_net']:+.0f} over {_n(f['sentiment_n'], 'own text')}"
     if c == "advocacy_recency":
         days = f["days_since_advocacy"]
         if days is None:
             return "no advocacy action on record"
-        return f"no advocacy action in {days} days" if days > 90 else f"last advocacy action {days} days ago"
+        return f"no advocacy action in {days} days" if days > 90 else f"last advocacy action {_n(days, 'day')} ago"
     if c == "advocacy_frequency":
-        return f"{f['advocacy_365']} advocacy action(s) in the last 365 days" if f["advocacy_365"] else None
+        return f"{_n(f['advocacy_365'], 'advocacy action')} in the last 365 days" if f["advocacy_365"] else None
     if c == "engagement":
         n = f["engagement_90"]
-        return f"{n} engagement event(s) (community, QBR, activation) in the last 90 days" if n else \
+        return f"{_n(n, 'engagement event')} (community, QBR, activation) in the last 90 days" if n else \
             "no community, QBR or activation event in the last 90 days"
     if c == "tenure":
         return f"customer for {f['tenure_days']} days"
@@ -133,7 +138,7 @@ def phrase(c: str, f: Mapping[str, Any], revenue_rank: float | None) -> str | No
         return "flat revenue in the last 365 days" if x == 0 else \
             f"net {'expansion' if x > 0 else 'contraction'} {abs(x):,.0f} in the last 365 days"
     n = f["open_loops"]
-    return f"{n} open follow-up(s)" if n else None
+    return f"{_n(n, 'open follow-up')}" if n else None
 
 
 def risk_signals(f: Mapping[str, Any]) -> list[str]:
@@ -141,9 +146,9 @@ def risk_signals(f: Mapping[str, Any]) -> list[str]:
     out = []
     nps = _num(f["nps_latest"])
     if nps is not None and nps <= RISK_NPS_MAX and f["open_loops"]:
-        out.append(f"at risk: NPS {_g(nps)} with {f['open_loops']} open follow-up(s)")
+        out.append(f"at risk: NPS {_g(nps)} with {_n(f['open_loops'], 'open follow-up')}")
     if f["contraction_90"]:
-        out.append(f"at risk: {f['contraction_90']} contraction(s) in the last {RISK_CONTRACTION_DAYS} days")
+        out.append(f"at risk: {_n(f['contraction_90'], 'contraction')} in the last {RISK_CONTRACTION_DAYS} days")
     return out
 
 
@@ -166,7 +171,7 @@ def score_customer(f: Mapping[str, Any], config: AdvocateConfig, revenue_rank: f
     risks = risk_signals(f)
     tier = "at_risk" if risks else None if score is None else config.tier_of(score)
     reasons = risks + _component_reasons(present, config, total, f, revenue_rank)
-    missing = [LABELS[c].lower() for c, s in subs.items() if s is None and config.weights[c] > 0]
+    missing = [LABELS[c] for c, s in subs.items() if s is None and config.weights[c] > 0]
     if missing:
         reasons.append("left out for lack of data, the other weights renormalised: " + ", ".join(missing))
     if score is None:
