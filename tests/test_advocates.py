@@ -35,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from advokit import Workspace
+from advokit.advocates import FEATURES
 from advokit.advocates.config import DEFAULT_CONFIG, AdvocateConfig, tier_key
 from advokit.advocates.score import revenue_ranks, score_customer
 from advokit.errors import InvalidArgumentError, NotFoundError
@@ -76,6 +77,7 @@ def test_feature_frame_by_hand(ws: Workspace) -> None:
     rows = {r["customer_id"]: r for r in ws.advocates.features(as_of=AS_OF)}
     assert sorted(rows) == ["A", "B", "C"]  # E churned before, F signs up on the cutoff
     a, b, c = rows["A"], rows["B"], rows["C"]
+    assert list(a) == ["customer_id", *FEATURES]
     assert (a["nps_latest"], a["nps_previous"], a["nps_trend"], a["csat_latest"]) == (10, 8, 2, 5)
     assert (a["sentiment_n"], a["sentiment_net"], a["days_since_advocacy"], a["advocacy_365"]) == (2, 1.0, 11, 3)
     assert (a["engagement_90"], a["tenure_days"], a["revenue"], a["expansion_365"]) == (2, 365, 50000, 5000)
@@ -242,3 +244,23 @@ def test_cli_errors_are_one_line(db: Path, capsys: pytest.CaptureFixture[str], a
                                  text: str) -> None:
     got, _, err = cli(capsys, "--db", str(db), "advocates", *args)
     assert got == code and text in err and "Traceback" not in err
+
+
+def test_cli_config_sets_a_weight(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        code, out, _ = cli(capsys, "--db", str(db), "config", "set", "advocates.weights.nps", "0.30")
+        assert (code, out) == (0, "advocates.weights.nps = 0.3\n")
+        code, out, _ = cli(capsys, "--db", str(db), "advocates", "explain", "A", "--as-of", AS_OF, "--format", "json")
+        nps = json.loads(out)["components"][0]
+        # weights now sum to 1.1: nps 100 × .3 × 1 / 1.1 = 27.27 points
+        assert (nps["weight"], nps["points"]) == (0.3, 27.27)
+    finally:
+        cli(capsys, "--db", str(db), "config", "unset", "advocates.weights.nps")
+    code, _, err = cli(capsys, "--db", str(db), "config", "set", "advocates.weights.nps", "heavy")
+    assert code == 2 and err.startswith("error: advocates.weights.nps must be a number from 0 to 100, not 'heavy'")
+    assert "Traceback" not in err
+
+
+def test_docs_name_every_feature_and_component() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "advocates.md").read_text()
+    assert all(f"`{name}`" in text for name in [*FEATURES, *COMPONENTS])
