@@ -77,7 +77,7 @@ def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
         sel = parse_selection(grain="month", period=None, filters=[], dimensions=[], default_period=d.default_period)
         ctx = VoiceContext(d, sel, Units(ws.catalogue, None))
         assert build_sections(ctx) == []
-        assert [b.__name__ for b in BUILDERS] == ["sentiment_over_time", "themes", "open_loops", "listening"]
+        assert [b.__name__ for b in BUILDERS] == ["sentiment_over_time", "themes", "closed_loop", "open_loops", "listening"]
         # a builder list is the extension point: another section is one more function
         extra = build_sections(ctx, [lambda c: None, *BUILDERS])
         assert extra == []
@@ -127,7 +127,7 @@ def test_the_voice_page_queues_the_open_loops_oldest_first(tmp_path: Path) -> No
     assert expected and all(r["state"] == "open" for r in expected)
     with Server(db, rate=0) as server:
         html = httpx.get(server.url + "/voice", timeout=60).text
-    assert "Open loops, oldest first" in html
+    assert "Open loops now, oldest first" in html
     table = re.search(r'<table class="breakdown loop-queue">(.*?)</table>', html, re.S).group(1)
     rows = re.findall(r'<tr data-event="([^"]+)" class="overdue">.*?<td>([^<]*)</td><td>([^<]*)</td></tr>', table, re.S)
     assert [e for e, _, _ in rows] == [r["event_id"] for r in expected]
