@@ -46,6 +46,8 @@ LISTENING_NOTE = "Mentions follow no customer filter: the listening figures cove
 def _loops(ws: "Workspace", period: "Period", metrics: Mapping[str, Metric], not_tracked: Mapping[str, str | None],
            filters: Mapping[str, str | None]) -> LoopFigures:
     out = LoopFigures(kpis=[k for k in LOOP_KPIS if k in metrics])
+    if not out.kpis:
+        return out
     reasons = [not_tracked[k] for k in out.kpis if k in not_tracked]
     if out.kpis and len(reasons) == len(out.kpis):
         out.not_tracked = reasons[0] or "the workspace holds none of the data the closed-loop KPIs read"
