@@ -84,7 +84,8 @@ def closed_loop(ctx: VoiceContext) -> VoiceSection | None:
     if not ids or not ctx.d.cache.get(("loops", "any"), lambda: bool(ws.loops.list(limit=1))):
         return None
     p = ctx.sel.period
-    rows = ctx.d.cache.get(("loop-kpis", p), lambda: ws.analyze(ids, period=p.grain, start=p.start, end=p.end))
+    rows = ctx.d.cache.get(("loop-kpis", p), lambda: ws.compute(ids, period=p.grain, start=p.start,
+                                                                 end=p.end).to_dicts())
     by_kpi = {r["kpi"]: r for r in rows if r["period"] == p.label}
     figures = [{"kpi": ws.kpi(k), "value": by_kpi.get(k, {}).get("value"), "n": by_kpi.get(k, {}).get("n")}
                for k in ids]
