@@ -15,7 +15,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from .._version import __version__
 from . import charts, layout
 from . import format as fmt
-from .model import APPENDIX_TITLE, NOT_TRACKED_TITLE, SECTION_IDS, SECTIONS, VOICE_TITLE, Report
+from .model import (
+    APPENDIX_TITLE,
+    NOT_TRACKED_TITLE,
+    SECTION_IDS,
+    SECTIONS,
+    VOICE_TITLE,
+    Report,
+)
 
 TEMPLATES = Path(__file__).with_name("templates")
 
