@@ -100,11 +100,11 @@ def render_markdown(r: Report) -> str:
     else:
         out += ["No customer comments, reviews or testimonials in this period.", ""]
     if r.voice is not None:
-        out += [f"### {VOICE_TITLE}", "", "#### Closed loop", ""]
+        out += [f"### {VOICE_TITLE}", "", "**Closed loop**", ""]
         for line in layout.loop_lines(r):
             out += [esc(line), ""]
         out += _simple(layout.open_loops_table(r), {2})
-        out += ["#### Social listening", ""]
+        out += ["**Social listening**", ""]
         for line in layout.listening_lines(r):
             out += [esc(line), ""]
         out += _simple(layout.authors_table(r), {2, 3}) + _simple(layout.share_of_voice_table(r), {1, 2})
