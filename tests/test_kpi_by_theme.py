@@ -74,7 +74,7 @@ def test_net_sentiment_by_theme(ws: Workspace) -> None:
     assert _rows(ws, ["theme"]) == {("Billing",): (0.0, 2), ("slow support",): (25.0, 4),
                                     ("(no theme)",): (-100.0, 1)}
     assert _rows(ws, [])[()] == (16.67, 6)
-    # the same through ws.kpis.values (the value cache is bypassed: a rename changes no data)
+    # the same through ws.kpis.values (cached, stamped with the count of writes: a rename changes no KPI data)
     assert {r["theme"] for r in ws.kpis.values(["net_sentiment"], by=["theme"], start="2025-09",
                                                end="2025-09")} == {"Billing", "slow support", "(no theme)"}
 
@@ -92,7 +92,10 @@ def test_a_rename_shows_at_once(tmp_path: Path) -> None:
     ws = _build(tmp_path)
     try:
         assert ("Billing",) in _rows(ws, ["theme"])
-        ws.kpis.values(["net_sentiment"], by=["theme"], start="2025-09", end="2025-09")
+        first = ws.kpis.values(["net_sentiment"], by=["theme"], start="2025-09", end="2025-09")
+        hits = ws.rollups.hits
+        assert ws.kpis.values(["net_sentiment"], by=["theme"], start="2025-09", end="2025-09") == first
+        assert ws.rollups.hits == hits + 1  # the same request again is answered from the cache
         ws.themes.rename("t1", "Invoices")
         got = {r["theme"] for r in ws.kpis.values(["net_sentiment"], by=["theme"], start="2025-09", end="2025-09")}
         assert got == {"Invoices", "slow support", "(no theme)"}

@@ -23,7 +23,6 @@ from ..store.database import Database
 from .compiler import Engine, KpiRequest
 from .periods import Grain, Period, check_grain, check_in_data, parse_bound, parse_period_label, period_of
 from .result import KpiResult
-from .text_groups import THEME
 
 Filters = Mapping[str, str | None]
 
@@ -134,7 +133,7 @@ class KpiService:
                start: str | dt.date | None = None, end: str | dt.date | None = None,
                filters: Filters | None = None) -> list[dict[str, Any]]:
         """Exactly ``compute(...).to_dicts()``, served from the value cache where still valid."""
-        if self._cache is None or THEME in _listed(by):  # theme names change without a data write
+        if self._cache is None:
             return self.compute(kpis, period=period, by=by, start=start, end=end, filters=filters).to_dicts()
         rows = self._cache().rows(self, _listed(kpis), period=period, by=_listed(by), start=start, end=end,
                                   filters=filters)
