@@ -226,7 +226,7 @@ def _import(kind: str) -> Callable[[Workspace, ImportArgs], dict[str, Any]]:
         paths = [a.path, a.rejects_path, a.mapping]
         if any(p is not None and not os.path.isabs(p) for p in paths):
             raise ForbiddenError("the local import call takes absolute paths")
-        options = {k: v for k, v in (("preset", a.preset), ("mapping", a.mapping), ("sets", a.sets),
+        options: dict[str, Any] = {k: v for k, v in (("preset", a.preset), ("mapping", a.mapping), ("sets", a.sets),
                                      ("as_of", a.as_of), ("timezone", a.timezone), ("sheet", a.sheet)) if v}
         if a.dry_run:
             options["dry_run"] = True
