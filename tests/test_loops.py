@@ -168,11 +168,12 @@ def test_list_rows_carry_the_comment_owner_and_times(ws: Workspace) -> None:
     rows = {r["event_id"]: r for r in ws.loops.list(as_of=dt.datetime(2025, 4, 1))}
     assert list(rows) == ["a1", "b1", "a3", "b2", "c1", "a4"]
     b2, c1 = rows["b2"], rows["c1"]
-    assert b2 == {"event_id": "b2", "customer_id": "B", "type": "review", "occurred_at": dt.datetime(2025, 1, 31),
+    # the times as ISO 8601 strings in UTC, exactly as GET /v1/loops writes them
+    assert b2 == {"event_id": "b2", "customer_id": "B", "type": "review", "occurred_at": "2025-01-31T00:00:00Z",
                   "score": 1.0, "text": "The export crashes every time", "owner": "lee", "state": "open",
-                  "sla_days": 2.0, "due_at": dt.datetime(2025, 2, 2), "closed_at": None, "age_days": 60.0,
+                  "sla_days": 2.0, "due_at": "2025-02-02T00:00:00Z", "closed_at": None, "age_days": 60.0,
                   "overdue": True}
-    assert c1["owner"] is None and c1["score"] is None and c1["closed_at"] == dt.datetime(2025, 2, 4, 12)
+    assert c1["owner"] is None and c1["score"] is None and c1["closed_at"] == "2025-02-04T12:00:00Z"
     assert rows["a1"]["owner"] == "dana"
     assert len(ws.loops.list(limit=2, as_of=dt.datetime(2025, 4, 1))) == 2
 

@@ -10,10 +10,11 @@ import duckdb
 import pytest
 
 from advokit import Workspace
-from advokit.store import database as storage
 from advokit.catalogue import Catalogue, load_catalogue
 from advokit.catalogue.loader import load_definitions
 from advokit.errors import CatalogueError, InvalidArgumentError
+from advokit.settings import KEYS
+from advokit.store import database as storage
 
 from .api_support import cli
 
@@ -146,8 +147,11 @@ def test_config_commands(tmp_path: Path) -> None:
     assert cli(db, "config", "get", "currency").stdout == "EUR\n"
     assert cli(db, "config", "get", "report.headline").stdout == "\n"
     listed = json.loads(cli(db, "config", "list", "--format", "json").stdout)
-    assert [(r["key"], r["value"]) for r in listed] == [("currency", "EUR"), ("report.headline", None),
-                                                       ("listening.brand", None)]
+    assert [(r["key"], r["value"]) for r in listed][:3] == [("currency", "EUR"), ("report.headline", None),
+                                                           ("listening.brand", None)]
+    # then the advocate score's weights and tier cut-offs (docs/advocates.md), all unset
+    assert {r["key"] for r in listed[3:]} == {k for k in KEYS if k.startswith("advocates.")}
+    assert all(r["value"] is None for r in listed[3:])
     assert cli(db, "config", "unset", "currency").stdout == "unset currency\n"
     assert cli(db, "config", "unset", "currency").stdout == "currency was not set\n"
     for args, said in ((("config", "set", "currency", "EURO"), "error: unknown currency 'EURO'"),

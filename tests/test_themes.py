@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from advokit import Workspace
-from advokit.errors import InvalidArgumentError, NotFoundError, UnknownDimensionError
+from advokit.errors import (
+    InvalidArgumentError,
+    NotFoundError,
+    ThemesNotComputedError,
+    UnknownDimensionError,
+)
 from advokit.themes import choose_k, label_of, match
 
 from .cli_support import cli
@@ -262,10 +267,31 @@ def test_the_cli_reports_and_manages_themes(tmp_path: Path, capsys: pytest.Captu
     assert code != 0 and "cannot be merged" in err
 
 
-def test_themes_are_computed_on_first_use(topical: Workspace) -> None:
+def test_a_read_computes_nothing(topical: Workspace) -> None:
     assert not topical.themes.computed()
+    for read in (lambda: topical.themes.report("2025-09"), lambda: topical.themes.rename("t1", "x"),
+                 lambda: topical.themes.merge("t1", "t2"), lambda: topical.themes.pin("t1"), topical.themes.require):
+        with pytest.raises(ThemesNotComputedError) as err:
+            read()
+        assert err.value.message == "themes not computed yet" and "advokit text theme refresh" in err.value.hint
+    assert topical.themes.all() == [] and not topical.themes.computed()
+    assert topical.db.cursor().execute("SELECT count(*) FROM text_themes").fetchone()[0] == 0
+    topical.themes.refresh()
     report = topical.themes.report("2025-09")
     assert topical.themes.computed() and len(report["themes"]) == 3 and report["texts"] == 150
+
+
+def test_the_cli_reads_only_what_a_refresh_computed(topical: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(topical.path)
+    topical.close()
+    for args in (["text", "themes", "--period", "2025-09"], ["text", "theme", "list"]):
+        code, _, err = cli(capsys, "--db", db, *args)
+        assert code == 1 and "themes not computed yet" in err and "advokit text theme refresh" in err, err
+        assert "Traceback" not in err
+    code, out, err = cli(capsys, "--db", db, "text", "theme", "refresh")
+    assert code == 0 and out.startswith("3 themes in 150 texts"), err
+    code, out, _ = cli(capsys, "--db", db, "text", "themes", "--period", "2025-09", "--format", "json")
+    assert code == 0 and json.loads(out)["texts"] == 150
 
 
 def test_labels_and_matching() -> None:
@@ -296,3 +322,23 @@ def test_the_api_serves_the_themes_of_a_period(tmp_path: Path) -> None:
         bad = read.get("/v1/themes", params={"period": "2025-13"})
         assert bad.status_code == 422 and bad.json()["error"]["code"]
         assert anonymous.get("/v1/themes", params={"period": "2025-09"}).status_code == 401
+
+
+def test_the_api_answers_409_before_a_refresh(topical: Workspace) -> None:
+    from .api_support import Server, new_keys
+
+    db = topical.path
+    topical.close()
+    keys = new_keys(db, "read", "write")
+    with Server(db) as server, server.client(keys["read"]) as read, server.client(keys["write"]) as write:
+        for path, params in (("/v1/themes", {"period": "2025-09"}), ("/v1/themes/list", {})):
+            got = read.get(path, params=params)
+            assert got.status_code == 409, got.text
+            error = got.json()["error"]
+            assert error["code"] == "themes_not_computed" and error["message"] == "themes not computed yet"
+            assert "POST /v1/themes/refresh" in error["hint"]
+        assert read.post("/v1/themes/refresh").status_code == 403  # computing is a write
+        done = write.post("/v1/themes/refresh")
+        assert done.status_code == 200 and done.json()["themes"] == 3 and done.json()["texts"] == 150
+        assert read.get("/v1/themes", params={"period": "2025-09"}).json()["texts"] == 150
+        assert len(read.get("/v1/themes/list").json()) == 3

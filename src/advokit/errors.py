@@ -12,6 +12,8 @@
     │   └── RejectedRowsError         --strict import with rejected rows; nothing landed
     ├── CatalogueError                a KPI definition file is invalid (developer error)
     ├── NotFoundError                 a thing addressed by id does not exist (HTTP 404)
+    ├── NotComputedError              a read of something not computed yet (HTTP 409)
+    │   └── ThemesNotComputedError    themes were never computed (run `advokit text theme refresh`)
     ├── AuthError                     missing or invalid credentials (HTTP 401)
     │   └── ForbiddenError            valid credentials, insufficient scope (HTTP 403)
     ├── RateLimitError                too many requests (HTTP 429)
@@ -92,6 +94,16 @@ class CatalogueError(AdvokitError):
 class NotFoundError(AdvokitError):
     code = "not_found"
     http_status = 404
+
+
+class NotComputedError(AdvokitError):
+    """A read of a result that was never computed; reads do not compute it (the hint names what does)."""
+    code = "not_computed"
+    http_status = 409
+
+
+class ThemesNotComputedError(NotComputedError):
+    code = "themes_not_computed"
 
 
 class AuthError(AdvokitError):

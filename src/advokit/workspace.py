@@ -19,6 +19,7 @@ out the domain services as attributes, each given only what it needs::
     ws.themes       themes of the texts: refresh, rename, merge, pin, per-period report  (advokit.themes.Themes)
     ws.listening    social listening: mention volume, reach, sentiment, share of voice, spikes  (advokit.listening)
     ws.loops        the closed-loop queue: answers that need a follow-up, their state  (advokit.loops.Loops)
+    ws.advocates    per-customer advocate scores, tiers and reasons as of a date  (advokit.advocates.Advocates)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .access import Access
+from .advocates import Advocates
 from .analysis import Analysis
 from .catalogue import Catalogue, KpiDefinition, load_catalogue
 from .commentary import Commentary
@@ -88,6 +90,7 @@ class Workspace:
         self.mapping = MappingService(self.db, self.ingest)
         self.listening = Listening(self.db, self.settings)
         self.loops = Loops(self.catalogue, backend=self.kpis.backend)
+        self.advocates = Advocates(backend=self.kpis.backend, setting=self.settings.get, loop_rules=self.loops.rules)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

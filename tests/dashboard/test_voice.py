@@ -77,7 +77,7 @@ def test_sections_without_data_are_left_out(tmp_path: Path) -> None:
         sel = parse_selection(grain="month", period=None, filters=[], dimensions=[], default_period=d.default_period)
         ctx = VoiceContext(d, sel, Units(ws.catalogue, None))
         assert build_sections(ctx) == []
-        assert [b.__name__ for b in BUILDERS] == ["sentiment_over_time", "themes", "open_loops", "listening"]
+        assert [b.__name__ for b in BUILDERS] == ["sentiment_over_time", "themes", "closed_loop", "open_loops", "listening"]
         # a builder list is the extension point: another section is one more function
         extra = build_sections(ctx, [lambda c: None, *BUILDERS])
         assert extra == []
@@ -127,8 +127,52 @@ def test_the_voice_page_queues_the_open_loops_oldest_first(tmp_path: Path) -> No
     assert expected and all(r["state"] == "open" for r in expected)
     with Server(db, rate=0) as server:
         html = httpx.get(server.url + "/voice", timeout=60).text
-    assert "Open loops, oldest first" in html
+    assert "Open loops now, oldest first" in html
     table = re.search(r'<table class="breakdown loop-queue">(.*?)</table>', html, re.S).group(1)
     rows = re.findall(r'<tr data-event="([^"]+)" class="overdue">.*?<td>([^<]*)</td><td>([^<]*)</td></tr>', table, re.S)
     assert [e for e, _, _ in rows] == [r["event_id"] for r in expected]
     assert [(owner, text) for _, owner, text in rows] == [(r["owner"] or "—", r["text"] or "—") for r in expected]
+
+
+def test_the_voice_page_takes_a_period(tmp_path: Path) -> None:
+    """``/voice?period=``: the closed loop and the listening of that period (the hand-worked case of
+    tests/test_loops.py, its figures worked out there), the open-loop queue as it stands now whatever the
+    period; the default is the latest complete month, a period outside the data a 422 as on every page."""
+    from ..test_loops import _build
+
+    _build(tmp_path).close()
+    db = tmp_path / "w.duckdb"
+    with Workspace(db, read_only=True) as ws:
+        units = Units(ws.catalogue, None)
+        kpis = {k: ws.kpi(k) for k in ("closed_loop_follow_up_rate", "closed_loop_in_sla_rate",
+                                       "closed_loop_days_to_close", "closed_loop_open_loops")}
+    with Server(db, rate=0) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+        pages = {p: client.get("/voice" + (f"?period={p}" if p else "")) for p in ("", "2025-01", "2025-02")}
+        assert client.get("/voice?period=2020-01").status_code == 422
+        assert client.get("/voice?period=2025-13").status_code == 422
+    assert all(r.status_code == 200 for r in pages.values())
+
+    def field(html: str, name: str) -> str:
+        return re.search(rf'<dd data-field="{name}">(.*?)</dd>', html, re.S).group(1)
+
+    # the default: March 2025, the latest complete month (the data ends 31 March), selected in the picker
+    assert "Closed loop, 2025-03" in pages[""].text
+    assert re.search(r'<option value="2025-03" selected>', pages[""].text)
+    assert '<select id="filter"' not in pages[""].text  # mentions follow no customer: no segment picker
+    jan, feb = pages["2025-01"].text, pages["2025-02"].text
+    assert "Closed loop, 2025-01" in jan and re.search(r'<option value="2025-01" selected>', jan)
+    # January: a1, a3, b1 followed up of a1, a3, b1, b2 → 75 % (n = 4); due a1 (in SLA), a3, b1 (late) → 1 of 3;
+    # closed a1 (1 day), a3 (5) → median 3; open at the end: b1, b2 → 2
+    assert field(jan, "closed_loop_follow_up_rate").startswith(
+        units.value(75.0, kpis["closed_loop_follow_up_rate"]) + ' <span class="muted">(n = 4)')
+    assert field(jan, "closed_loop_in_sla_rate").startswith(units.value(100 / 3, kpis["closed_loop_in_sla_rate"]))
+    assert field(jan, "closed_loop_days_to_close").startswith(units.value(3.0, kpis["closed_loop_days_to_close"]))
+    assert field(jan, "closed_loop_open_loops") == units.value(2.0, kpis["closed_loop_open_loops"])
+    # listening: no mention before 3 February → said; February: c1 and m0 (both negative) → 2 mentions
+    assert "No mentions of the brand in 2025-01." in jan
+    assert "Social listening, 2025-02" in feb and field(feb, "volume") == "2"
+    # February: b1 (22 days) and c1 (1.5) closed → median 11.75
+    assert field(feb, "closed_loop_days_to_close").startswith(units.value(11.75, kpis["closed_loop_days_to_close"]))
+    # the queue is now, the same whatever the period: b2 and a4, both open
+    queues = [re.findall(r'<tr data-event="([^"]+)"', r.text) for r in pages.values()]
+    assert queues == [["b2", "a4"]] * 3 and "The queue as it stands now" in jan

@@ -57,9 +57,10 @@ def get_kpi(request: Request, kpi_id: str) -> dict[str, Any]:
 @router.get("/kpis/{kpi_id}/values", response_model=None, summary="KPI values by period (and segment)",
             responses={200: {"model": list[KpiRow], "description": "Rows exactly as `advokit kpi compute "
                                                                     "--format json` prints them"},
-                       **error_responses(*AUTH_ERRORS, 404)})
+                       **error_responses(*AUTH_ERRORS, 404, 409)})
 def kpi_values(request: Request, kpi_id: str, period: Period = "month",
-               by: list[Dimension] = Query([], max_length=5, description="Customer attribute to split by (repeatable)"),
+               by: list[Dimension] = Query([], max_length=5, description="Customer attribute to split by, or theme "
+                                                                            "for the text KPIs (repeatable)"),
                start: str | None = Query(None, alias="from", pattern=_DATE,
                                          description="First period or day (YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY)"),
                end: str | None = Query(None, alias="to", pattern=_DATE,

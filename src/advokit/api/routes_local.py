@@ -156,6 +156,17 @@ def _loops(ws: Workspace, a: LoopsArgs) -> list[dict[str, Any]]:
     return ws.loops.list(open_only=a.open_only, older_than_days=a.older_than_days, as_of=as_of, limit=a.limit)
 
 
+class AdvocatesArgs(_Args):
+    tier: Text | None = None
+    limit: int = 1000
+    as_of: Text | None = None
+
+
+class AdvocateArgs(_Args):
+    customer_id: Text
+    as_of: Text | None = None
+
+
 class CommentArgs(_Args):
     kpi: Text
     period: Text
@@ -215,7 +226,7 @@ def _import(kind: str) -> Callable[[Workspace, ImportArgs], dict[str, Any]]:
         paths = [a.path, a.rejects_path, a.mapping]
         if any(p is not None and not os.path.isabs(p) for p in paths):
             raise ForbiddenError("the local import call takes absolute paths")
-        options = {k: v for k, v in (("preset", a.preset), ("mapping", a.mapping), ("sets", a.sets),
+        options: dict[str, Any] = {k: v for k, v in (("preset", a.preset), ("mapping", a.mapping), ("sets", a.sets),
                                      ("as_of", a.as_of), ("timezone", a.timezone), ("sheet", a.sheet)) if v}
         if a.dry_run:
             options["dry_run"] = True
@@ -275,6 +286,8 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "coverage_clear": (CoverageArgs, lambda ws, a: ws.coverage.clear(a.input)),
     "listening": (ListeningArgs, lambda ws, a: ws.listening.figures(a.period, by=a.by)),
     "loops_list": (LoopsArgs, _loops),
+    "advocates_list": (AdvocatesArgs, lambda ws, a: ws.advocates.list(tier=a.tier, limit=a.limit, as_of=a.as_of)),
+    "advocates_explain": (AdvocateArgs, lambda ws, a: ws.advocates.explain(a.customer_id, as_of=a.as_of)),
 }
 
 

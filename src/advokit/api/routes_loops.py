@@ -27,9 +27,4 @@ def list_loops(request: Request,
                limit: int = Query(100, ge=1, le=MAX_LIMIT)) -> list[dict[str, Any]]:
     days = None if older_than is None else parse_days(older_than, name="older_than")
     rows = state_of(request).workspace.loops.list(open_only=open_, older_than_days=days, as_of=as_of, limit=limit)
-    return [{k: _utc(v) for k, v in r.items()} for r in rows]
-
-
-def _utc(value: Any) -> Any:
-    """The workspace's times are UTC without a zone; the API writes them with one (RFC 3339)."""
-    return value.replace(tzinfo=dt.timezone.utc) if isinstance(value, dt.datetime) and value.tzinfo is None else value
+    return rows  # the times are already ISO 8601 strings in UTC (2025-02-02T00:00:00Z)

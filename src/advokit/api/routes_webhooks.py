@@ -109,7 +109,7 @@ def list_sources(request: Request) -> list[dict[str, Any]]:
 @router.put("/webhooks/{source}/secret", response_model=NewSecretOut, dependencies=[AdminKey],
             responses=error_responses(*AUTH_ERRORS), summary="Set or rotate a source's secret (shown once)")
 def set_secret(request: Request, source: str = Source, body: SecretIn | None = Body(None)) -> dict[str, Any]:
-    body = body or SecretIn()
+    body = body or SecretIn.model_validate({})
     secret, found = state_of(request).webhooks.set_secret(source, kind=body.kind,
                                                           grace=dt.timedelta(hours=body.grace_hours))
     return {**found.to_dict(), "secret": secret}

@@ -373,7 +373,7 @@ class NewSecretOut(SourceOut):
 
 
 _DESCRIPTIONS = {401: "Missing, invalid or revoked API key", 403: "The key's scope is too low",
-                 404: "Not found", 413: "Body or batch over the limit", 422: "Invalid request (every problem listed)",
+                 404: "Not found", 409: "Not computed yet (the hint says what computes it)", 413: "Body or batch over the limit", 422: "Invalid request (every problem listed)",
                  429: "Rate limit exceeded (see Retry-After)"}
 
 

@@ -109,6 +109,7 @@ def format_option(choices: tuple[str, ...] = ("table", "json", "csv"), default: 
 
 def _register() -> None:
     from . import (  # noqa: F401  # noqa: F401  # noqa: F401
+        advocates_cmds,
         analysis_cmds,
         attribute_cmds,
         comment_cmds,

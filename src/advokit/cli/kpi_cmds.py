@@ -83,7 +83,8 @@ def kpi_search(state: State, text: tuple[str, ...], limit: int, fmt: str) -> Non
 @kpi.command("compute")
 @click.argument("kpi_ids", nargs=-1, required=True, metavar="ID [ID ...]")
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True)
-@click.option("--by", multiple=True, metavar="DIM", help="Split by a customer attribute (repeatable).")
+@click.option("--by", multiple=True, metavar="DIM",
+              help="Split by a customer attribute, or by theme for the text KPIs (net_sentiment); repeatable.")
 @click.option("--from", "start", metavar="DATE", help=FROM_HELP)
 @click.option("--to", "end", metavar="DATE", help=TO_HELP)
 @filter_option
@@ -130,7 +131,8 @@ def kpi_compute(state: State, kpi_ids: tuple[str, ...], period: str, by: tuple[s
 @kpi.command("sql")
 @click.argument("kpi_ids", nargs=-1, required=True, metavar="ID [ID ...]")
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default="month", show_default=True)
-@click.option("--by", multiple=True, metavar="DIM", help="Split by a customer attribute (repeatable).")
+@click.option("--by", multiple=True, metavar="DIM",
+              help="Split by a customer attribute, or by theme for the text KPIs (net_sentiment); repeatable.")
 @click.option("--from", "start", metavar="DATE", help=FROM_HELP)
 @click.option("--to", "end", metavar="DATE", help=TO_HELP)
 @filter_option

@@ -129,6 +129,17 @@ class _Loops:
                              as_of=None if as_of is None else as_of.isoformat(), limit=limit)
 
 
+class _Advocates:
+    def __init__(self, ws: RemoteWorkspace) -> None:
+        self._ws = ws
+
+    def list(self, *, tier: str | None = None, limit: int = 1000, as_of: str | None = None) -> list[dict[str, Any]]:
+        return self._ws.call("advocates_list", tier=tier, limit=limit, as_of=as_of)  # type: ignore[no-any-return]
+
+    def explain(self, customer_id: str, *, as_of: str | None = None) -> dict[str, Any]:
+        return self._ws.call("advocates_explain", customer_id=customer_id, as_of=as_of)  # type: ignore[no-any-return]
+
+
 class _Commentary:
     def __init__(self, ws: RemoteWorkspace) -> None:
         self._ws = ws
@@ -219,6 +230,7 @@ class RemoteWorkspace:
         self.quality = _Quality(self)
         self.listening = _Listening(self)
         self.loops = _Loops(self)
+        self.advocates = _Advocates(self)
 
     def __repr__(self) -> str:
         return f"RemoteWorkspace({str(self.path)!r}, via {self.server.url})"

@@ -49,8 +49,8 @@ def _refreshed(done: dict[str, Any]) -> str:
 @pass_state
 def text_themes(state: State, period: str | None, by: str | None, refresh: bool, k: int | None, fmt: str) -> None:
     """The themes of the texts in a period: share, sentiment, promoter and detractor shares, rising and
-    falling themes (two-proportion z-test against the period before) and quotes. Themes are computed first
-    when they never were."""
+    falling themes (two-proportion z-test against the period before) and quotes. Reads the stored themes:
+    compute them first with --refresh or `advokit text theme refresh` (`advokit demo` does it too)."""
     ws = state.workspace()
     if refresh or k is not None:
         done = ws.themes.refresh(k=k)
@@ -95,7 +95,7 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), d
 def theme_list(state: State, fmt: str) -> None:
     """Every theme with its top terms, texts, pin and merge."""
     ws = state.workspace()
-    ws.themes.ensure()
+    ws.themes.require()
     rows = ws.themes.all()
     if fmt == "json":
         emit(rows, "json")

@@ -17,7 +17,7 @@ period × group) with Arrow column operations: no Python loop over rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 import ibis
@@ -34,9 +34,10 @@ from ..catalogue.model import (
     TotalCompute,
 )
 from ..errors import InvalidArgumentError, UnknownDimensionError
-from . import custom, measures, uncertainty
+from . import custom, measures, text_groups, uncertainty
 from .periods import Grain, Period, periods_between
 from .populations import population_table
+from .text_groups import THEME
 
 _TRUNC = {"month": "M", "quarter": "Q", "year": "Y"}
 
@@ -66,10 +67,27 @@ class Context:
     joined: bool = False
     #: The stored sentiment of texts (``text_sentiment``: event_id, label, score, ...), when a KPI reads it.
     sentiment: ir.Table | None = None
+    #: With ``theme`` among ``by``: (event_id, theme) once per text and theme name (:mod:`.text_groups`).
+    by_theme: ir.Table | None = None
+    #: Tables built once per request and shared by the KPIs that read them (see :meth:`shared`).
+    cache: dict[Hashable, ir.Table] = field(default_factory=dict)
 
     @property
     def trunc(self) -> str:
         return _TRUNC[self.grain]
+
+    @property
+    def customer_by(self) -> tuple[str, ...]:
+        """The dimensions that are customer attributes (all of ``by`` but ``theme``)."""
+        return tuple(d for d in self.by if d != THEME)
+
+    def shared(self, key: Hashable, build: Callable[[], ir.Table]) -> ir.Table:
+        """The table ``build()`` gives, built at most once per request for each ``key`` (which must name
+        everything the table depends on besides this context, e.g. the closed-loop rules and SLA): the
+        KPIs of one request that need it share one expression, so it is built and compiled once."""
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]
 
 
 def _ts(day: dt.date) -> dt.datetime:
@@ -98,10 +116,13 @@ class Engine:
             raise InvalidArgumentError("no KPI given", hint="valid KPI ids: " + ", ".join(self.catalogue.ids))
         kpis = [self.catalogue.get(k) for k in dict.fromkeys(req.kpis)]
         for dim in req.by:
-            if dim not in self.dimensions:
+            if dim == THEME:
+                self._check_theme(kpis)
+            elif dim not in self.dimensions:
                 raise UnknownDimensionError(
                     f"unknown dimension {dim!r}",
-                    hint="valid dimensions: " + (", ".join(self.dimensions) or "(none: import customers first)"))
+                    hint="valid dimensions: " + (", ".join(self.dimensions) or "(none: import customers first)")
+                         + f"; {THEME} for the KPIs whose rows are texts")
         for dim, _ in req.filters:
             if dim not in self.dimensions:
                 raise UnknownDimensionError(
@@ -112,6 +133,19 @@ class Engine:
         if req.start and req.end and req.end <= req.start:
             raise InvalidArgumentError(f"--to {req.end} must be after --from {req.start}")
         return kpis
+
+    def _check_theme(self, kpis: Sequence[KpiDefinition]) -> None:
+        """``theme`` breaks down only the KPIs whose rows are texts."""
+        def by_theme(kpi: KpiDefinition) -> bool:
+            return isinstance(kpi.compute, CustomCompute) and custom.by_theme(kpi.compute)
+
+        for kpi in kpis:
+            if not by_theme(kpi):
+                takes = [k for k in self.catalogue.ids if by_theme(self.catalogue.get(k))]
+                raise InvalidArgumentError(
+                    f"KPI {kpi.id!r} cannot be broken down by {THEME!r}: its rows are not texts",
+                    hint=f"--by {THEME} takes the KPIs computed from texts ({', '.join(takes)}); split "
+                         f"{kpi.id} by a customer attribute")
 
     def data_range(self) -> tuple[dt.date, dt.date] | None:
         """First and last day holding an event or a signup."""
@@ -149,17 +183,22 @@ class Engine:
         group and add it up.
         """
         by = list(req.by)
+        customer_by = [d for d in by if d != THEME]
         customers = self.backend.table("customers")
         for dim, value in req.filters:
             customers = customers.filter(customers[dim].isnull() if value is None else customers[dim] == value)
         events = self.backend.table("events")
-        joined = bool(by or req.filters)  # events must pass through their customer
+        joined = bool(customer_by or req.filters)  # events must pass through their customer
         ptable = periods_table(periods)
         lo, hi = _ts(periods[0].start), _ts(periods[-1].end)
 
         spine = ptable
-        if by:
-            spine = ptable.cross_join(customers.select(*by).distinct())
+        if customer_by:
+            spine = ptable.cross_join(customers.select(*customer_by).distinct())
+        by_theme = None
+        if THEME in by:  # only text KPIs (check): no event or population leaf reads it
+            by_theme, theme_names = text_groups.groups(self.backend)
+            spine = spine.cross_join(theme_names)
 
         leaves: dict[str, measures.Leaf] = {}
         for kpi in kpis:
@@ -184,7 +223,7 @@ class Engine:
 
         ctx = Context(events=events, customers=customers, periods=ptable, grain=req.grain,
                       sentiment=self.backend.table("text_sentiment"),
-                      by=tuple(by), period_list=periods, joined=joined)
+                      by=tuple(by), period_list=periods, joined=joined, by_theme=by_theme)
         for kpi in kpis:
             if isinstance(kpi.compute, CustomCompute):
                 part = custom.build(kpi.compute, ctx)

@@ -24,18 +24,27 @@ _REGISTRY: dict[str, CustomFn] = {}
 
 
 _ADDITIVE: dict[str, float] = {}
+_BY_TEXT: set[str] = set()
 
 
-def register(name: str, *, additive_scale: float | None = None) -> Callable[[CustomFn], CustomFn]:
+def register(name: str, *, additive_scale: float | None = None,
+             by_theme: bool = False) -> Callable[[CustomFn], CustomFn]:
     """Register a custom computation.
 
     ``additive_scale``: declare that the computation's ``numerator``, ``denominator``, ``n`` (and any
     extra column) add up over disjoint groups of customers and that ``value`` is
     ``numerator × additive_scale / denominator`` (None when the denominator is 0). Such a KPI can be
     answered from the per-customer-group rollups (``advokit.rollup``); others are always computed.
+
+    ``by_theme``: the computation's rows are texts and it breaks down by ``theme`` (``ctx.by_theme``, see
+    :mod:`.text_groups`) as well as by customer attributes.
     """
     def deco(fn: CustomFn) -> CustomFn:
         _REGISTRY[name] = fn
+        if by_theme:
+            _BY_TEXT.add(name)
+        else:
+            _BY_TEXT.discard(name)
         if additive_scale is not None:
             _ADDITIVE[name] = additive_scale
         else:
@@ -48,6 +57,12 @@ def additive_scale(spec: "CustomCompute") -> float | None:
     """The declared ``additive_scale`` of a custom computation (None: not additive)."""
     _load()
     return _ADDITIVE.get(spec.function)
+
+
+def by_theme(spec: "CustomCompute") -> bool:
+    """Whether a custom computation breaks down by ``theme`` (its rows are texts)."""
+    _load()
+    return spec.function in _BY_TEXT
 
 
 def names() -> list[str]:

@@ -19,6 +19,7 @@ from ..errors import CatalogueError
 from .custom import register
 from .periods import add_months
 from .populations import population_table
+from .text_groups import with_theme
 
 if TYPE_CHECKING:
     from .compiler import Context
@@ -123,12 +124,12 @@ def community_growth_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
     return _ratio(agg, agg.joined, agg.members, ctx)
 
 
-@register("net_sentiment", additive_scale=100.0)
+@register("net_sentiment", additive_scale=100.0, by_theme=True)
 def net_sentiment(params: dict[str, Any], ctx: "Context") -> ir.Table:
     types = ["nps_response", "csat_response", "review", "testimonial", "mention", "community_post"]
     e = ctx.events.filter(ctx.events.type.isin(types), ctx.events.text.notnull())
     if ctx.joined:  # segmented or filtered: texts follow their customer; anonymous mentions drop out
-        e = e.join(ctx.customers.select("customer_id", *ctx.by), "customer_id")
+        e = e.join(ctx.customers.select("customer_id", *ctx.customer_by), "customer_id")
     lo, hi = _ts(ctx.period_list[0].start), _ts(ctx.period_list[-1].end)
     e = e.filter(e.occurred_at >= lo, e.occurred_at < hi)
     e = e.mutate(period_start=e.occurred_at.truncate(ctx.trunc))
@@ -136,6 +137,8 @@ def net_sentiment(params: dict[str, Any], ctx: "Context") -> ir.Table:
     s = ctx.sentiment.select("event_id", "label")
     scored = e.join(s, "event_id").select(e, s.label)  # texts not scored yet (or not English) count nowhere
     scored = scored.filter(scored.label.isin(["negative", "neutral", "positive"]))
+    if ctx.by_theme is not None:  # a text counts once in each of its themes
+        scored = with_theme(scored, ctx.by_theme)
     agg = scored.group_by(_keys(ctx)).aggregate(pos=scored.count(where=scored.label == "positive"),
                                                 neg=scored.count(where=scored.label == "negative"),
                                                 texts=scored.count())

@@ -14,17 +14,30 @@ import ibis.expr.types as ir
 
 from .custom import register
 from .custom_kpis import _keys, _periods, _ratio
-from .loops import days_between, loop_table, measured, rules_from
+from .loops import LoopRule, days_between, loop_table, measured, rules_from
 
 if TYPE_CHECKING:
     from .compiler import Context
 
 
 def _loops(params: dict[str, Any], ctx: "Context") -> ir.Table:
-    """The loops of the request's customers, with their dimension columns."""
+    """The loops of the request's customers, with their dimension columns: built once per request for each
+    set of rules (thresholds and SLAs), however many closed-loop KPIs the request holds."""
+    rules = rules_from(params)
+
+    def build() -> ir.Table:
+        assert ctx.sentiment is not None
+        loops = loop_table(ctx.events, ctx.sentiment, rules)
+        return loops.join(ctx.customers.select("customer_id", *ctx.by), "customer_id")
+
+    return ctx.shared(("closed_loop.loops", rules), build)
+
+
+def _measured(rules: tuple[LoopRule, ...], ctx: "Context") -> ir.Table:
+    """Every answer of the rules' types with its ``measure`` (:func:`.loops.measured`), once per request."""
     assert ctx.sentiment is not None
-    loops = loop_table(ctx.events, ctx.sentiment, rules_from(params))
-    return loops.join(ctx.customers.select("customer_id", *ctx.by), "customer_id")
+    sentiment = ctx.sentiment
+    return ctx.shared(("closed_loop.measured", rules), lambda: measured(ctx.events, sentiment, rules))
 
 
 def _in_period(t: ir.Table, at: str, ctx: "Context") -> ir.Table:
@@ -63,7 +76,11 @@ def closed_loop_days_to_close(params: dict[str, Any], ctx: "Context") -> ir.Tabl
 
 def _open_at_end(params: dict[str, Any], ctx: "Context") -> ir.Table:
     """Per period and dimensions: the loops open at the period's end (``open``) and their summed age in days
-    (``age``); 0 where none is open."""
+    (``age``); 0 where none is open. Shared by the open-loop KPIs of one request."""
+    return ctx.shared(("closed_loop.open_at_end", rules_from(params)), lambda: _build_open_at_end(params, ctx))
+
+
+def _build_open_at_end(params: dict[str, Any], ctx: "Context") -> ir.Table:
     t = _loops(params, ctx)
     periods = _periods(ctx).select("period_start", "period_end")
     j = t.join(periods, [t.occurred_at < periods.period_end,
@@ -98,11 +115,10 @@ def closed_loop_open_age_days(params: dict[str, Any], ctx: "Context") -> ir.Tabl
 def closed_loop_recovery_rate(params: dict[str, Any], ctx: "Context") -> ir.Table:
     """Of the loops closed in the period whose customer answered again (same type) after the follow-up, the
     share whose next answer was better (a higher score, or sentiment score) than the one followed up."""
-    assert ctx.sentiment is not None
     rules = rules_from(params)
     t = _loops(params, ctx)
     t = t.filter(t.closed_at.notnull(), t.measure.notnull())
-    m = measured(ctx.events, ctx.sentiment, rules)
+    m = _measured(rules, ctx)
     m = m.filter(m.measure.notnull())
     # the next answer is the earliest; of two at the same instant, the one with the lower event_id
     m = m.select(n_customer="customer_id", n_type="type", n_at="occurred_at", n_measure="measure",

@@ -63,6 +63,10 @@ class Listening:
         self.settings = settings
 
     # -- the period ---------------------------------------------------------------------------
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day holding a mention (any brand), None when the workspace holds none."""
+        return mention_span(self.db)
+
     def resolve_period(self, period: str, *, today: dt.date | None = None) -> tuple[Period, str | None]:
         """An explicit label (2025-09, 2025-Q3, 2025) in the mentions' span, or ``month`` / ``quarter`` /
         ``year``: the latest such period that has ended and holds mentions (with a note saying so)."""
@@ -117,6 +121,15 @@ class Listening:
                              for key, fig in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
             out["note"] = NULL_GROUP_NOTE
         return out
+
+    def of_period(self, period: str) -> dict[str, Any] | None:
+        """:meth:`figures` of one named period (YYYY-MM, YYYY-Qn, YYYY), or None when it holds no mention of
+        our brand (outside the mentions' span, or none in it): "no mentions", never a table of zeros."""
+        try:
+            data = self.figures(period)
+        except PeriodOutsideDataError:
+            return None
+        return data if data["figures"]["volume"] else None
 
     def _groups(self, p: Period, by: str | None, brand: str | None) -> dict[str | None, dict[str, Any]]:
         q = MentionQueries(self.db, by=by, brand=brand)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ibis
@@ -11,7 +11,7 @@ import ibis
 from ..catalogue import Catalogue
 from ..catalogue.model import CustomCompute
 from ..engine.loops import DEFAULT_RULES, LoopRule, loop_table, rules_from, states
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnknownDimensionError
 
 #: The KPI whose custom params hold the workspace's loop rules (every closed-loop KPI declares the same).
 RULES_KPI = "closed_loop_follow_up_rate"
@@ -37,12 +37,15 @@ class Loops:
         return rules_from(compute.params) if isinstance(compute, CustomCompute) else DEFAULT_RULES
 
     def list(self, *, open_only: bool = False, older_than_days: float | None = None,
-             as_of: dt.datetime | dt.date | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+             as_of: dt.datetime | dt.date | None = None, limit: int = 1000,
+             filters: Mapping[str, str | None] | None = None) -> list[dict[str, Any]]:
         """The loops as they stood at ``as_of`` (default: now, UTC), oldest answer first.
 
         ``open_only`` keeps the open ones; ``older_than_days`` those open for at least that many days (to their
         close, or to ``as_of`` while open). Each row: :data:`COLUMNS`; ``owner`` is the customer's ``owner``
-        (or ``csm``) attribute where the workspace has one, else None.
+        (or ``csm``) attribute where the workspace has one, else None. ``filters`` (attribute → value, None for
+        an empty one) keep the loops of those customers, as the KPI engine's filters do. The times (``occurred_at``, ``due_at``,
+        ``closed_at``) are ISO 8601 strings in UTC, ``2025-01-31T00:00:00Z``, as ``GET /v1/loops`` writes them.
         """
         at = _as_of(as_of)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
@@ -58,6 +61,12 @@ class Loops:
         if older_than_days is not None:
             t = t.filter(t.age_days >= float(older_than_days))
         customers = backend.table("customers")
+        for dim, value in sorted((filters or {}).items()):
+            if dim not in customers.columns or dim == "customer_id":
+                raise UnknownDimensionError(f"unknown dimension {dim!r} for filters")
+            col = customers[dim]
+            keep = customers.filter(col.isnull() if value is None else col.cast("string") == str(value))
+            t = t.filter(t.customer_id.isin(keep.customer_id))
         owner_col = next((c for c in OWNER_COLUMNS if c in customers.columns), None)
         if owner_col is not None:
             c = customers.select(o_customer="customer_id", owner=customers[owner_col].cast("string"))
@@ -78,7 +87,22 @@ def _as_of(value: dt.datetime | dt.date | None) -> dt.datetime:
     raise InvalidArgumentError(f"as_of must be a date or a time, not {value!r}", hint="e.g. 2025-03-20")
 
 
+#: The columns that hold times (written as ISO 8601 strings in UTC).
+TIME_COLUMNS = ("occurred_at", "due_at", "closed_at")
+
+
+def iso_utc(value: dt.datetime | None) -> str | None:
+    """A stored time (UTC, without a zone) as ISO 8601 with its zone: ``2025-01-31T00:00:00Z``."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.isoformat() + "Z"
+
+
 def _row(r: dict[str, Any]) -> dict[str, Any]:
     r["age_days"] = round(float(r["age_days"]), 6)
     r["overdue"] = bool(r["overdue"])
+    for col in TIME_COLUMNS:
+        r[col] = iso_utc(r[col])
     return r

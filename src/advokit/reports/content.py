@@ -45,6 +45,7 @@ from .model import (
 )
 from .stories import TYPES as STORY_TYPES
 from .stories import Want, collect
+from .voice import collect as collect_voice
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -348,6 +349,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                                          f"{bounds[1].isoformat()}", hint="pick a period inside that span")
 
     campaign: Campaign | None = None
+    voice_period: Period | None = None  # monthly and quarterly: the closed loop and listening of the period
     not_tracked_notes: dict[str, str | None] = {}  # KPIs not tracked in the report's period (or window)
     if report_kind == "campaign":
         if period is not None:
@@ -396,6 +398,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
             if row is not None and row.get("coverage") == NOT_TRACKED:
                 not_tracked_notes[kpi_id] = row.get("note")
         window_start, window_end = current.start, current.end
+        voice_period = current
         comment_labels = {current.label}
         if current.grain == "quarter":
             comment_labels |= {Period(current.start, "month").shift(i).label for i in range(3)}
@@ -485,6 +488,8 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                               unowned=[r for r in risks[:BODY_FINDINGS] if not r.owner], next_steps=next_steps)
     stories = collect(ws, window_start, window_end, filters=filters, wants=_wants(headline, ordered, kpis,
                                                                                   [*risks[:BODY_FINDINGS], *wins[:BODY_FINDINGS]]))
+    voice = None if voice_period is None else collect_voice(ws, voice_period, metrics=metrics,
+                                                            not_tracked=not_tracked_notes, filters=filters)
     notes.insert(0, "Changes are tested two-sided at 95 % (NPS z-test, two-proportion z-test, Welch's t-test, "
                     "Poisson rate test); 'not tested' means no test applies (money, composite scores) or a "
                     "value is missing. * marks a value resting on fewer than 30 answers or customers.")
@@ -506,7 +511,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                   segment_dimension=segment_by, risks=risks, next_steps=next_steps, requests=requests, notes=notes,
                   filters=filters, campaign=campaign, chart_labels=labels,
                   not_tracked=[_not_tracked(kpis[k], not_tracked_notes[k]) for k in untracked],
-                  headline=headline, headline_source=headline_source, currency=currency)
+                  headline=headline, headline_source=headline_source, currency=currency, voice=voice)
 
 
 def _not_tracked(kpi: KpiDefinition, note: str | None) -> NotTracked:

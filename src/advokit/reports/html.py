@@ -15,7 +15,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from .._version import __version__
 from . import charts, layout
 from . import format as fmt
-from .model import APPENDIX_TITLE, NOT_TRACKED_TITLE, SECTION_IDS, SECTIONS, Report
+from .model import (
+    APPENDIX_TITLE,
+    NOT_TRACKED_TITLE,
+    SECTION_IDS,
+    SECTIONS,
+    VOICE_TITLE,
+    Report,
+)
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -35,6 +42,7 @@ def render_html(report: Report) -> str:
     requests, more_requests = layout.body_part(report.requests)
     return env.get_template("report.html.j2").render(
         r=report, f=fmt, L=layout, css=css, charts=[charts.kpi_svg(m, report) for m in headline], sections=SECTIONS,
-        ids=SECTION_IDS, version=__version__, not_tracked_title=NOT_TRACKED_TITLE, appendix_title=APPENDIX_TITLE,
+        ids=SECTION_IDS, version=__version__, not_tracked_title=NOT_TRACKED_TITLE, voice_title=VOICE_TITLE,
+        appendix_title=APPENDIX_TITLE,
         headline=headline, quotes=layout.chosen(report), all_steps=all_steps, steps=steps, more_steps=more_steps,
         requests=requests, more_requests=more_requests)

@@ -12,7 +12,18 @@ import re
 from collections.abc import Sequence
 
 from . import format as fmt
-from .model import BODY_QUOTES, MAX_HEADLINE, Finding, Metric, Report, SegmentWin, Step, Story
+from .model import (
+    BODY_QUOTES,
+    MAX_HEADLINE,
+    Finding,
+    ListeningFigures,
+    LoopFigures,
+    Metric,
+    Report,
+    SegmentWin,
+    Step,
+    Story,
+)
 from .narrative import headline_metrics
 
 #: The most next steps, and the most requests, the body lists (the rest: "N more in the appendix").
@@ -133,3 +144,129 @@ def significance(m: Metric, sep: str = " ") -> str:
     if m.p_value is not None:
         text += f"{sep}({fmt.p_value(m.p_value)})"
     return text
+
+
+# -- "Closed loop & social listening" (inside Customer Stories) ---------------------------------------------
+Table = tuple[list[str], list[list[str]]]
+
+
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else (plural or word + 's')}"
+
+
+def _pct(value: float) -> str:
+    return fmt.number(value, "percent")
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.1f}".replace("-", fmt.MINUS)
+
+
+def _days(value: float) -> str:
+    return f"{value:,.1f} day" + ("" if f"{value:.1f}" == "1.0" else "s")
+
+
+def loop_lines(r: Report) -> list[str]:
+    """The closed loop of the period in plain sentences; what the period lacks is said, never a zero."""
+    if r.voice is None:
+        return []
+    lf: LoopFigures = r.voice.loops
+    if not lf.kpis:
+        return ["The catalogue of this workspace has no closed-loop KPIs, so the closed loop is not reported."]
+    if lf.not_tracked:
+        return [f"The closed loop cannot be measured in {r.period_label}: {no_command(lf.not_tracked)}."
+                .replace("..", ".")]
+    out = []
+    if "closed_loop_follow_up_rate" in lf.kpis:
+        if not lf.needing:
+            out.append(f"No answer needed a follow-up in {r.period_label}.")
+        elif lf.follow_up_rate is not None:
+            out.append(f"{_n(lf.needing, 'answer')} needed a follow-up in {r.period_label} (detractors' NPS, low "
+                       f"CSAT and review scores, negative mentions); {_pct(lf.follow_up_rate)} got one "
+                       "(follow-up rate).")
+    if "closed_loop_in_sla_rate" in lf.kpis:
+        if not lf.due:
+            out.append("No loop fell due in the period.")
+        elif lf.in_sla_rate is not None:
+            out.append(f"Of the {_n(lf.due, 'loop')} due in the period, {_pct(lf.in_sla_rate)} were closed "
+                       "within their SLA.")
+    if "closed_loop_days_to_close" in lf.kpis:
+        if not lf.closed:
+            out.append("No loop was closed in the period.")
+        elif lf.median_days is not None:
+            out.append(f"{_n(lf.closed, 'loop was', 'loops were')} closed, in a median of "
+                       f"{_days(lf.median_days)}.")
+    if "closed_loop_recovery_rate" in lf.kpis:
+        if not lf.answered_again:
+            out.append("No customer followed up in the period has answered again yet (no recovery rate).")
+        elif lf.recovery_rate is not None:
+            out.append(f"Of the {_n(lf.answered_again, 'customer')} followed up in the period who answered "
+                       f"again, {_pct(lf.recovery_rate)} gave a better answer (recovery rate).")
+    if lf.open_at_end is not None:
+        if lf.open_at_end == 0:
+            out.append("No loop was open at the end of the period.")
+        else:
+            age = f", {_days(lf.mean_open_age)} old on average" if lf.mean_open_age is not None else ""
+            out.append(f"{_n(lf.open_at_end, 'loop was', 'loops were')} still open at the end of the period"
+                       f"{age}" + ("; the oldest:" if lf.oldest else "."))
+    return out
+
+
+def open_loops_table(r: Report) -> Table:
+    """The oldest loops open at the period's end (empty rows when none is listed)."""
+    if r.voice is None or r.voice.loops.not_tracked or r.voice.loops.open_at_end == 0:
+        return [], []
+    rows = [[o.type_label + ("" if o.score is None else f" {o.score:g}"), o.received, _days(o.age_days),
+             f"past its {o.sla_days:g}-day SLA" if o.overdue else "within SLA", o.owner or "—"]
+            for o in r.voice.loops.oldest]
+    return ["Answer", "Received", "Open for", "SLA", "Owner"], rows
+
+
+def listening_lines(r: Report) -> list[str]:
+    """The period's mentions in plain sentences ("No mentions in ..." when there are none)."""
+    if r.voice is None:
+        return []
+    li: ListeningFigures | None = r.voice.listening
+    if li is None:
+        return [f"No mentions of the brand in {r.period_label}."]
+    brand = li.brand or "the brand"
+    out = [f"{_n(li.volume, 'mention')} of {brand} from {fmt.date(li.start)} to {fmt.date(li.end)}, with a "
+           f"combined reach of {li.reach:,.0f}."]
+    counts = (f"{li.positive:,} positive, {li.neutral:,} neutral and {li.negative:,} negative"
+              + (f", {li.unscored:,} not scored" if li.unscored else ""))
+    if li.net is not None and li.ci_low is not None and li.ci_high is not None:
+        out.append(f"Net sentiment of the mentions: {_signed(li.net)} (95 % interval {_signed(li.ci_low)} to "
+                   f"{_signed(li.ci_high)}; {counts}).")
+    else:
+        out.append("None of the mentions has a sentiment label, so there is no net sentiment.")
+    if li.influencer_share is not None:
+        out.append(f"Influencers wrote {_n(li.influencer_mentions, 'mention')} "
+                   f"({_pct(li.influencer_share)} of the volume).")
+    if li.spikes:
+        out.append("Spikes in volume: " + join([
+            f"{'the week of ' if k.grain == 'week' else ''}{fmt.date(k.date)} ({k.count:,} mentions against a "
+            f"usual {k.baseline:.1f} a {k.grain}, {fmt.p_value(k.p_value)})" for k in li.spikes]) + ".")
+    else:
+        out.append("No spike in mention volume.")
+    if r.voice.listening_note:
+        out.append(r.voice.listening_note)
+    return out
+
+
+def authors_table(r: Report) -> Table:
+    li = None if r.voice is None else r.voice.listening
+    if li is None or not li.top_authors:
+        return [], []
+    return (["Top author by reach", "Channel", "Mentions", "Reach", "Influencer"],
+            [[a.author, a.channel or "—", f"{a.mentions:,}", f"{a.reach:,.0f}", "yes" if a.influencer else "no"]
+             for a in li.top_authors])
+
+
+def share_of_voice_table(r: Report) -> Table:
+    """Share of voice, only where the period's mentions name brands."""
+    li = None if r.voice is None else r.voice.listening
+    if li is None or not li.share_of_voice:
+        return [], []
+    return (["Brand", "Mentions", "Share of voice"],
+            [[(b.brand or "ours") + (" (ours)" if b.ours and b.brand else ""), f"{b.mentions:,}",
+              "n/a" if b.share is None else _pct(b.share)] for b in li.share_of_voice])

@@ -8,7 +8,7 @@ from collections.abc import Set as AbstractSet
 from .._version import __version__
 from . import format as fmt
 from . import layout
-from .model import APPENDIX_TITLE, NOT_TRACKED_TITLE, SECTIONS, Metric, Report, Step, Story
+from .model import APPENDIX_TITLE, NOT_TRACKED_TITLE, SECTIONS, VOICE_TITLE, Metric, Report, Step, Story
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
@@ -26,6 +26,11 @@ def _table(head: list[str], rows: list[list[str]], right: AbstractSet[int] = fro
     out = [_row(head), _row([("---:" if i in right else "---") for i in range(len(head))])]
     out += [_row(r) for r in rows]
     return out + [""]
+
+
+def _simple(table: layout.Table, right: AbstractSet[int]) -> list[str]:
+    head, rows = table
+    return _table(head, [[esc(c) for c in row] for row in rows], right) if rows else []
 
 
 def _sig(m: Metric) -> str:
@@ -94,6 +99,15 @@ def render_markdown(r: Report) -> str:
             out += [layout.NO_QUOTE, ""]
     else:
         out += ["No customer comments, reviews or testimonials in this period.", ""]
+    if r.voice is not None:
+        out += [f"### {VOICE_TITLE}", "", "**Closed loop**", ""]
+        for line in layout.loop_lines(r):
+            out += [esc(line), ""]
+        out += _simple(layout.open_loops_table(r), {2})
+        out += ["**Social listening**", ""]
+        for line in layout.listening_lines(r):
+            out += [esc(line), ""]
+        out += _simple(layout.authors_table(r), {2, 3}) + _simple(layout.share_of_voice_table(r), {1, 2})
 
     # 4. Wins & Opportunities
     out += [f"## {SECTIONS[3]}", ""]

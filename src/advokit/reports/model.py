@@ -35,6 +35,11 @@ APPENDIX_TITLE = "Appendix"
 MAX_HEADLINE = 8
 #: How many wins and how many risks the body lists (the rest go to the appendix).
 BODY_FINDINGS = 5
+#: The heading, inside "Customer Stories & Qualitative Insights", of the closed loop and social listening.
+VOICE_TITLE = "Closed loop & social listening"
+#: How many open loops, and how many top authors, the body lists.
+BODY_OPEN_LOOPS = 5
+BODY_AUTHORS = 5
 #: How many quotes "Customer Stories" shows in the body.
 BODY_QUOTES = 4
 #: The most A4 pages the body (the six sections) may take, by report kind.
@@ -200,6 +205,104 @@ class Stories:
 
 
 @dataclass
+class OpenLoop:
+    """An answer still waiting for a follow-up at the period's end (from ``ws.loops``)."""
+
+    event_id: str
+    type_label: str
+    received: str  # ISO date of the answer
+    age_days: float  # days open at the period's end
+    overdue: bool
+    sla_days: float
+    score: float | None = None
+    owner: str | None = None
+
+
+@dataclass
+class LoopFigures:
+    """The closed loop of the period, from the closed-loop KPIs of the catalogue and the loop queue.
+
+    A field is None where the catalogue lacks its KPI or the period has nothing to count (no answer needing a
+    follow-up, no loop due, none closed): the report says so in words, never as a zero.
+    """
+
+    needing: int | None = None  # answers of the period that need a follow-up
+    follow_up_rate: float | None = None
+    due: int | None = None  # loops that fell due in the period
+    in_sla_rate: float | None = None
+    closed: int | None = None  # loops closed in the period
+    median_days: float | None = None
+    open_at_end: int | None = None
+    mean_open_age: float | None = None
+    oldest: list[OpenLoop] = field(default_factory=list)
+    answered_again: int | None = None  # loops closed in the period whose customer answered again
+    recovery_rate: float | None = None
+    #: The closed-loop KPIs this workspace's catalogue has (a missing one is left out, not shown as zero).
+    kpis: list[str] = field(default_factory=list)
+    #: Why the closed loop cannot be measured here (not tracked), None when it can.
+    not_tracked: str | None = None
+
+
+@dataclass
+class Author:
+    author: str
+    channel: str | None
+    mentions: int
+    reach: float
+    influencer: bool
+
+
+@dataclass
+class BrandShare:
+    brand: str | None
+    ours: bool
+    mentions: int
+    share: float | None
+
+
+@dataclass
+class MentionSpike:
+    grain: str  # day or week
+    date: str
+    count: int
+    baseline: float
+    p_value: float
+
+
+@dataclass
+class ListeningFigures:
+    """The social listening of the period (``ws.listening``): mentions of our brand."""
+
+    start: str
+    end: str  # the last day, inclusive
+    brand: str | None
+    volume: int
+    reach: float
+    positive: int
+    neutral: int
+    negative: int
+    unscored: int
+    net: float | None
+    ci_low: float | None
+    ci_high: float | None
+    influencer_mentions: int
+    influencer_share: float | None
+    top_authors: list[Author] = field(default_factory=list)
+    share_of_voice: list[BrandShare] = field(default_factory=list)
+    spikes: list[MentionSpike] = field(default_factory=list)
+
+
+@dataclass
+class Voice:
+    """The closed loop and social listening of the period (inside Customer Stories); None: no data."""
+
+    loops: LoopFigures
+    listening: ListeningFigures | None = None
+    #: Said under the listening figures when the report is filtered (mentions follow no customer filter).
+    listening_note: str | None = None
+
+
+@dataclass
 class Finding:
     """A win or a risk about one KPI, with the reasons the numbers give."""
 
@@ -308,6 +411,8 @@ class Report:
     headline_source: str = "catalogue"
     #: The workspace currency (ISO 4217 code, e.g. "EUR"), None when none is set.
     currency: str | None = None
+    #: The closed loop and social listening of the period (monthly and quarterly reports; None in a campaign).
+    voice: Voice | None = None
 
     @property
     def body_wins(self) -> list[Finding]:

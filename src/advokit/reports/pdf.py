@@ -31,7 +31,7 @@ from .._version import __version__
 from . import charts
 from . import format as fmt
 from . import layout
-from .model import APPENDIX_TITLE, NOT_TRACKED_TITLE, SECTIONS, Metric, Report, Story
+from .model import APPENDIX_TITLE, NOT_TRACKED_TITLE, SECTIONS, VOICE_TITLE, Metric, Report, Story
 
 FONT = "DejaVu"
 _FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -223,6 +223,24 @@ def _kpi_tables(pdf: _Doc, r: Report) -> None:
         pdf.grid(head, rows, widths, right=right)
 
 
+def _voice(pdf: _Doc, r: Report) -> None:
+    """Closed loop & social listening: the sentences of :mod:`.layout` and its small tables."""
+    pdf.subheading(VOICE_TITLE, keep=20)
+    for title, lines, tables in (
+            ("Closed loop", layout.loop_lines(r), [(layout.open_loops_table(r), [40, 24, 26, 40, 36], {2})]),
+            ("Social listening", layout.listening_lines(r),
+             [(layout.authors_table(r), [60, 36, 26, 26, 18], {2, 3}),
+              (layout.share_of_voice_table(r), [80, 40, 46], {1, 2})])):
+        pdf.para(title, size=9, style="B")
+        for line in lines:
+            pdf.para(line, size=9)
+        for (head, rows), widths, right in tables:
+            if rows:
+                pdf.ln(1)
+                pdf.grid(head, rows, widths, right=right, size=8)
+        pdf.ln(2)
+
+
 def _body(pdf: _Doc, r: Report) -> None:
     s = r.stories
     # 1. Executive Summary
@@ -272,6 +290,8 @@ def _body(pdf: _Doc, r: Report) -> None:
             pdf.ln(2)
     else:
         pdf.para("No customer comments, reviews or testimonials in this period.", size=9, color=MUTED)
+    if r.voice is not None:
+        _voice(pdf, r)
 
     # 4. Wins & Opportunities
     pdf.section(SECTIONS[3])

@@ -55,6 +55,7 @@ from ..engine import (
     uncertainty,
 )
 from ..engine.compiler import Prepared
+from ..engine.text_groups import THEME
 from ..store.database import Database
 from .keeper import RollupKeeper, month_index, months_of, runs
 
@@ -176,7 +177,10 @@ class KpiCache(RollupKeeper):
         if not periods:
             return []
         ids = [k.id for k in defs]
-        shape = (tuple(ids), req.grain, req.by, req.filters)
+        # theme names and assignments change in writes that leave KPI values alone (refresh, rename, merge):
+        # a breakdown by theme is stamped with the count of every write, read before computing
+        themes = service.db.writes if THEME in req.by else None
+        shape = (tuple(ids), req.grain, req.by, req.filters, themes)
         self._load_rollups(service)
         if any(isinstance(k.compute, CustomCompute) for k in defs):
             return self._whole(engine, req, shape, periods, defs)

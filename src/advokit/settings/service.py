@@ -9,6 +9,8 @@ Keys (:data:`KEYS`):
                        (``Catalogue.headline_ids``).
 * ``listening.brand``  the name of the workspace's own brand in ``properties.brand`` of mentions
                        (compared in any letter case); mentions without a brand are always ours.
+* ``advocates.weights.<component>``, ``advocates.tiers.<tier>``  the advocate score's weights and tier
+                       cut-offs (numbers; :mod:`.advocates`, defaults in :mod:`advokit.advocates.config`).
 
 Values are checked and normalised when they are set; statements bind them as parameters.
 """
@@ -22,6 +24,7 @@ import duckdb
 from ..catalogue import Catalogue
 from ..errors import InvalidArgumentError, UnknownKpiError
 from ..store.database import Database
+from . import advocates
 from .currencies import CODES
 
 CURRENCY = "currency"
@@ -33,6 +36,7 @@ KEYS: dict[str, str] = {
     REPORT_HEADLINE: "the report's headline KPIs: comma-separated KPI ids, 1 to 8 (e.g. nps,csat)",
     LISTENING_BRAND: "our brand's name in properties.brand of mention events (e.g. Advokit); "
                      "mentions without a brand are ours too",
+    **advocates.KEYS,
 }
 MAX_HEADLINE = 8
 MAX_VALUE = 1000
@@ -42,7 +46,8 @@ HeadlineSource = Literal["workspace", "catalogue"]
 
 def check_key(key: str) -> str:
     if key not in KEYS:
-        raise InvalidArgumentError(f"unknown setting {key!r}", hint="settings: " + ", ".join(KEYS))
+        names = [k for k in KEYS if k not in advocates.KEYS] + list(advocates.FAMILIES)
+        raise InvalidArgumentError(f"unknown setting {key!r}", hint="settings: " + ", ".join(names))
     return key
 
 
@@ -134,6 +139,8 @@ class Settings:
             raise InvalidArgumentError(f"the value of {key} is not a short text", hint=KEYS[key])
         if key == CURRENCY:
             return check_currency(value)
+        if key in advocates.KEYS:
+            return advocates.check(key, value)
         if key == LISTENING_BRAND:
             if not value.strip():
                 raise InvalidArgumentError(f"the value of {key} is empty", hint=KEYS[key])

@@ -1,10 +1,13 @@
-"""The workspace's themes (``ws.themes``): discovery on demand, the user's names, merges and pins.
+"""The workspace's themes (``ws.themes``): discovery on request, the user's names, merges and pins.
 
 ``refresh`` discovers the themes of the stored English texts (at most :data:`MAX_TEXTS`, the most recent)
 and keeps what the user decided: a new theme whose top terms overlap an old one's (Jaccard of the top ten
 terms at least :data:`MATCH`, best pairs first) takes the old theme's id, name, pin and merge; a pinned theme
 that is not found again is kept with its stored terms and still takes texts. ``report`` (in
 :mod:`.report`) reads the stored assignments per period and segment.
+
+Reads never write: only :meth:`Themes.refresh` computes themes (``advokit text theme refresh``, ``advokit
+demo``); a report, a rename, merge or pin before that raises :class:`~advokit.errors.ThemesNotComputedError`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..engine.text_groups import REFRESHED, not_computed, roots
 from ..errors import InvalidArgumentError, NotFoundError
 from ..store import Database
 from ..store.rows import first
@@ -29,7 +33,6 @@ MAX_TEXTS = 50_000
 #: Least overlap of top terms for a new theme to inherit an old one's id, name, pin and merge.
 MATCH = 0.3
 MAX_NAME = 80
-REFRESHED = "themes:refreshed_at"
 NEXT_ID = "themes:next_id"
 
 
@@ -55,7 +58,8 @@ class Themes:
 
     def all(self) -> list[dict[str, Any]]:
         """Every stored theme (merged ones too, with ``merged_into``), biggest first: id, name (the user's or
-        the label), label, custom_name, terms [{term, weight}], pinned, merged_into, texts."""
+        the label), label, custom_name, terms [{term, weight}], pinned, merged_into, texts. Empty when themes
+        were never computed (:meth:`computed` tells that apart from a refresh that found none)."""
         counts = dict(self.db.cursor().execute(
             "SELECT theme_id, count(*) FROM text_themes GROUP BY theme_id").fetchall())
         out = [t.to_dict(int(counts.get(t.theme_id, 0))) for t in self.stored()]
@@ -69,20 +73,13 @@ class Themes:
 
     def roots(self) -> dict[str, str]:
         """Each theme's id → the id it reports as (itself, or the theme it was merged into)."""
-        themes = {t.theme_id: t for t in self.stored()}
-        out: dict[str, str] = {}
-        for tid in themes:
-            seen, cur = {tid}, tid
-            while themes[cur].merged_into in themes and themes[cur].merged_into not in seen:
-                cur = str(themes[cur].merged_into)
-                seen.add(cur)
-            out[tid] = cur
-        return out
+        return roots({t.theme_id: t.merged_into for t in self.stored()})
 
     def report(self, period: str, *, by: str | None = None) -> dict[str, Any]:
         """The themes of ``period`` (YYYY-MM, YYYY-Qn, YYYY) against the period before, overall and per value
-        of ``by`` (computed first when themes never were): see :mod:`advokit.themes.report` for the figures."""
-        self.ensure()
+        of ``by``: see :mod:`advokit.themes.report` for the figures. A read: it computes nothing, and raises
+        :class:`~advokit.errors.ThemesNotComputedError` when themes never were (:meth:`refresh` computes them)."""
+        self.require()
         return period_report(self.db, self.stored(), self.roots(), period, by=by)
 
     def of_texts(self, start: dt.datetime, end: dt.datetime) -> dict[str, list[str]]:
@@ -105,10 +102,11 @@ class Themes:
                 names.append(name)
         return out
 
-    def ensure(self) -> None:
-        """Compute the themes when they never were."""
+    def require(self) -> None:
+        """Raise :class:`~advokit.errors.ThemesNotComputedError` when themes were never computed: reads and the
+        user's decisions (rename, merge, pin) never compute them; only :meth:`refresh` does."""
         if not self.computed():
-            self.refresh()
+            raise not_computed()
 
     # -- discovery ------------------------------------------------------------
     def texts(self) -> list[tuple[str, str]]:
@@ -187,7 +185,7 @@ class Themes:
 
     # -- the user's decisions -------------------------------------------------
     def _update(self, theme_id: str, sql: str, params: list[Any]) -> dict[str, Any]:
-        self.ensure()
+        self.require()
         self.get(theme_id)
         with self.db.transaction(data=False) as cur:
             cur.execute(sql, [*params, theme_id])
@@ -207,7 +205,7 @@ class Themes:
 
     def merge(self, theme_id: str, into: str) -> dict[str, Any]:
         """Report ``theme_id`` (and the themes merged into it) as ``into`` from now on."""
-        self.ensure()
+        self.require()
         self.get(theme_id)
         self.get(into)
         root = self.roots()[into]

@@ -8,7 +8,7 @@ URL scheme (every view lives in its address, so it can be shared by link)::
     GET  /catalogue             catalogue      ?q=&focus=
     GET  /customers             customer list  ?q=&sort=&order=asc|desc&page=&filter=
     GET  /customers/{id}        a customer     ?page=
-    GET  /voice                 voice of the customer: sentiment over time, listening (:mod:`.voice`)
+    GET  /voice                 voice of the customer  ?grain=&period= (:mod:`.voice`)
     GET  /data                  the data: counts and the data-quality findings (``ws.quality.doctor()``)
     GET  /signin, POST /signin, POST /signout
     GET  /static/{file}         CSS, JS, and plotly.min.js from the installed plotly package
@@ -178,13 +178,16 @@ class Pages:
                                                 hits=hits, total=len(self.d.ws.catalogue)))
 
     # -- voice -------------------------------------------------------------------------------------
-    def voice(self, request: Request) -> Response:
+    def voice(self, request: Request, grain: str | None, period: str | None) -> Response:
+        """The Voice page of one period (``?grain=&period=``, default the latest complete month); its figures
+        follow no segment filter (mentions have no customer), so the page offers none."""
         viewer = self.viewer(request)
-        sel = self.selection("month", None, [])
+        sel = self.selection(grain or "month", period, [])
         sections = build_sections(VoiceContext(self.d, sel, self.units()))
         figures = [c for s in sections for c in s.charts]
-        return page("voice.html", self.base(request, viewer, "Voice of the customer", sel=sel, voice_sections=sections,
-                                            charts=figures))
+        controls = {**self.controls(sel), "attribute_values": {}}
+        return page("voice.html", self.base(request, viewer, f"Voice of the customer {sel.period.label}",
+                                            voice_sections=sections, charts=figures, **controls))
 
     # -- data --------------------------------------------------------------------------------------
     def data(self, request: Request) -> Response:
@@ -294,8 +297,8 @@ def build_router(d: Dashboard) -> APIRouter:
         return p.catalogue(request, q, focus)
 
     @router.get("/voice")
-    def voice(request: Request) -> Response:
-        return p.voice(request)
+    def voice(request: Request, grain: str | None = None, period: str | None = None) -> Response:
+        return p.voice(request, grain, period)
 
     @router.get("/data")
     def data(request: Request) -> Response:

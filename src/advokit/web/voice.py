@@ -1,4 +1,9 @@
-"""The "Voice" page (``/voice``): what customers say, as a list of sections, each built only where it has data.
+"""The "Voice" page (``/voice?grain=&period=``): what customers say, as a list of sections, each built only
+where it has data.
+
+The page's period (default: the latest complete month, as on the scorecard) applies to the themes, the
+listening figures and the closed loop of the period; the sentiment chart ends with it. The open-loop queue
+is *now*, whatever the period: it is the team's to-do list (the closed-loop section gives the period's).
 
 A section builder takes the :class:`VoiceContext` and returns a :class:`VoiceSection` or None (nothing to
 show: the page leaves it out, no placeholder). The page renders :data:`BUILDERS` in order; each section's
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import PeriodOutsideDataError
+from ..reports.voice import LOOP_KPIS
 from . import charts
 from .dashboard import Dashboard
 from .format import Units
@@ -57,27 +63,47 @@ def sentiment_over_time(ctx: VoiceContext) -> VoiceSection | None:
 
 
 def listening(ctx: VoiceContext) -> VoiceSection | None:
-    """The listening figures of the latest complete month with mentions (``ws.listening``), with its spikes."""
-    try:
-        data = ctx.d.cache.get(("listening", "month"), lambda: ctx.d.ws.listening.figures("month"))
-    except PeriodOutsideDataError:  # no mentions, or no complete month of them yet
+    """The listening figures of the page's period (``ws.listening``), with its spikes; "no mentions in this
+    period" where the workspace has mentions but not then; left out where it has none at all."""
+    ws = ctx.d.ws
+    label = ctx.sel.period.label
+    if ws.listening.span() is None:
         return None
-    if not data["figures"]["volume"]:
+    data = ctx.d.cache.get(("listening", label), lambda: ws.listening.of_period(label))
+    if data is None:
+        return VoiceSection("listening", f"Social listening, {label}", {"period": label, "figures": None})
+    return VoiceSection("listening", f"Social listening, {label}", data)
+
+
+def closed_loop(ctx: VoiceContext) -> VoiceSection | None:
+    """The closed loop of the page's period: the closed-loop KPIs of the catalogue (follow-up rate, in-SLA
+    rate, median days to close, open loops at the period's end and their mean age, recovery rate), each with
+    what it counts; left out where the workspace has no answer that needs a follow-up."""
+    ws = ctx.d.ws
+    ids = [k for k in LOOP_KPIS if k in ws.catalogue.ids]
+    if not ids or not ctx.d.cache.get(("loops", "any"), lambda: bool(ws.loops.list(limit=1))):
         return None
-    return VoiceSection("listening", f"Social listening, {data['period']}", data)
+    p = ctx.sel.period
+    rows = ctx.d.cache.get(("loop-kpis", p), lambda: ws.compute(ids, period=p.grain, start=p.start,
+                                                                 end=p.end).to_dicts())
+    by_kpi = {r["kpi"]: r for r in rows if r["period"] == p.label}
+    figures = [{"kpi": ws.kpi(k), "value": by_kpi.get(k, {}).get("value"), "n": by_kpi.get(k, {}).get("n")}
+               for k in ids]
+    return VoiceSection("followup", f"Closed loop, {p.label}", {"period": p.label, "figures": figures})
 
 
 def themes(ctx: VoiceContext) -> VoiceSection | None:
-    """The themes of the latest complete month (``ws.themes``): share, change and trend, net sentiment,
+    """The themes of the page's period (``ws.themes``): share, change and trend, net sentiment,
     promoter and detractor shares, and up to three quotes each. Themes are computed by ``advokit text
     themes`` (or ``advokit demo``); a page view never starts the discovery, it shows nothing until then."""
     ws = ctx.d.ws
     if not ws.themes.computed():
         return None
-    period = ws.latest_complete_period("month")
-    if period is None:
+    period = ctx.sel.period.label
+    try:
+        data = ctx.d.cache.get(("themes", period), lambda: ws.themes.report(period))
+    except PeriodOutsideDataError:  # no texts in the period
         return None
-    data = ctx.d.cache.get(("themes", period), lambda: ws.themes.report(period))
     shown = [t for t in data["themes"] if t["texts"]][:MAX_THEMES]
     if not shown:
         return None
@@ -85,15 +111,15 @@ def themes(ctx: VoiceContext) -> VoiceSection | None:
 
 
 def open_loops(ctx: VoiceContext) -> VoiceSection | None:
-    """The closed-loop queue: the open loops (answers that still wait for a follow-up), oldest first, with
-    the comment, the owner and whether the SLA has passed (``ws.loops``)."""
+    """The closed-loop queue *now* (not the page's period): the open loops (answers that still wait for a
+    follow-up), oldest first, with the comment, the owner and whether the SLA has passed (``ws.loops``; its
+    times are ISO strings, the page shows the day)."""
     rows = ctx.d.cache.get(("loops", "open"), lambda: ctx.d.ws.loops.list(open_only=True, limit=QUEUE + 1))
     if not rows:
         return None
     more = len(rows) > QUEUE
-    shown = [{**r, "received": r["occurred_at"].date().isoformat() if hasattr(r["occurred_at"], "date")
-              else str(r["occurred_at"])[:10]} for r in rows[:QUEUE]]
-    return VoiceSection("loops", "Open loops, oldest first", {"rows": shown, "more": more})
+    shown = [{**r, "received": r["occurred_at"][:10]} for r in rows[:QUEUE]]
+    return VoiceSection("loops", "Open loops now, oldest first", {"rows": shown, "more": more})
 
 
 #: the most open loops the page lists (the CLI and the API list them all)
@@ -101,7 +127,7 @@ QUEUE = 20
 #: the most themes the page lists
 MAX_THEMES = 8
 #: the page's sections, in order
-BUILDERS: list[Builder] = [sentiment_over_time, themes, open_loops, listening]
+BUILDERS: list[Builder] = [sentiment_over_time, themes, closed_loop, open_loops, listening]
 
 
 def build_sections(ctx: VoiceContext, builders: list[Builder] | None = None) -> list[VoiceSection]:

@@ -1,0 +1,102 @@
+"""``Advocates`` (``ws.advocates``): every customer's advocate score and tier as of a date, and one explained.
+
+``churn_risk`` and ``advocacy_propensity`` are the predictive models' figures; no model is trained yet, so
+both are None (JSON null) on every row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+
+from ..engine.loops import LoopRule
+from ..errors import InvalidArgumentError, NotFoundError
+from .config import TIER_NAMES, AdvocateConfig, from_settings, tier_key
+from .features import cutoff, feature_frame
+from .score import revenue_ranks, score_customer
+
+MAX_LIMIT = 100_000
+#: the earliest year an as-of date may name (the windows reach a year back from it)
+FIRST_YEAR = 1900
+#: the keys of a row of :meth:`Advocates.list`
+ROW_KEYS = ("customer_id", "score", "tier", "churn_risk", "advocacy_propensity", "reasons")
+
+
+class Advocates:
+    """Scores of one workspace. ``backend`` gives the thread's Ibis backend, ``setting`` a stored setting's
+    value (None when unset), ``loop_rules`` the closed-loop rules of the catalogue (``ws.loops.rules``)."""
+
+    def __init__(self, *, backend: Callable[[], ibis.BaseBackend], setting: Callable[[str], str | None],
+                 loop_rules: Callable[[], tuple[LoopRule, ...]]) -> None:
+        self._backend = backend
+        self._setting = setting
+        self._loop_rules = loop_rules
+
+    def config(self) -> AdvocateConfig:
+        """The defaults with the workspace's own weights and cut-offs."""
+        return from_settings(self._setting)
+
+    def features(self, *, as_of: dt.date | dt.datetime | str | None = None) -> list[dict[str, Any]]:
+        """The as-of feature frame as rows (see :mod:`.features`)."""
+        frame = feature_frame(self._backend(), as_of=parse_as_of(as_of), rules=self._loop_rules())
+        rows: list[dict[str, Any]] = frame.to_pylist()
+        return rows
+
+    def scores(self, *, as_of: dt.date | dt.datetime | str | None = None) -> list[dict[str, Any]]:
+        """Every customer's full score (components included), best first, then by customer_id."""
+        at = parse_as_of(as_of)
+        config = self.config()
+        rows = feature_frame(self._backend(), as_of=at, rules=self._loop_rules()).to_pylist()
+        ranks = revenue_ranks([r["revenue"] for r in rows])
+        scored = [score_customer(r, config, rank) for r, rank in zip(rows, ranks)]
+        for s in scored:
+            s["as_of"] = at.isoformat()
+        scored.sort(key=lambda s: (s["score"] is None, -(s["score"] or 0.0), s["customer_id"]))
+        return scored
+
+    def list(self, *, tier: str | None = None, limit: int = 1000,
+             as_of: dt.date | dt.datetime | str | None = None) -> list[dict[str, Any]]:
+        """Rows of :data:`ROW_KEYS`, ranked by score (highest first); ``tier`` keeps one tier (any case)."""
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+            raise InvalidArgumentError(f"limit must be an integer from 1 to {MAX_LIMIT:,}, not {limit!r}")
+        wanted = None if tier is None else TIER_NAMES[tier_key(tier)]
+        rows = [s for s in self.scores(as_of=as_of) if wanted is None or s["tier"] == wanted]
+        return [{k: s[k] for k in ROW_KEYS} for s in rows[:limit]]
+
+    def explain(self, customer_id: str, *, as_of: dt.date | dt.datetime | str | None = None) -> dict[str, Any]:
+        """One customer's score, tier, every component (feature, sub-score, weight, points) and reasons."""
+        for s in self.scores(as_of=as_of):
+            if s["customer_id"] == customer_id:
+                return {"customer_id": s["customer_id"], "as_of": s["as_of"], "score": s["score"],
+                        "tier": s["tier"], "churn_risk": s["churn_risk"],
+                        "advocacy_propensity": s["advocacy_propensity"], "reasons": s["reasons"],
+                        "components": s["components"]}
+        raise NotFoundError(f"no customer {customer_id!r} to score as of {parse_as_of(as_of).date()}",
+                            hint="a customer is scored from its signup until it churns; see advokit customers")
+
+
+def parse_as_of(value: dt.date | dt.datetime | str | None) -> dt.datetime:
+    """The cutoff of ``as_of``: a date (its midnight, UTC), a time, ISO text, or None (today's midnight);
+    years :data:`FIRST_YEAR` to 9999."""
+    at = _parse_as_of(value)
+    if at.year < FIRST_YEAR:
+        raise InvalidArgumentError(f"as_of must be in {FIRST_YEAR} or later, not {at.date()}", hint="e.g. 2025-03-20")
+    return at
+
+
+def _parse_as_of(value: dt.date | dt.datetime | str | None) -> dt.datetime:
+    if value is None:
+        return cutoff(dt.datetime.now(dt.timezone.utc).date())
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidArgumentError(f"as_of must be a date such as 2025-03-20, not {value!r}",
+                                       hint="give YYYY-MM-DD (or an ISO 8601 time)") from None
+        return cutoff(parsed.date() if len(value.strip()) == 10 else parsed)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return cutoff(value)
+    raise InvalidArgumentError(f"as_of must be a date, not {value!r}", hint="e.g. 2025-03-20")
