@@ -107,10 +107,10 @@ def test_erasure_removes_the_sentiment_of_the_customers_texts(tmp_path: Path) ->
 
 def _tuning_events() -> str:
     """Scored comments in a workspace's own words: 'sluggish' and 'laggy' complaints (detractors), 'adequate'
-    (passives), 'splendid' (promoters)."""
+    (passives), 'frabjous' (promoters, a word no shipped model knows)."""
     lines = ["event_id,customer_id,type,occurred_at,score,text"]
     words = {"negative": ("sluggish dashboard again", 3), "neutral": ("adequate reporting module", 7),
-             "positive": ("splendid onboarding crew", 10)}
+             "positive": ("frabjous onboarding crew", 10)}
     n = 0
     for label, (phrase, score) in words.items():
         for i in range(30):

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import WorkspaceError
-from .features import CHAR_BITS, WORD_BITS, FeatureSpace
+from .features import CHAR_BITS, DENSE_WIDTH, VADER_WEIGHT, WORD_BITS, FeatureSpace
 
 #: The classes, in the order of the coefficient rows.
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -89,7 +89,7 @@ class SentimentModel:
         wi = np.flatnonzero(self.space.word_idf)
         ci = np.flatnonzero(self.space.char_idf)
         nw = len(self.space.word_idf)
-        extra = 4 + (3 if self.base is not None else 0)
+        extra = DENSE_WIDTH + (3 if self.base is not None else 0)
         cols = np.concatenate([wi, nw + ci, nw + len(self.space.char_idf) + np.arange(extra)])
         buf = io.BytesIO()
         np.savez_compressed(
@@ -98,7 +98,8 @@ class SentimentModel:
             coef=self.coef[:, cols].astype(np.float16), intercept=self.intercept.astype(np.float32),
             meta=np.frombuffer(json.dumps({"version": self.version, "info": self.info,
                                            "base": self.base.version if self.base is not None else None,
-                                           "word_bits": WORD_BITS, "char_bits": CHAR_BITS}).encode(), np.uint8))
+                                           "word_bits": WORD_BITS, "char_bits": CHAR_BITS,
+                                           "dense": DENSE_WIDTH}).encode(), np.uint8))
         return buf.getvalue()
 
     @classmethod
@@ -110,7 +111,7 @@ class SentimentModel:
         except (OSError, ValueError, KeyError) as exc:
             raise WorkspaceError(f"the sentiment model cannot be read: {exc}",
                                  hint="reinstall advokit, or `advokit text tune` again") from exc
-        if (meta["word_bits"], meta["char_bits"]) != (WORD_BITS, CHAR_BITS):
+        if (meta["word_bits"], meta["char_bits"], meta.get("dense", 4)) != (WORD_BITS, CHAR_BITS, DENSE_WIDTH):
             raise WorkspaceError("the sentiment model was made for other features",
                                  hint="`advokit text tune` again with this advokit")
         stacked = meta.get("base")
@@ -118,7 +119,7 @@ class SentimentModel:
             raise WorkspaceError(f"the tuned sentiment model refines {stacked}, which this advokit does not ship",
                                  hint="`advokit text tune` again")
         nw, nc = 2 ** WORD_BITS, 2 ** CHAR_BITS
-        extra = 4 + (3 if stacked is not None else 0)
+        extra = DENSE_WIDTH + (3 if stacked is not None else 0)
         word_idf = np.zeros(nw, np.float32)
         word_idf[z["word_index"]] = z["word_idf"]
         char_idf = np.zeros(nc, np.float32)
@@ -161,3 +162,13 @@ def with_bias(model: SentimentModel, bias: Sequence[float], *, version: str | No
     """The same model with ``bias`` added to its intercepts (a shift of the class priors)."""
     return SentimentModel(model.space, model.coef, model.intercept + np.asarray(bias, dtype=np.float64),
                           version or model.version, model.info, model.base)
+
+
+def with_compound(model: SentimentModel, alpha: float) -> SentimentModel:
+    """The same model with ``alpha`` × VADER's compound added to the positive logit and taken from the negative
+    one (an ensemble with VADER, folded into the coefficient of the compound column)."""
+    coef = model.coef.copy()
+    col = len(model.space.word_idf) + len(model.space.char_idf) + 3
+    coef[2, col] += alpha / VADER_WEIGHT
+    coef[0, col] -= alpha / VADER_WEIGHT
+    return SentimentModel(model.space, coef, model.intercept, model.version, model.info, model.base)
