@@ -1,0 +1,1 @@
+"""The advocacy funnel, influencers and the next best ask (issue 18)."""

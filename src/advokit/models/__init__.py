@@ -1,0 +1,1 @@
+"""Predictive churn and advocacy models (issue 18): training frames, backtests, saved models, explanations."""
