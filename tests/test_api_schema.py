@@ -19,6 +19,9 @@ from .api_support import Server, new_keys, worked_workspace
 
 KEYS: dict[str, str] = {}
 MAX_EXAMPLES = 15
+#: operations that fit a model or recompute stored segments: each example does real work, so fewer of them
+COSTLY_EXAMPLES = 4
+COSTLY_MARKS = ("/v1/models", "/refresh", "/backtest", "/train")
 #: Two heuristics, not schema rules. positive_data_acceptance: the schema checks shape, and a
 #: shape-valid request can still be refused for its values (an unknown dimension, 2025-02-30,
 #: ?strict=true with a bad row: 422). negative_data_rejection: schemathesis sometimes "adds" a query
@@ -46,8 +49,11 @@ def test_no_server_error_and_no_schema_violation(served: Server, mode: Generatio
         operation = result.ok()
         operations += 1
 
+        costly = any(mark in operation.label for mark in COSTLY_MARKS)
+
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=COSTLY_EXAMPLES if costly else MAX_EXAMPLES, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case) -> None:
             case.call_and_validate(base_url=served.url, headers=headers, excluded_checks=EXCLUDED)
 
