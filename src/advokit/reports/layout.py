@@ -287,6 +287,11 @@ def _before(m: AdvocateMove) -> str:
     return f"was {m.tier_before}" if m.tier_before else "not scored at the start"
 
 
+def _span(r: Report) -> str:
+    """The report's period as the two lines name it ("June 2025", "the campaign window (July 2025 to ...)")."""
+    return f"the campaign window ({r.period_label})" if r.campaign else r.period_label
+
+
 def _others(total: int, shown: int) -> str:
     return f" and {total - shown:,} more" if total > shown else ""
 
@@ -297,10 +302,10 @@ def new_advocates_line(r: Report) -> str | None:
     if a is None:
         return None
     if not a.new_advocates:
-        return f"No customer became a Champion or Advocate over {r.period_label}."
+        return f"No customer became a Champion or Advocate over {_span(r)}."
     shown = [f"{m.customer_id} ({m.tier}, {_score(m)}; {_before(m)})" for m in a.advocate_examples]
     return (f"{_n(a.new_advocates, 'customer is', 'customers are')} Champion or Advocate at the end of "
-            f"{r.period_label} and {'was' if a.new_advocates == 1 else 'were'} not at its start: "
+            f"{_span(r)} and {'was' if a.new_advocates == 1 else 'were'} not at its start: "
             + ", ".join(shown) + _others(a.new_advocates, len(shown)) + ".")
 
 
@@ -310,9 +315,9 @@ def new_at_risk_line(r: Report) -> str | None:
     if a is None:
         return None
     if not a.new_at_risk:
-        return f"No customer moved into the At risk tier over {r.period_label}."
+        return f"No customer moved into the At risk tier over {_span(r)}."
     shown = [f"{m.customer_id} ({_score(m)}; {_before(m)}" + (f"; {m.reason}" if m.reason else "") + ")"
              for m in a.at_risk_examples]
-    return (f"{_n(a.new_at_risk, 'customer is', 'customers are')} At risk at the end of {r.period_label} and "
+    return (f"{_n(a.new_at_risk, 'customer is', 'customers are')} At risk at the end of {_span(r)} and "
             f"{'was' if a.new_at_risk == 1 else 'were'} not at its start: "
             + ", ".join(shown) + _others(a.new_at_risk, len(shown)) + ".")
