@@ -9,7 +9,6 @@ June nobody became an advocate (A was one already) and B became at risk.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx

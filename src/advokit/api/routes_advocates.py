@@ -50,7 +50,8 @@ class AdvocateOut(BaseModel):
 
 
 class TierCount(BaseModel):
-    tier: str = Field(description="Champion, Advocate, Potential, Passive, At risk (then No score, when some have none)")
+    tier: str = Field(description="Champion, Advocate, Potential, Passive, At risk (then No score, when some "
+                                  "have none)")
     key: str = Field(description="champion, advocate, potential, passive, at_risk (no_score)")
     customers: int
     share: float | None = Field(description="customers / all customers counted; null when none is")
@@ -114,7 +115,8 @@ def list_advocates(request: Request,
     _, members = _members(ws, filters)
     if members is None:
         return ws.advocates.list(tier=tier, limit=limit, as_of=as_of)
-    return list(keep(ws.advocates.list(tier=tier, limit=MAX_LIMIT, as_of=as_of), members))[:limit]
+    rows = ws.advocates.list(tier=tier, limit=MAX_LIMIT, as_of=as_of)
+    return [r for r in rows if r["customer_id"] in members][:limit]
 
 
 @router.get("/advocates/tiers", response_model=TiersOut, responses=error_responses(*AUTH_ERRORS),
@@ -133,12 +135,14 @@ def advocate_tiers(request: Request, as_of: dt.date | None = _AS_OF,
             responses=error_responses(*AUTH_ERRORS), dependencies=[ReadKey],
             summary="New advocates and newly at-risk customers between two days (the report's Wins / Risks lines)")
 def advocate_movements(request: Request,
-                       start: dt.date = Query(alias="from", description="The earlier cutoff day (a period's first day)"),
+                       start: dt.date = Query(alias="from",
+                                              description="The earlier cutoff day (a period's first day)"),
                        end: dt.date = Query(alias="to", description="The later cutoff day (the day after a period)"),
                        examples: int = Query(10, ge=0, le=MAX_EXAMPLES, description="Customers named in each list"),
                        filters: list[Filter] = _FILTER) -> dict[str, Any]:
     if end <= start:
-        raise InvalidArgumentError(f"to ({end}) must be after from ({start})", hint="e.g. from=2025-06-01&to=2025-07-01")
+        raise InvalidArgumentError(f"to ({end}) must be after from ({start})",
+                                   hint="e.g. from=2025-06-01&to=2025-07-01")
     ws = state_of(request).workspace
     chosen, members = _members(ws, filters)
     moved = movements(keep(ws.advocates.scores(as_of=start), members), keep(ws.advocates.scores(as_of=end), members),
