@@ -2,7 +2,8 @@
 
 Over plain HTTP on the hand-worked case of tests/test_advocates.py (its docstring works the scores out), as of
 2025-07-01: A (Enterprise) 87.0 Champion, C (SMB) 54.0 Potential, B (SMB) 16.3 At risk; E churned before and
-is not scored. In real Chromium on the session's demo: the tier distribution, the tier and segment filters
+is not scored. The customers here carry one more attribute, ``persona`` (A "Builder", B and C "Quiet"), as
+the personas are stored: it is offered as a segment like any other attribute. In real Chromium on the session's demo: the tier distribution, the tier and segment filters
 and the link to a profile, each number compared with ``ws.advocates`` on a copy of the workspace.
 """
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -20,15 +23,32 @@ from advokit.advocates.summary import segment_members, tier_distribution
 from advokit.engine.periods import parse_period_label
 
 from ..api_support import Server
-from ..test_advocates import AS_OF, build
-from .support import Tab
+from ..cli_support import csv_workspace
+from ..test_advocates import AS_OF, CASES, LABELS
+from .support import PHONE, Tab
 from .test_http import EXTERNAL
+
+
+PERSONAS = {"A": "Builder", "B": "Quiet", "C": "Quiet"}
+
+
+def _with_personas(csv: str) -> str:
+    head, *rows = csv.strip().splitlines()
+    return "\n".join([head + ",persona", *(f"{r},{PERSONAS.get(r.split(',')[0], '')}" for r in rows)]) + "\n"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = build(tmp_path_factory.mktemp("advocates-page"))
-    with Server(db, rate=0) as server:
+    path = tmp_path_factory.mktemp("advocates-page")
+    ws = csv_workspace(path, _with_personas((CASES / "advocates_customers.csv").read_text()),
+                       (CASES / "advocates_events.csv").read_text())
+    with ws.db.transaction() as cur:
+        for eid, (label, score) in LABELS.items():
+            cur.execute("INSERT OR REPLACE INTO text_sentiment (event_id, label, score, confidence, language, "
+                        "model, scored_at) VALUES (?, ?, ?, 0.9, 'en', 'hand', TIMESTAMP '2025-07-01')",
+                        [eid, label, score])
+    ws.close()
+    with Server(path / "w.duckdb", rate=0) as server:
         yield server.url
 
 
@@ -75,6 +95,10 @@ def test_tier_and_segment_filters(served: str) -> None:
     assert _tiers(both) == _tiers(smb) and [r[0] for r in _ranked(both)] == ["B"]
     assert [r[0] for r in _ranked(_get(f"{served}/advocates?as_of={AS_OF}&tier=champion"))] == ["A"]
     assert "No customer in this tier." in _get(f"{served}/advocates?as_of={AS_OF}&tier=advocate")
+    # a stored persona is a segment like any other attribute: offered, and it filters
+    assert '<option value="persona:Quiet">persona = Quiet</option>' in smb
+    quiet = _get(f"{served}/advocates?as_of={AS_OF}&filter=persona:Quiet")
+    assert [r[0] for r in _ranked(quiet)] == ["C", "B"]
     # a day before anyone signed up: nobody is scored
     assert "No customer is scored as of 2020-01-01" in _get(f"{served}/advocates?as_of=2020-01-01")
 
@@ -151,3 +175,17 @@ def test_the_page_in_a_browser_matches_ws_advocates(tab: Tab, demo: SimpleNamesp
     expected = next(r for r in rows if r["customer_id"] == first)
     assert page.locator("#advocate [data-field=score]").inner_text() == f"{expected['score']:.1f}"
     tab.shot("advocates-profile-1280")
+
+
+@pytest.mark.browser
+def test_the_page_fits_a_phone(browser: Any, demo: SimpleNamespace, tmp_path: Path) -> None:
+    tab = Tab(browser, demo.url, tmp_path / "screenshots", viewport=PHONE)
+    try:
+        tab.page.goto(f"/advocates?as_of={parse_period_label(demo.month).end.isoformat()}")
+        tab.page.wait_for_selector("[data-figure][data-drawn=true]")
+        scroll, client = tab.no_horizontal_overflow()
+        assert scroll <= client, f"/advocates overflows at 390 px: {scroll} > {client}"
+        tab.shot("advocates-390", full_page=False)
+        assert not tab.errors and not tab.external, (tab.errors, tab.external)
+    finally:
+        tab.close()
