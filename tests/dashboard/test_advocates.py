@@ -119,6 +119,8 @@ def test_the_profile_shows_the_advocate_score(served: str) -> None:
                       "advocacy_recency": "14.55", "advocacy_frequency": "5.78", "engagement": "6.13",
                       "tenure": "2.50", "revenue": "5.00", "expansion": "5.00", "open_loops": "5.00"}
     assert "<li>NPS 10 on 2025-06-10</li>" in block
+    features = dict(re.findall(r'<tr data-component="([a-z_]+)".*?data-field="feature">([^<]+)<', block, re.S))
+    assert (features["revenue"].strip(), features["nps"].strip(), features["nps_trend"].strip()) == ("50,000", "10", "2")
     assert "Churn risk" not in block  # shown only once a model gives one
     # C has no survey answer: those components are left out, shown as "no data" without points
     c = _get(f"{served}/customers/C?as_of={AS_OF}")
