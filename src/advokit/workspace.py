@@ -90,7 +90,8 @@ class Workspace:
         self.mapping = MappingService(self.db, self.ingest)
         self.listening = Listening(self.db, self.settings)
         self.loops = Loops(self.catalogue, backend=self.kpis.backend)
-        self.advocates = Advocates(backend=self.kpis.backend, setting=self.settings.get, loop_rules=self.loops.rules)
+        self.advocates = Advocates(backend=self.kpis.backend, setting=self.settings.get, loop_rules=self.loops.rules,
+                                   revision=lambda: self.db.writes)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

@@ -20,6 +20,7 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "/catalogue": ("/catalogue", "catalogue"),
     "/data": ("/data", "data"),
     "/voice": ("/voice", "voice"),
+    "/advocates": ("/advocates", "advocates"),
     "/customers": ("/customers", "customers"),
     "/customers/{customer_id:path}": ("/customers/C0001", "customers"),
     "/signin": ("/signin", None),

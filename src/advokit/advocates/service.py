@@ -7,7 +7,9 @@ both are None (JSON null) on every row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import ibis
@@ -23,17 +25,24 @@ MAX_LIMIT = 100_000
 FIRST_YEAR = 1900
 #: the keys of a row of :meth:`Advocates.list`
 ROW_KEYS = ("customer_id", "score", "tier", "churn_risk", "advocacy_propensity", "reasons")
+#: how many (revision, as-of, configuration) score lists :meth:`Advocates.scores` keeps
+CACHED_SCORES = 8
 
 
 class Advocates:
     """Scores of one workspace. ``backend`` gives the thread's Ibis backend, ``setting`` a stored setting's
-    value (None when unset), ``loop_rules`` the closed-loop rules of the catalogue (``ws.loops.rules``)."""
+    value (None when unset), ``loop_rules`` the closed-loop rules of the catalogue (``ws.loops.rules``);
+    ``revision`` the store's data revision (``Database.writes``, moved by every committed write): given it,
+    :meth:`scores` keeps its answers until the revision moves (a list per as-of date and configuration)."""
 
     def __init__(self, *, backend: Callable[[], ibis.BaseBackend], setting: Callable[[str], str | None],
-                 loop_rules: Callable[[], tuple[LoopRule, ...]]) -> None:
+                 loop_rules: Callable[[], tuple[LoopRule, ...]], revision: Callable[[], int] | None = None) -> None:
         self._backend = backend
         self._setting = setting
         self._loop_rules = loop_rules
+        self._revision = revision
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[Hashable, list[dict[str, Any]]] = OrderedDict()
 
     def config(self) -> AdvocateConfig:
         """The defaults with the workspace's own weights and cut-offs."""
@@ -46,9 +55,26 @@ class Advocates:
         return rows
 
     def scores(self, *, as_of: dt.date | dt.datetime | str | None = None) -> list[dict[str, Any]]:
-        """Every customer's full score (components included), best first, then by customer_id."""
+        """Every customer's full score (components included), best first, then by customer_id; computed once
+        per data revision, as-of date and configuration (each call gets its own row dicts)."""
         at = parse_as_of(as_of)
         config = self.config()
+        if self._revision is None:
+            return self._scores(at, config)
+        key = (self._revision(), at, tuple(sorted(config.weights.items())), tuple(sorted(config.cutoffs.items())))
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+        if found is None:
+            found = self._scores(at, config)
+            with self._lock:
+                self._cache[key] = found
+                while len(self._cache) > CACHED_SCORES:
+                    self._cache.popitem(last=False)
+        return [dict(s) for s in found]
+
+    def _scores(self, at: dt.datetime, config: AdvocateConfig) -> list[dict[str, Any]]:
         rows = feature_frame(self._backend(), as_of=at, rules=self._loop_rules()).to_pylist()
         ranks = revenue_ranks([r["revenue"] for r in rows])
         scored = [score_customer(r, config, rank) for r, rank in zip(rows, ranks)]

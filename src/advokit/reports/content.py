@@ -43,6 +43,7 @@ from .model import (
     Significance,
     Step,
 )
+from .advocates import collect as collect_advocates
 from .stories import TYPES as STORY_TYPES
 from .stories import Want, collect
 from .voice import collect as collect_voice
@@ -490,6 +491,7 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                                                                                   [*risks[:BODY_FINDINGS], *wins[:BODY_FINDINGS]]))
     voice = None if voice_period is None else collect_voice(ws, voice_period, metrics=metrics,
                                                             not_tracked=not_tracked_notes, filters=filters)
+    advocate_moves = collect_advocates(ws, window_start, window_end, filters=filters)
     notes.insert(0, "Changes are tested two-sided at 95 % (NPS z-test, two-proportion z-test, Welch's t-test, "
                     "Poisson rate test); 'not tested' means no test applies (money, composite scores) or a "
                     "value is missing. * marks a value resting on fewer than 30 answers or customers.")
@@ -511,7 +513,8 @@ def build(ws: "Workspace", *, kind: str | None = None, period: str | None = None
                   segment_dimension=segment_by, risks=risks, next_steps=next_steps, requests=requests, notes=notes,
                   filters=filters, campaign=campaign, chart_labels=labels,
                   not_tracked=[_not_tracked(kpis[k], not_tracked_notes[k]) for k in untracked],
-                  headline=headline, headline_source=headline_source, currency=currency, voice=voice)
+                  headline=headline, headline_source=headline_source, currency=currency, voice=voice,
+                  advocates=advocate_moves)
 
 
 def _not_tracked(kpi: KpiDefinition, note: str | None) -> NotTracked:

@@ -15,6 +15,7 @@ from . import format as fmt
 from .model import (
     BODY_QUOTES,
     MAX_HEADLINE,
+    AdvocateMove,
     Finding,
     ListeningFigures,
     LoopFigures,
@@ -270,3 +271,53 @@ def share_of_voice_table(r: Report) -> Table:
     return (["Brand", "Mentions", "Share of voice"],
             [[(b.brand or "ours") + (" (ours)" if b.ours and b.brand else ""), f"{b.mentions:,}",
               "n/a" if b.share is None else _pct(b.share)] for b in li.share_of_voice])
+
+
+# -- new advocates and advocates at risk (Wins / Risks) ----------------------------------------------------
+#: The bold leads of the two lines.
+NEW_ADVOCATES = "New advocates"
+NEW_AT_RISK = "Newly at risk"
+
+
+def _score(m: AdvocateMove) -> str:
+    return "no score" if m.score is None else f"score {m.score:.1f}"
+
+
+def _before(m: AdvocateMove) -> str:
+    return f"was {m.tier_before}" if m.tier_before else "not scored at the start"
+
+
+def _span(r: Report) -> str:
+    """The report's period as the two lines name it ("June 2025", "the campaign window (July 2025 to ...)")."""
+    return f"the campaign window ({r.period_label})" if r.campaign else r.period_label
+
+
+def _others(total: int, shown: int) -> str:
+    return f" and {total - shown:,} more" if total > shown else ""
+
+
+def new_advocates_line(r: Report) -> str | None:
+    """Who became Champion or Advocate over the period, as one sentence (None: the report has no scores)."""
+    a = r.advocates
+    if a is None:
+        return None
+    if not a.new_advocates:
+        return f"No customer became a Champion or Advocate over {_span(r)}."
+    shown = [f"{m.customer_id} ({m.tier}, {_score(m)}; {_before(m)})" for m in a.advocate_examples]
+    return (f"{_n(a.new_advocates, 'customer is', 'customers are')} Champion or Advocate at the end of "
+            f"{_span(r)} and {'was' if a.new_advocates == 1 else 'were'} not at its start: "
+            + ", ".join(shown) + _others(a.new_advocates, len(shown)) + ".")
+
+
+def new_at_risk_line(r: Report) -> str | None:
+    """Who became "At risk" over the period, with the first reason of each named one (None: no scores)."""
+    a = r.advocates
+    if a is None:
+        return None
+    if not a.new_at_risk:
+        return f"No customer moved into the At risk tier over {_span(r)}."
+    shown = [f"{m.customer_id} ({_score(m)}; {_before(m)}" + (f"; {m.reason}" if m.reason else "") + ")"
+             for m in a.at_risk_examples]
+    return (f"{_n(a.new_at_risk, 'customer is', 'customers are')} At risk at the end of {_span(r)} and "
+            f"{'was' if a.new_at_risk == 1 else 'were'} not at its start: "
+            + ", ".join(shown) + _others(a.new_at_risk, len(shown)) + ".")

@@ -121,6 +121,8 @@ def render_markdown(r: Report) -> str:
                     + (" against the baseline." if r.campaign else f" in {r.period_label}.")), ""]
     elif len(r.wins) > len(r.body_wins):
         out += [layout.more(len(r.wins) - len(r.body_wins), "win"), ""]
+    if layout.new_advocates_line(r):
+        out += [f"**{layout.NEW_ADVOCATES}:** {esc(layout.new_advocates_line(r) or '')}", ""]
 
     # 5. Risks & Action Plans
     out += [f"## {SECTIONS[4]}", ""]
@@ -135,6 +137,8 @@ def render_markdown(r: Report) -> str:
     else:
         out += [esc("No KPI is below its band or target or falling significantly"
                     + (" against the baseline." if r.campaign else f" in {r.period_label}.")), ""]
+    if layout.new_at_risk_line(r):
+        out += [f"**{layout.NEW_AT_RISK}:** {esc(layout.new_at_risk_line(r) or '')}", ""]
 
     # 6. Next Steps & Requests for Support
     out += [f"## {SECTIONS[5]}", ""]

@@ -42,6 +42,8 @@ BODY_OPEN_LOOPS = 5
 BODY_AUTHORS = 5
 #: How many quotes "Customer Stories" shows in the body.
 BODY_QUOTES = 4
+#: How many customers the body names among the new advocates, and among the newly at risk.
+BODY_ADVOCATE_EXAMPLES = 3
 #: The most A4 pages the body (the six sections) may take, by report kind.
 BODY_PAGES: dict[str, int] = {"monthly": 5, "quarterly": 7, "campaign": 5}
 
@@ -303,6 +305,38 @@ class Voice:
 
 
 @dataclass
+class AdvocateMove:
+    """A customer who moved into the advocate tiers, or into "At risk", over the report's period."""
+
+    customer_id: str
+    score: float | None
+    tier: str
+    #: the tier at the period's start; None: not scored then (not yet a customer, or no score)
+    tier_before: str | None
+    #: the first reason of the customer's score at the period's end (a risk signal comes first)
+    reason: str | None
+
+
+@dataclass
+class AdvocateMoves:
+    """New advocates and advocates at risk: the advocate tiers at the period's end against its start.
+
+    ``new_advocates``: customers Champion or Advocate at ``end`` who were not at ``start``; ``new_at_risk``:
+    customers "At risk" at ``end`` who were not at ``start``. ``start`` and ``end`` are as-of days (scores
+    use the data before them): the period's first day and the day after its last.
+    """
+
+    start: str
+    end: str
+    scored_start: int
+    scored_end: int
+    new_advocates: int
+    new_at_risk: int
+    advocate_examples: list[AdvocateMove] = field(default_factory=list)
+    at_risk_examples: list[AdvocateMove] = field(default_factory=list)
+
+
+@dataclass
 class Finding:
     """A win or a risk about one KPI, with the reasons the numbers give."""
 
@@ -413,6 +447,8 @@ class Report:
     currency: str | None = None
     #: The closed loop and social listening of the period (monthly and quarterly reports; None in a campaign).
     voice: Voice | None = None
+    #: New advocates and advocates at risk over the period (Wins / Risks); None where nobody is scored.
+    advocates: AdvocateMoves | None = None
 
     @property
     def body_wins(self) -> list[Finding]:

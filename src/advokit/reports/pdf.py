@@ -305,6 +305,9 @@ def _body(pdf: _Doc, r: Report) -> None:
     extra = len(r.wins) - len(r.body_wins)
     if extra > 0:
         pdf.para(layout.more(extra, "win"), size=8.5, color=MUTED)
+    line = layout.new_advocates_line(r)
+    if line:
+        pdf.bullet(layout.NEW_ADVOCATES + ":", line)
 
     # 5. Risks & Action Plans
     pdf.section(SECTIONS[4])
@@ -321,6 +324,9 @@ def _body(pdf: _Doc, r: Report) -> None:
     else:
         pdf.para("No KPI is below its band or target or falling significantly"
                  + (" against the baseline." if r.campaign else f" in {r.period_label}."), size=9.5)
+    line = layout.new_at_risk_line(r)
+    if line:
+        pdf.bullet(layout.NEW_AT_RISK + ":", line)
 
     # 6. Next Steps & Requests for Support
     pdf.section(SECTIONS[5])

@@ -168,3 +168,21 @@ def score_figures(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def _shift_day(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
+
+
+#: a colour per advocate tier, best to worst (and a grey for customers with no score)
+TIER_COLOURS = {"champion": "#14643c", "advocate": "#2e8b57", "potential": "#1f4e79", "passive": "#8a8f98",
+                "at_risk": "#b42828", "no_score": "#c8ccd2"}
+
+
+def tier_figure(tiers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One bar per advocate tier (``advokit.advocates.summary.tier_distribution``'s rows), labelled with its count."""
+    names = [str(t["tier"]) for t in tiers]
+    counts = [int(t["customers"]) for t in tiers]
+    bar: dict[str, Any] = {"type": "bar", "x": names, "y": counts, "text": [f"{n:,}" for n in counts],
+                           "textposition": "auto", "name": "Customers",
+                           "marker": {"color": [TIER_COLOURS.get(str(t["key"]), LINE) for t in tiers]},
+                           "hovertemplate": "%{x}: %{y:,} customers<extra></extra>"}
+    return figure([bar], _layout("Customers by advocate tier", yaxis={"title": {"text": "customers"},
+                                                                       "rangemode": "tozero"},
+                                 height=300, hovermode="closest", showlegend=False))

@@ -7,8 +7,9 @@ URL scheme (every view lives in its address, so it can be shared by link)::
     POST /kpis/{id}/comments    add a comment  (form: csrf, period, body, author, next)
     GET  /catalogue             catalogue      ?q=&focus=
     GET  /customers             customer list  ?q=&sort=&order=asc|desc&page=&filter=
-    GET  /customers/{id}        a customer     ?page=
+    GET  /customers/{id}        a customer     ?page=&as_of= (the advocate score as of that day)
     GET  /voice                 voice of the customer  ?grain=&period= (:mod:`.voice`)
+    GET  /advocates             advocate tiers and the ranked list  ?as_of=&tier=&filter=&page= (:mod:`.advocates`)
     GET  /data                  the data: counts and the data-quality findings (``ws.quality.doctor()``)
     GET  /signin, POST /signin, POST /signout
     GET  /static/{file}         CSS, JS, and plotly.min.js from the installed plotly package
@@ -28,6 +29,7 @@ from ..catalogue.model import FOCUS_AREAS, SURVEY_TYPES
 from ..engine.periods import check_in_data
 from ..errors import AuthError, ForbiddenError, InvalidArgumentError, NotFoundError, UnknownKpiError
 from . import charts
+from .advocates import advocate_block, page_view, parse_query
 from .dashboard import MAX_COMMENT, Dashboard
 from .format import Units
 from .render import page
@@ -189,6 +191,15 @@ class Pages:
         return page("voice.html", self.base(request, viewer, f"Voice of the customer {sel.period.label}",
                                             voice_sections=sections, charts=figures, **controls))
 
+    # -- advocates ---------------------------------------------------------------------------------
+    def advocates(self, request: Request, as_of: str | None, tier: str | None, filters: list[str],
+                  page_no: str | None) -> Response:
+        """Advocate tiers and the ranked list as of a day (default today), for a segment (:mod:`.advocates`)."""
+        viewer = self.viewer(request)
+        q = parse_query(self.d, as_of=as_of, tier=tier, filters=filters, page=_int(page_no, "page", 1))
+        view = page_view(self.d, q)
+        return page("advocates.html", self.base(request, viewer, f"Advocates as of {q.as_of.isoformat()}", **view))
+
     # -- data --------------------------------------------------------------------------------------
     def data(self, request: Request) -> Response:
         viewer = self.viewer(request)
@@ -219,10 +230,11 @@ class Pages:
             request, viewer, "Customers", found=found, page_no=number, pages=pages, link=link,
             filters=chosen, attribute_values=self.d.attribute_values(), dims=self.d.dimensions()))
 
-    def customer(self, request: Request, customer_id: str, page_no: str | None) -> Response:
+    def customer(self, request: Request, customer_id: str, page_no: str | None, as_of: str | None = None) -> Response:
         viewer = self.viewer(request)
         number = _int(page_no, "page", 1)
         view = self.d.customer_page(customer_id, limit=EVENTS_PER_PAGE, offset=(number - 1) * EVENTS_PER_PAGE)
+        advocate = advocate_block(self.d, customer_id, as_of)
         profile = view["profile"]
         pages = max(1, math.ceil(profile["timeline_total"] / EVENTS_PER_PAGE))
         figures = [{"id": f"scores-{i}", "figure": f, "label": f["layout"]["title"]["text"] + " over time"}
@@ -231,7 +243,7 @@ class Pages:
         return page("customer.html", self.base(
             request, viewer, str(name), profile=profile, scores=view["scores"],
             survey_types=SURVEY_TYPES, actions=view["actions"], page_no=number, pages=pages, charts=figures,
-            dims=self.d.dimensions()))
+            dims=self.d.dimensions(), advocate=advocate))
 
     # -- sign-in ----------------------------------------------------------------------------------
     def signin_form(self, request: Request, next_url: str | None) -> Response:
@@ -300,6 +312,11 @@ def build_router(d: Dashboard) -> APIRouter:
     def voice(request: Request, grain: str | None = None, period: str | None = None) -> Response:
         return p.voice(request, grain, period)
 
+    @router.get("/advocates")
+    def advocates(request: Request, as_of: str | None = None, tier: str | None = None,
+                  filters: list[str] = Filters, page: str | None = None) -> Response:
+        return p.advocates(request, as_of, tier, filters, page)
+
     @router.get("/data")
     def data(request: Request) -> Response:
         return p.data(request)
@@ -310,8 +327,8 @@ def build_router(d: Dashboard) -> APIRouter:
         return p.customers(request, q, sort, order, page, filters)
 
     @router.get("/customers/{customer_id:path}")
-    def customer(request: Request, customer_id: str, page: str | None = None) -> Response:
-        return p.customer(request, customer_id, page)
+    def customer(request: Request, customer_id: str, page: str | None = None, as_of: str | None = None) -> Response:
+        return p.customer(request, customer_id, page, as_of)
 
     @router.get("/signin")
     def signin_form(request: Request, next: str | None = None) -> Response:

@@ -23,6 +23,7 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("scorecard", "Scorecard", "/", ("/kpis/",)),
     Section("voice", "Voice", "/voice", ("/voice/",)),
+    Section("advocates", "Advocates", "/advocates", ("/advocates/",)),
     Section("customers", "Customers", "/customers", ("/customers/",)),
     Section("catalogue", "Catalogue", "/catalogue", ("/catalogue/",)),
     Section("data", "Data", "/data", ("/data/",)),
