@@ -1,0 +1,113 @@
+"""``Journey`` (``ws.journey``): every customer's journey stage as of a date, and its refresh into the
+``journey_stage`` customer attribute."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+
+from ..advocates import parse_as_of
+from ..engine.loops import LoopRule
+from ..errors import InvalidArgumentError
+from ..store.database import Database
+from . import attributes
+from .stages import BY_KEY, JOURNEY, SIGNALS, reasons, signal_expr
+
+ATTRIBUTE = "journey_stage"
+MAX_LIMIT = 100_000
+#: the keys of a row of :meth:`Journey.list`
+ROW_KEYS = ("customer_id", "stage", "stage_key", "reasons")
+
+
+def stage_key(text: str) -> str:
+    """A stage's key from its key or name in any case, spaces, dashes or punctuation (``"value"`` alone too)."""
+    norm = re.sub(r"[^a-z]+", "_", str(text).lower()).strip("_")
+    for stage in JOURNEY:
+        name = re.sub(r"[^a-z]+", "_", stage.name.lower()).strip("_")
+        if norm in (stage.key, name, stage.key.split("_")[0]):
+            return stage.key
+    raise InvalidArgumentError(f"unknown journey stage {text!r}",
+                               hint="stages: " + ", ".join(f"{s.name} ({s.key})" for s in JOURNEY))
+
+
+class Journey:
+    """Journey stages of one workspace. ``db`` for the stored attribute, ``backend`` the thread's Ibis
+    backend, ``loop_rules`` the closed-loop rules (``ws.loops.rules``)."""
+
+    def __init__(self, db: Database, *, backend: Callable[[], ibis.BaseBackend],
+                 loop_rules: Callable[[], tuple[LoopRule, ...]]) -> None:
+        self._db = db
+        self._backend = backend
+        self._loop_rules = loop_rules
+
+    def stages(self) -> list[dict[str, Any]]:
+        """The stages in journey order with their meaning, rule and signals (docs/journey.md)."""
+        from .stages import PRECEDENCE, stage_rule
+
+        return [{"key": s.key, "name": s.name, "meaning": s.meaning, "rule": stage_rule(s),
+                 "precedence": PRECEDENCE.index(s) + 1,
+                 "signals": [g.name for g in SIGNALS if g.stage == s]} for s in JOURNEY]
+
+    def compute(self, *, as_of: dt.date | dt.datetime | str | None = None) -> list[dict[str, Any]]:
+        """Every customer signed up before ``as_of``: its facts, signals and ``stage`` key, by customer_id."""
+        at = parse_as_of(as_of)
+        expr = signal_expr(self._backend(), at=at, rules=self._loop_rules())
+        rows: list[dict[str, Any]] = expr.order_by("customer_id").to_pyarrow().to_pylist()
+        return rows
+
+    def list(self, *, stage: str | None = None, limit: int = MAX_LIMIT,
+             as_of: dt.date | dt.datetime | str | None = None) -> list[dict[str, Any]]:
+        """Rows of :data:`ROW_KEYS` by customer_id; ``stage`` keeps one stage (key or name, any case)."""
+        _check_limit(limit)
+        wanted = None if stage is None else stage_key(stage)
+        out = []
+        for r in self.compute(as_of=as_of):
+            if wanted is None or r["stage"] == wanted:
+                out.append({"customer_id": r["customer_id"], "stage": BY_KEY[r["stage"]].name,
+                            "stage_key": r["stage"], "reasons": reasons(r)})
+                if len(out) >= limit:
+                    break
+        return out
+
+    def counts(self, *, as_of: dt.date | dt.datetime | str | None = None) -> dict[str, Any]:
+        """Customers per stage (every stage, in journey order) as of ``as_of``."""
+        at = parse_as_of(as_of)
+        t = signal_expr(self._backend(), at=at, rules=self._loop_rules())
+        grouped = t.group_by("stage").aggregate(n=t.customer_id.count()).to_pyarrow().to_pylist()
+        found = {r["stage"]: int(r["n"]) for r in grouped}
+        return _counts(at, found)
+
+    def refresh(self, *, as_of: dt.date | dt.datetime | str | None = None) -> dict[str, Any]:
+        """Store every customer's stage as of ``as_of`` (default today) in ``journey_stage``; customers who
+        had not signed up by then get null. Answers the record of the run: as_of, refreshed_at, counts."""
+        at = parse_as_of(as_of)
+        rows = self.compute(as_of=at)
+        values = {r["customer_id"]: BY_KEY[r["stage"]].name for r in rows}
+        found: dict[str, int] = {}
+        for r in rows:
+            found[r["stage"]] = found.get(r["stage"], 0) + 1
+        record = {"attribute": ATTRIBUTE, "refreshed_at": _now(), **_counts(at, found)}
+        attributes.store(self._db, ATTRIBUTE, values, record)
+        return record
+
+    def stored(self) -> dict[str, Any] | None:
+        """The record of the last refresh (as_of, refreshed_at, counts), None before the first."""
+        return attributes.last_run(self._db, ATTRIBUTE)
+
+
+def _counts(at: dt.datetime, found: dict[str, int]) -> dict[str, Any]:
+    return {"as_of": at.date().isoformat(), "customers": sum(found.values()),
+            "counts": [{"stage": s.name, "stage_key": s.key, "customers": found.get(s.key, 0)} for s in JOURNEY]}
+
+
+def _check_limit(limit: int) -> None:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidArgumentError(f"limit must be an integer from 1 to {MAX_LIMIT:,}, not {limit!r}")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
