@@ -12,7 +12,9 @@ May import: ``advocates`` (the as-of feature frame, ``parse_as_of``), ``engine``
 ``catalogue``, ``store``, ``errors``.
 """
 
-from .service import ATTRIBUTE, ROW_KEYS, Journey, stage_key
+from .personas import TRAITS
+from .service import ATTRIBUTE, PERSONA_ATTRIBUTE, ROW_KEYS, Journey, Personas, stage_key
 from .stages import JOURNEY, PRECEDENCE, SIGNALS, Stage
 
-__all__ = ["ATTRIBUTE", "JOURNEY", "PRECEDENCE", "ROW_KEYS", "SIGNALS", "Journey", "Stage", "stage_key"]
+__all__ = ["ATTRIBUTE", "JOURNEY", "PERSONA_ATTRIBUTE", "PRECEDENCE", "ROW_KEYS", "SIGNALS", "TRAITS", "Journey",
+           "Personas", "Stage", "stage_key"]

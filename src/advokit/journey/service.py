@@ -1,5 +1,6 @@
 """``Journey`` (``ws.journey``): every customer's journey stage as of a date, and its refresh into the
-``journey_stage`` customer attribute."""
+``journey_stage`` customer attribute; ``Personas`` (``ws.personas``): behavioural personas, stored in the
+``persona`` customer attribute."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ from collections.abc import Callable
 from typing import Any
 
 import ibis
+import numpy as np
 
 from ..advocates import parse_as_of
 from ..engine.loops import LoopRule
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, NotComputedError
 from ..store.database import Database
-from . import attributes
+from . import attributes, personas
 from .stages import BY_KEY, JOURNEY, SIGNALS, reasons, signal_expr
 
 ATTRIBUTE = "journey_stage"
+PERSONA_ATTRIBUTE = "persona"
 MAX_LIMIT = 100_000
 #: the keys of a row of :meth:`Journey.list`
 ROW_KEYS = ("customer_id", "stage", "stage_key", "reasons")
@@ -111,3 +114,52 @@ def _check_limit(limit: int) -> None:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Personas:
+    """Behavioural personas of one workspace (:mod:`.personas`), stored in the ``persona`` attribute."""
+
+    def __init__(self, db: Database, *, backend: Callable[[], ibis.BaseBackend],
+                 loop_rules: Callable[[], tuple[LoopRule, ...]]) -> None:
+        self._db = db
+        self._backend = backend
+        self._loop_rules = loop_rules
+
+    def compute(self, *, k: int | None = None, as_of: dt.date | dt.datetime | str | None = None,
+                seed: int = personas.DEFAULT_SEED) -> tuple[dict[str, Any], dict[str, str]]:
+        """The personas of the customers scored at ``as_of`` (nothing stored) and each customer's persona."""
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+            raise InvalidArgumentError(f"seed must be an integer from 0 to 2**32 − 1, not {seed!r}")
+        at = parse_as_of(as_of)
+        frame = personas.feature_table(self._backend(), at=at, rules=self._loop_rules())
+        table = frame.order_by("customer_id").to_pyarrow()
+        ids = table.column("customer_id").to_pylist()
+        keys = [t.key for t in personas.TRAITS]
+        x = np.column_stack([table.column(c).to_numpy(zero_copy_only=False).astype("float64") for c in keys]) \
+            if ids else np.zeros((0, len(keys)))
+        z, _ = personas.standardise(x)
+        chosen, silhouette, candidates, labels = personas.cluster(z, k=k, seed=seed)
+        found, index = personas.describe(z, x, labels)
+        result = {"as_of": at.date().isoformat(), "seed": seed, "customers": len(ids), "k": chosen,
+                  "chosen_by": "given" if k is not None else "silhouette", "silhouette": silhouette,
+                  "candidates": candidates, "features": [{"trait": t.key, "label": t.label, "holds": t.holds}
+                                                         for t in personas.TRAITS],
+                  "personas": found}
+        return result, {cid: found[int(i)]["name"] for cid, i in zip(ids, index)}
+
+    def refresh(self, *, k: int | None = None, as_of: dt.date | dt.datetime | str | None = None,
+                seed: int = personas.DEFAULT_SEED) -> dict[str, Any]:
+        """Compute the personas and store each customer's name in ``persona`` (null for customers not scored
+        at ``as_of``); answers the result with ``attribute`` and ``refreshed_at``."""
+        result, names = self.compute(k=k, as_of=as_of, seed=seed)
+        record = {"attribute": PERSONA_ATTRIBUTE, "refreshed_at": _now(), **result}
+        attributes.store(self._db, PERSONA_ATTRIBUTE, names, record)
+        return record
+
+    def stored(self) -> dict[str, Any]:
+        """The personas of the last refresh, as stored."""
+        found = attributes.last_run(self._db, PERSONA_ATTRIBUTE)
+        if found is None:
+            raise NotComputedError("no personas computed in this workspace yet",
+                                   hint="compute them with `advokit personas` (or POST /v1/personas/refresh)")
+        return found
