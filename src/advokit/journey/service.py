@@ -26,12 +26,18 @@ MAX_LIMIT = 100_000
 ROW_KEYS = ("customer_id", "stage", "stage_key", "reasons")
 
 
+#: short names a ``--stage`` may give
+ALIASES = {"value": "value_realization", "advocacy": "advocacy_activation", "expansion": "expansion_readiness",
+           "risk": "churn_risk", "churn": "churn_risk", "retention_risk": "churn_risk"}
+
+
 def stage_key(text: str) -> str:
-    """A stage's key from its key or name in any case, spaces, dashes or punctuation (``"value"`` alone too)."""
+    """A stage's key from its key, name or short name (:data:`ALIASES`), in any case, spaces or punctuation."""
     norm = re.sub(r"[^a-z]+", "_", str(text).lower()).strip("_")
+    if norm in ALIASES:
+        return ALIASES[norm]
     for stage in JOURNEY:
-        name = re.sub(r"[^a-z]+", "_", stage.name.lower()).strip("_")
-        if norm in (stage.key, name, stage.key.split("_")[0]):
+        if norm in (stage.key, re.sub(r"[^a-z]+", "_", stage.name.lower()).strip("_")):
             return stage.key
     raise InvalidArgumentError(f"unknown journey stage {text!r}",
                                hint="stages: " + ", ".join(f"{s.name} ({s.key})" for s in JOURNEY))
