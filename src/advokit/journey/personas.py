@@ -92,6 +92,8 @@ def feature_table(backend: ibis.BaseBackend, *, at: dt.datetime, rules: tuple[Lo
 
 def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """z-scores of ``x`` (missing values take the column's mean) and the filled matrix."""
+    if x.shape[0] == 0:
+        return x.copy(), x.copy()
     filled = x.copy()
     for c in range(x.shape[1]):
         col = x[:, c]
