@@ -144,10 +144,6 @@ class _Journey:
     def __init__(self, ws: RemoteWorkspace) -> None:
         self._ws = ws
 
-    def list(self, *, stage: str | None = None, limit: int = 100_000,
-             as_of: str | None = None) -> list[dict[str, Any]]:
-        return self._ws.call("journey_list", stage=stage, limit=limit, as_of=as_of)  # type: ignore[no-any-return]
-
     def counts(self, *, as_of: str | None = None) -> dict[str, Any]:
         return self._ws.call("journey_counts", as_of=as_of)  # type: ignore[no-any-return]
 
@@ -156,6 +152,10 @@ class _Journey:
 
     def stages(self) -> list[dict[str, Any]]:
         return self._ws.call("journey_stages")  # type: ignore[no-any-return]
+
+    def list(self, *, stage: str | None = None, limit: int = 100_000,
+             as_of: str | None = None) -> list[dict[str, Any]]:
+        return self._ws.call("journey_list", stage=stage, limit=limit, as_of=as_of)  # type: ignore[no-any-return]
 
 
 class _Personas:

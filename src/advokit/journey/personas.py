@@ -161,10 +161,10 @@ def describe(z: np.ndarray, raw: np.ndarray, labels: np.ndarray) -> tuple[list[d
     personas: list[dict[str, Any]] = []
     for g in order:
         centre = centres[g]
-        traits = []
-        for i, t in enumerate(TRAITS):
+        traits: list[dict[str, Any]] = []
+        for i, trait in enumerate(TRAITS):
             zi = float(centre[i])
-            traits.append({"trait": t.key, "label": t.label, "z": round(zi, 2), "level": level(zi),
+            traits.append({"trait": trait.key, "label": trait.label, "z": round(zi, 2), "level": level(zi),
                            "mean": _mean(raw[labels == g, i]), "overall_mean": _mean(raw[:, i])})
         traits.sort(key=lambda t: -abs(t["z"]))  # (stable: ties keep TRAITS order)
         for t in traits:
