@@ -170,3 +170,9 @@ def test_cli(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and err.startswith("error: unknown journey stage 'hero'")
     code, out, _ = cli(capsys, "--db", str(db), "journey", "stages")
     assert code == 0 and "Churn/Retention Risk" in out
+
+
+def test_overview_is_counts_and_rows(ws: Workspace) -> None:
+    found = ws.journey.overview(stage="value", limit=3, as_of=AS_OF)
+    assert {k: v for k, v in found.items() if k != "rows"} == ws.journey.counts(as_of=AS_OF)
+    assert [r["customer_id"] for r in found["rows"]] == ["R3", "V1", "V2"]

@@ -139,3 +139,14 @@ def test_not_computed(tmp_path: Path) -> None:
         with pytest.raises(NotComputedError):
             ws.personas.stored()
         assert ws.journey.stored() is None
+
+
+def test_fitted_on_a_sample_beyond_the_fit_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from advokit.journey import personas
+
+    rng = np.random.default_rng(0)
+    z = np.vstack([rng.normal(c, 0.05, size=(20, 7)) for c in (-2.0, 0.0, 2.0)])
+    monkeypatch.setattr(personas, "FIT_SAMPLE", 15)
+    k, silhouette, candidates, labels = personas.cluster(z, k=None, seed=1)
+    assert k == 3 and silhouette > 0.9 and len(candidates) == 5
+    assert [len(set(labels[i * 20:(i + 1) * 20])) for i in range(3)] == [1, 1, 1]  # every row assigned

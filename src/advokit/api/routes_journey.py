@@ -59,8 +59,7 @@ def journey(request: Request,
             limit: int = Query(1000, ge=1, le=MAX_LIMIT),
             as_of: dt.date | None = _AS_OF) -> dict[str, Any]:
     ws = state_of(request).workspace
-    rows = ws.journey.list(stage=stage, limit=limit, as_of=as_of)
-    return {**ws.journey.counts(as_of=as_of), "rows": rows, "stored": ws.journey.stored()}
+    return {**ws.journey.overview(stage=stage, limit=limit, as_of=as_of), "stored": ws.journey.stored()}
 
 
 @router.post("/journey/refresh", response_model=JourneyRefreshed, responses=error_responses(*AUTH_ERRORS),

@@ -8,8 +8,9 @@ Method (docs/journey.md):
    sentiment of the customer's own texts) and advocacy actions (log-scaled).
 2. **Standardised**: each feature's missing values take the feature's mean, then z = (x − mean) / sd
    (a constant feature is all zeros).
-3. **KMeans** (scikit-learn, ``n_init=10``, ``random_state=seed``) for each candidate k (2 to 6, at most the
-   number of distinct customers and n − 1); each k's **silhouette** (Euclidean, on a seeded sample of
+3. **KMeans** (scikit-learn, ``n_init=10``, ``random_state=seed``; fitted on a seeded sample of
+   :data:`FIT_SAMPLE` customers beyond that many) for each candidate k (2 to 6, at most the number of distinct
+   customers and n − 1); each k's **silhouette** (Euclidean, on a seeded sample of
    :data:`SILHOUETTE_SAMPLE` customers beyond that) is reported; the best wins, a tie going to the smaller k.
    ``k`` given: that k alone.
 4. **Traits** of a cluster: its centre in z-scores (members' mean), i.e. how far it sits from the overall
@@ -36,6 +37,9 @@ from ..errors import InvalidArgumentError
 CANDIDATES = range(2, 7)
 MAX_K = 12
 SILHOUETTE_SAMPLE = 3000
+#: beyond this many customers, each KMeans is fitted on a seeded sample of them and every customer is assigned
+#: to the nearest centre
+FIT_SAMPLE = 50_000
 TRAIT_Z = 0.5
 DEFAULT_SEED = 42
 INTERACTION_WINDOW_DAYS = 365
@@ -129,9 +133,10 @@ def cluster(z: np.ndarray, *, k: int | None, seed: int) -> tuple[int, float, lis
                                        f"{n} customers ({distinct} distinct) are scored at this date",
                                        hint="import more customers and events, or pick a later --as-of")
     sample = SILHOUETTE_SAMPLE if n > SILHOUETTE_SAMPLE else None
+    fit = z if n <= FIT_SAMPLE else z[np.sort(np.random.default_rng(seed).choice(n, FIT_SAMPLE, replace=False))]
     found: list[tuple[int, float, np.ndarray]] = []
     for c in ks:
-        labels = KMeans(n_clusters=c, n_init=10, random_state=seed).fit_predict(z)
+        labels = KMeans(n_clusters=c, n_init=10, random_state=seed).fit(fit).predict(z)
         score = float(silhouette_score(z, labels, sample_size=sample, random_state=seed))
         found.append((c, round(score, 4), labels))
     best = max(found, key=lambda t: (t[1], -t[0]))

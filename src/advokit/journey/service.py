@@ -76,11 +76,24 @@ class Journey:
         out = []
         for r in self.compute(as_of=as_of):
             if wanted is None or r["stage"] == wanted:
-                out.append({"customer_id": r["customer_id"], "stage": BY_KEY[r["stage"]].name,
-                            "stage_key": r["stage"], "reasons": reasons(r)})
+                out.append(_row(r))
                 if len(out) >= limit:
                     break
         return out
+
+    def overview(self, *, stage: str | None = None, limit: int = 1000,
+                 as_of: dt.date | dt.datetime | str | None = None) -> dict[str, Any]:
+        """:meth:`counts` with the rows of :meth:`list` (of ``stage``, at most ``limit``), from one computation."""
+        _check_limit(limit)
+        wanted = None if stage is None else stage_key(stage)
+        at = parse_as_of(as_of)
+        found: dict[str, int] = {}
+        rows = []
+        for r in self.compute(as_of=at):
+            found[r["stage"]] = found.get(r["stage"], 0) + 1
+            if (wanted is None or r["stage"] == wanted) and len(rows) < limit:
+                rows.append(_row(r))
+        return {**_counts(at, found), "rows": rows}
 
     def counts(self, *, as_of: dt.date | dt.datetime | str | None = None) -> dict[str, Any]:
         """Customers per stage (every stage, in journey order) as of ``as_of``."""
@@ -106,6 +119,11 @@ class Journey:
     def stored(self) -> dict[str, Any] | None:
         """The record of the last refresh (as_of, refreshed_at, counts), None before the first."""
         return attributes.last_run(self._db, ATTRIBUTE)
+
+
+def _row(r: dict[str, Any]) -> dict[str, Any]:
+    return {"customer_id": r["customer_id"], "stage": BY_KEY[r["stage"]].name, "stage_key": r["stage"],
+            "reasons": reasons(r)}
 
 
 def _counts(at: dt.datetime, found: dict[str, int]) -> dict[str, Any]:
