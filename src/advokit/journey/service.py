@@ -88,7 +88,7 @@ class Journey:
         wanted = None if stage is None else stage_key(stage)
         at = parse_as_of(as_of)
         found: dict[str, int] = {}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for r in self.compute(as_of=at):
             found[r["stage"]] = found.get(r["stage"], 0) + 1
             if (wanted is None or r["stage"] == wanted) and len(rows) < limit:
