@@ -20,6 +20,8 @@ out the domain services as attributes, each given only what it needs::
     ws.listening    social listening: mention volume, reach, sentiment, share of voice, spikes  (advokit.listening)
     ws.loops        the closed-loop queue: answers that need a follow-up, their state  (advokit.loops.Loops)
     ws.advocates    per-customer advocate scores, tiers and reasons as of a date  (advokit.advocates.Advocates)
+    ws.journey      journey stages as of a date, stored as the journey_stage attribute  (advokit.journey.Journey)
+    ws.personas     behavioural personas, stored as the persona attribute  (advokit.journey.Personas)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -45,6 +47,7 @@ from .customers import Customers
 from .delivery import Delivery
 from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
 from .ingest import ImportReport, Ingest
+from .journey import Journey, Personas
 from .listening import Listening
 from .loops import Loops
 from .mapping import MappingService
@@ -92,6 +95,8 @@ class Workspace:
         self.loops = Loops(self.catalogue, backend=self.kpis.backend)
         self.advocates = Advocates(backend=self.kpis.backend, setting=self.settings.get, loop_rules=self.loops.rules,
                                    revision=lambda: self.db.writes)
+        self.journey = Journey(self.db, backend=self.kpis.backend, loop_rules=self.loops.rules)
+        self.personas = Personas(self.db, backend=self.kpis.backend, loop_rules=self.loops.rules)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

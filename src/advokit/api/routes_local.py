@@ -167,6 +167,22 @@ class AdvocateArgs(_Args):
     as_of: Text | None = None
 
 
+class JourneyArgs(_Args):
+    stage: Text | None = None
+    limit: int = 100_000
+    as_of: Text | None = None
+
+
+class AsOfArgs(_Args):
+    as_of: Text | None = None
+
+
+class PersonasArgs(_Args):
+    k: int | None = None
+    seed: int = 42
+    as_of: Text | None = None
+
+
 class CommentArgs(_Args):
     kpi: Text
     period: Text
@@ -288,6 +304,11 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "loops_list": (LoopsArgs, _loops),
     "advocates_list": (AdvocatesArgs, lambda ws, a: ws.advocates.list(tier=a.tier, limit=a.limit, as_of=a.as_of)),
     "advocates_explain": (AdvocateArgs, lambda ws, a: ws.advocates.explain(a.customer_id, as_of=a.as_of)),
+    "journey_list": (JourneyArgs, lambda ws, a: ws.journey.list(stage=a.stage, limit=a.limit, as_of=a.as_of)),
+    "journey_counts": (AsOfArgs, lambda ws, a: ws.journey.counts(as_of=a.as_of)),
+    "journey_refresh": (AsOfArgs, lambda ws, a: ws.journey.refresh(as_of=a.as_of)),
+    "journey_stages": (NoArgs, lambda ws, a: ws.journey.stages()),
+    "personas_refresh": (PersonasArgs, lambda ws, a: ws.personas.refresh(k=a.k, seed=a.seed, as_of=a.as_of)),
 }
 
 

@@ -243,6 +243,7 @@ def demo(state: State, customers: int, months: int, seed: int, end_month: str | 
         ws.rollups.refresh_rollups(ws.kpis)
     click.echo("finding the themes of the texts...", err=True)
     ws.themes.refresh()
+    _journey_and_personas(ws, info)
     summary = ws.summary(period=info["latest_complete_month"])
     if fmt == "json":
         emit({**info, "summary": summary}, "json")
@@ -250,6 +251,18 @@ def demo(state: State, customers: int, months: int, seed: int, end_month: str | 
     click.echo(f"demo workspace {ws.path}: {info['customers']:,} customers, {info['events']:,} events "
                f"({info['first_month']} to {info['last_month']})")
     _print_summary(summary)
+
+
+def _journey_and_personas(ws: Any, info: dict[str, Any]) -> None:
+    """The demo's journey stages and personas, as of the day after its last month (docs/journey.md)."""
+    from ..engine.periods import parse_period_label
+
+    if not info.get("last_month"):
+        return
+    as_of = parse_period_label(info["last_month"]).end
+    click.echo("placing the customers on the journey and finding personas...", err=True)
+    ws.journey.refresh(as_of=as_of)
+    ws.personas.refresh(as_of=as_of)
 
 
 @cli.command()

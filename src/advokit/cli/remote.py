@@ -140,6 +140,32 @@ class _Advocates:
         return self._ws.call("advocates_explain", customer_id=customer_id, as_of=as_of)  # type: ignore[no-any-return]
 
 
+class _Journey:
+    def __init__(self, ws: RemoteWorkspace) -> None:
+        self._ws = ws
+
+    def counts(self, *, as_of: str | None = None) -> dict[str, Any]:
+        return self._ws.call("journey_counts", as_of=as_of)  # type: ignore[no-any-return]
+
+    def refresh(self, *, as_of: str | None = None) -> dict[str, Any]:
+        return self._ws.call("journey_refresh", as_of=as_of)  # type: ignore[no-any-return]
+
+    def stages(self) -> list[dict[str, Any]]:
+        return self._ws.call("journey_stages")  # type: ignore[no-any-return]
+
+    def list(self, *, stage: str | None = None, limit: int = 100_000,
+             as_of: str | None = None) -> list[dict[str, Any]]:
+        return self._ws.call("journey_list", stage=stage, limit=limit, as_of=as_of)  # type: ignore[no-any-return]
+
+
+class _Personas:
+    def __init__(self, ws: RemoteWorkspace) -> None:
+        self._ws = ws
+
+    def refresh(self, *, k: int | None = None, as_of: str | None = None, seed: int = 42) -> dict[str, Any]:
+        return self._ws.call("personas_refresh", k=k, seed=seed, as_of=as_of)  # type: ignore[no-any-return]
+
+
 class _Commentary:
     def __init__(self, ws: RemoteWorkspace) -> None:
         self._ws = ws
@@ -231,6 +257,8 @@ class RemoteWorkspace:
         self.listening = _Listening(self)
         self.loops = _Loops(self)
         self.advocates = _Advocates(self)
+        self.journey = _Journey(self)
+        self.personas = _Personas(self)
 
     def __repr__(self) -> str:
         return f"RemoteWorkspace({str(self.path)!r}, via {self.server.url})"
