@@ -20,6 +20,7 @@ out the domain services as attributes, each given only what it needs::
     ws.listening    social listening: mention volume, reach, sentiment, share of voice, spikes  (advokit.listening)
     ws.loops        the closed-loop queue: answers that need a follow-up, their state  (advokit.loops.Loops)
     ws.advocates    per-customer advocate scores, tiers and reasons as of a date  (advokit.advocates.Advocates)
+    ws.funnel       the advocacy funnel by period and segment, influencers, next best ask  (advokit.funnel.Funnel)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -44,6 +45,7 @@ from .commentary import Commentary
 from .customers import Customers
 from .delivery import Delivery
 from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
+from .funnel import Funnel
 from .ingest import ImportReport, Ingest
 from .listening import Listening
 from .loops import Loops
@@ -91,6 +93,8 @@ class Workspace:
         self.listening = Listening(self.db, self.settings)
         self.loops = Loops(self.catalogue, backend=self.kpis.backend)
         self.advocates = Advocates(backend=self.kpis.backend, setting=self.settings.get, loop_rules=self.loops.rules)
+        self.funnel = Funnel(kpis=self.kpis, advocates=self.advocates, listening=self.listening,
+                             setting=self.settings.get)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
