@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import ForbiddenError, InvalidArgumentError
 from ..workspace import Workspace
 from .auth import LOCAL_KEY_ID, require
+from .local_funnel import FUNNEL_CALLS
 from .state import state_of
 
 _admin = require("admin")
@@ -288,6 +289,7 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "loops_list": (LoopsArgs, _loops),
     "advocates_list": (AdvocatesArgs, lambda ws, a: ws.advocates.list(tier=a.tier, limit=a.limit, as_of=a.as_of)),
     "advocates_explain": (AdvocateArgs, lambda ws, a: ws.advocates.explain(a.customer_id, as_of=a.as_of)),
+    **FUNNEL_CALLS,  # type: ignore[dict-item]
 }
 
 

@@ -117,6 +117,7 @@ def _register() -> None:
         coverage_cmds,
         data_cmds,
         doctor_cmds,
+        funnel_cmds,
         kpi_cmds,
         listening_cmds,
         loops_cmds,

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..catalogue import Catalogue, KpiDefinition, load_catalogue
 from ..errors import AdvokitError, WorkspaceError
+from .remote_funnel import RemoteFunnel
 from .serverfile import ServerInfo
 
 Filters = Mapping[str, str | None] | None
@@ -231,6 +232,7 @@ class RemoteWorkspace:
         self.listening = _Listening(self)
         self.loops = _Loops(self)
         self.advocates = _Advocates(self)
+        self.funnel = RemoteFunnel(self)
 
     def __repr__(self) -> str:
         return f"RemoteWorkspace({str(self.path)!r}, via {self.server.url})"
