@@ -96,7 +96,7 @@ def test_the_funnel_by_hand_with_wilson_intervals(ws: Workspace) -> None:
     for c in f["conversions"]:
         lo, hi = wilson(c["converted"], c["customers"])
         assert (c["low"], c["high"]) == (round(100 * lo, 2), round(100 * hi, 2))
-    assert "segments" not in f
+    assert (f["period_note"], f["by"], f["segments"], f["note"]) == (None, None, None, None)
 
 
 def test_by_segment(ws: Workspace) -> None:

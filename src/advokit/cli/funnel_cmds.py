@@ -57,7 +57,7 @@ def funnel(state: State, period: str, by: str | None, fmt: str) -> None:
     click.echo(f"funnel {data['period']}: {data['from']} to {data['to']}{note}; "
                f"{data['population']} customers at the start")
     emit(_stage_rows(data), "table", columns=_STAGE_COLUMNS)
-    for seg in data.get("segments", []):
+    for seg in data.get("segments") or []:
         value = "null" if seg["segment"] is None else seg["segment"]
         click.echo(f"\n{data['by']}={value}: {seg['population']} customers at the start")
         emit(_stage_rows(seg), "table", columns=_STAGE_COLUMNS)

@@ -98,17 +98,15 @@ class FunnelCounts:
         start, end = _ts(p.start), _ts(p.end)
         ident = identified_ids(self._scores(as_of=start))
         out: dict[str, Any] = {"period": p.label, "from": p.start.isoformat(),
-                               "to": (p.end - dt.timedelta(days=1)).isoformat()}
-        if note:
-            out["period_note"] = note
+                               "to": (p.end - dt.timedelta(days=1)).isoformat(), "period_note": note}
         backend = self._backend()
         table = stage_table(backend, start=start, end=end, identified=ident, by=dim)
         rows = stage_counts(table).to_pyarrow().to_pylist()
         keys = ("population", *STAGE_KEYS)
         total = {k: sum(int(r[k]) for r in rows) for k in keys}
         out.update(_block(total))
+        out.update(by=dim, segments=None, note=None)
         if dim is not None:
-            out["by"] = dim
             ordered = sorted(rows, key=lambda r: (r["segment"] is None, r["segment"] or ""))
             out["segments"] = [{"segment": r["segment"], **_block({k: int(r[k]) for k in keys})} for r in ordered]
             out["note"] = NULL_SEGMENT_NOTE

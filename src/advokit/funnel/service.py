@@ -47,9 +47,10 @@ class Funnel:
 
     # -- the funnel ---------------------------------------------------------------------------
     def compute(self, period: str = "quarter", *, by: str | None = None) -> dict[str, Any]:
-        """One object: ``period``, ``from``, ``to``, ``population``, ``stages`` ({stage, name, customers}),
-        ``conversions`` ({from, to, customers, converted, rate, low, high}); with ``by``: ``by`` and
-        ``segments`` (each ``segment`` with its own population, stages and conversions). docs/funnel.md."""
+        """One object: ``period``, ``from``, ``to``, ``period_note``, ``population``, ``stages`` ({stage, name,
+        customers}), ``conversions`` ({from, to, customers, converted, rate, low, high}), ``by``, ``segments``
+        (with ``by``: each ``segment`` with its own population, stages and conversions; else null) and ``note``.
+        docs/funnel.md."""
         return self._counts.compute(period, by=by)
 
     # -- influencers --------------------------------------------------------------------------
