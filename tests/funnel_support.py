@@ -23,7 +23,7 @@ positive); P1 2,000 (Q2, positive); @wide 60,000 (Q2, no text); @big naming the 
 anonymous 999,999 are left out.
 
 Requests: P1 asked for a review on 2025-06-02 (29 days before 07-01), P2 for a testimonial on 2025-05-31 (31
-days before 07-01).
+days before 07-01), P4 for a "Case Study" (read as case_study) on 2025-01-05.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ EVENTS: list[dict[str, Any]] = [
     {"customer_id": "P3", "type": "review", "occurred_at": "2025-06-15", "score": 4},
     {"customer_id": "P4", "type": "nps_response", "occurred_at": "2025-01-10", "score": 10},
     {"customer_id": "P4", "type": "community_joined", "occurred_at": "2025-04-02"},
+    {"customer_id": "P4", "type": "request_sent", "occurred_at": "2025-01-05", "properties": {"kind": "Case Study"}},
     {"customer_id": "P5", "type": "nps_response", "occurred_at": "2025-03-20", "score": 9},
     {"customer_id": "P5", "type": "review", "occurred_at": "2025-03-25", "score": 5},
     {"customer_id": "P5", "type": "referral_signup", "occurred_at": "2025-05-05", "ref": "R5"},

@@ -67,21 +67,22 @@ REPEATS: dict[str, tuple[str, ...]] = {"Champion": ("reference_call", "referral"
 ROW_KEYS = ("customer_id", "tier", "score", "next_ask", "reason", "fatigued", "askable_from", "deferred_ask",
             "last_asked_at", "last_ask_kind", "done", "asked")
 
+#: a request's kind as written, in lower case, spaces and hyphens as underscores ("Case study" → case_study)
+_KIND = "regexp_replace(lower(trim(json_extract_string(properties, '$.kind'))), '[ -]+', '_', 'g')"
 _SQL = """
 WITH x AS (
     SELECT customer_id, occurred_at, type = 'request_sent' AS asked,
-           CASE WHEN type = 'request_sent' THEN lower(trim(json_extract_string(properties, '$.kind')))
+           CASE WHEN type = 'request_sent' THEN {kind}
                 WHEN type = 'referral_sent' THEN 'referral' ELSE type END AS kind
     FROM events
     WHERE customer_id IS NOT NULL AND occurred_at < ? AND list_contains(?, type)
 )
 SELECT customer_id, asked, kind, count(*) AS n, max(occurred_at) AS last_at FROM x GROUP BY ALL
-"""
+""".format(kind=_KIND)
 _LAST_ASK = """
-SELECT customer_id, max(occurred_at) AS at, arg_max(lower(trim(json_extract_string(properties, '$.kind'))),
-       occurred_at) AS kind
+SELECT customer_id, max(occurred_at) AS at, arg_max({kind}, occurred_at) AS kind
 FROM events WHERE type = 'request_sent' AND customer_id IS NOT NULL AND occurred_at < ? GROUP BY customer_id
-"""
+""".format(kind=_KIND)
 
 
 @dataclass
