@@ -255,3 +255,9 @@ def test_cli_json_and_errors(db: Path, capsys: pytest.CaptureFixture[str]) -> No
     for args in (("funnel", "--by", "colour"), ("funnel", "--period", "2025-13"), ("influencers", "--period", "x")):
         code, _, err = cli(capsys, "--db", str(db), *args)
         assert code == 2 and err.startswith("error:") and "Traceback" not in err, (args, err)
+
+
+def test_the_documented_json_is_what_the_funnel_prints(ws: Workspace) -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "funnel.md").read_text(encoding="utf-8")
+    block = text.split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(block) == ws.funnel.compute("2025-Q2")
