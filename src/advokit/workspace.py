@@ -22,6 +22,7 @@ out the domain services as attributes, each given only what it needs::
     ws.advocates    per-customer advocate scores, tiers and reasons as of a date  (advokit.advocates.Advocates)
     ws.journey      journey stages as of a date, stored as the journey_stage attribute  (advokit.journey.Journey)
     ws.personas     behavioural personas, stored as the persona attribute  (advokit.journey.Personas)
+    ws.funnel       the advocacy funnel by period and segment, influencers, next best ask  (advokit.funnel.Funnel)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -46,6 +47,7 @@ from .commentary import Commentary
 from .customers import Customers
 from .delivery import Delivery
 from .engine import CORE_KPIS, CoverageService, Grain, KpiResult, KpiService
+from .funnel import Funnel
 from .ingest import ImportReport, Ingest
 from .journey import Journey, Personas
 from .listening import Listening
@@ -97,6 +99,8 @@ class Workspace:
                                    revision=lambda: self.db.writes)
         self.journey = Journey(self.db, backend=self.kpis.backend, loop_rules=self.loops.rules)
         self.personas = Personas(self.db, backend=self.kpis.backend, loop_rules=self.loops.rules)
+        self.funnel = Funnel(kpis=self.kpis, advocates=self.advocates, listening=self.listening,
+                             setting=self.settings.get)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

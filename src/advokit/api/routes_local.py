@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import ForbiddenError, InvalidArgumentError
 from ..workspace import Workspace
 from .auth import LOCAL_KEY_ID, require
+from .local_funnel import FUNNEL_CALLS
 from .state import state_of
 
 _admin = require("admin")
@@ -309,6 +310,7 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "journey_refresh": (AsOfArgs, lambda ws, a: ws.journey.refresh(as_of=a.as_of)),
     "journey_stages": (NoArgs, lambda ws, a: ws.journey.stages()),
     "personas_refresh": (PersonasArgs, lambda ws, a: ws.personas.refresh(k=a.k, seed=a.seed, as_of=a.as_of)),
+    **FUNNEL_CALLS,  # type: ignore[dict-item]
 }
 
 

@@ -118,6 +118,7 @@ def _register() -> None:
         data_cmds,
         doctor_cmds,
         journey_cmds,
+        funnel_cmds,
         kpi_cmds,
         listening_cmds,
         loops_cmds,

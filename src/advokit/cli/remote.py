@@ -21,6 +21,7 @@ from typing import Any
 
 from ..catalogue import Catalogue, KpiDefinition, load_catalogue
 from ..errors import AdvokitError, WorkspaceError
+from .remote_funnel import RemoteFunnel
 from .serverfile import ServerInfo
 
 Filters = Mapping[str, str | None] | None
@@ -259,6 +260,7 @@ class RemoteWorkspace:
         self.advocates = _Advocates(self)
         self.journey = _Journey(self)
         self.personas = _Personas(self)
+        self.funnel = RemoteFunnel(self)
 
     def __repr__(self) -> str:
         return f"RemoteWorkspace({str(self.path)!r}, via {self.server.url})"
