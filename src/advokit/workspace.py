@@ -20,6 +20,7 @@ out the domain services as attributes, each given only what it needs::
     ws.listening    social listening: mention volume, reach, sentiment, share of voice, spikes  (advokit.listening)
     ws.loops        the closed-loop queue: answers that need a follow-up, their state  (advokit.loops.Loops)
     ws.advocates    per-customer advocate scores, tiers and reasons as of a date  (advokit.advocates.Advocates)
+    ws.models       churn and advocacy models: backtest, train, list, score, explain  (advokit.models.Models)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -48,6 +49,7 @@ from .ingest import ImportReport, Ingest
 from .listening import Listening
 from .loops import Loops
 from .mapping import MappingService
+from .models import Models
 from .quality import Quality
 from .rollups import AppendScope, KpiCache
 from .settings import Settings
@@ -90,7 +92,10 @@ class Workspace:
         self.mapping = MappingService(self.db, self.ingest)
         self.listening = Listening(self.db, self.settings)
         self.loops = Loops(self.catalogue, backend=self.kpis.backend)
-        self.advocates = Advocates(backend=self.kpis.backend, setting=self.settings.get, loop_rules=self.loops.rules)
+        self.advocates = Advocates(backend=self.kpis.backend, setting=self.settings.get, loop_rules=self.loops.rules,
+                                   predictions=lambda at: self.models.predictions(at))
+        self.models = Models(db=self.db, backend=self.kpis.backend, loop_rules=self.loops.rules,
+                             scores=lambda at: {s["customer_id"]: s["score"] for s in self.advocates.scores(as_of=at)})
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
