@@ -28,8 +28,8 @@ from .metrics import auc
 
 KINDS: tuple[str, ...] = ("logistic", "lightgbm")
 LOGISTIC_CANDIDATES: dict[str, dict[str, Any]] = {
-    "logistic_l2": {"penalty": "l2", "C": 1.0, "solver": "lbfgs"},
-    "logistic_l1": {"penalty": "l1", "C": 0.5, "solver": "liblinear"},
+    "logistic_l2": {"l1_ratio": 0.0, "C": 1.0, "solver": "lbfgs"},
+    "logistic_l1": {"l1_ratio": 1.0, "C": 0.5, "solver": "liblinear"},
 }
 LGB_ROUNDS = 150
 LGB_PARAMS: dict[str, Any] = {

@@ -23,7 +23,7 @@ from ..store import Database
 from . import saved
 from .backtest import backtest, enough, train, training_rows
 from .explain import factors
-from .frame import TARGETS, categorical_columns, feature_names, load_frame, matrix
+from .frame import TARGETS, FrameQuery, categorical_columns, feature_names, matrix
 from .learners import Fitted
 
 DEFAULT_HORIZON = 90
@@ -60,13 +60,12 @@ class Models:
     def _attributes(self) -> list[str]:
         return categorical_columns(self._db.customer_columns())
 
-    def _loader(self, horizon: int, attributes: Sequence[str]) -> Callable[[dt.datetime], dict[str, Any]]:
-        backend, rules = self._backend(), self._loop_rules()
-
-        def load(cutoff: dt.datetime) -> dict[str, Any]:
-            return load_frame(backend, cutoff=cutoff, horizon_days=horizon, rules=rules, attributes=attributes)
-
-        return load
+    def _loader(self, horizon: int, attributes: Sequence[str],
+                origin: dt.datetime) -> Callable[[dt.datetime], dict[str, Any]]:
+        """The frame at any cutoff, from one query compiled at ``origin`` (:class:`.frame.FrameQuery`)."""
+        query = FrameQuery(self._backend(), cutoff=origin, horizon_days=horizon, rules=self._loop_rules(),
+                           attributes=attributes)
+        return query.load
 
     def span(self) -> dict[str, str | None]:
         """The data's span: the first signup, the first and last event, the last churn."""
@@ -101,7 +100,7 @@ class Models:
         check_horizon(horizon_days)
         at = parse_as_of(as_of)
         attributes = self._attributes()
-        out = backtest(self._loader(horizon_days, attributes), self._scores, target=target, at=at,
+        out = backtest(self._loader(horizon_days, attributes, at), self._scores, target=target, at=at,
                        horizon=horizon_days, first=self._first(), attributes=attributes, shuffle_labels=shuffle_labels)
         end = self._data_end()
         if at + dt.timedelta(days=horizon_days) > end:
@@ -118,7 +117,7 @@ class Models:
         check_horizon(horizon_days)
         at = self._data_end() if as_of is None else parse_as_of(as_of)
         attributes = self._attributes()
-        load = self._loader(horizon_days, attributes)
+        load = self._loader(horizon_days, attributes, at)
         until = at - dt.timedelta(days=horizon_days)
         rows, cuts = training_rows(load, until, first=self._first())
         least = 2
@@ -182,7 +181,7 @@ class Models:
 
     def _score(self, found: dict[str, Any], at: dt.datetime) -> list[dict[str, Any]]:
         model, categories = self._usable(found)
-        frame = self._loader(int(found["horizon_days"]), list(categories))(at)
+        frame = self._loader(int(found["horizon_days"]), list(categories), at)(at)
         if not frame["n"]:
             return []
         x = matrix(frame, categories)
