@@ -167,6 +167,13 @@ class AdvocateArgs(_Args):
     as_of: Text | None = None
 
 
+class ModelArgs(_Args):
+    target: Text
+    as_of: Text | None = None
+    horizon_days: int = 90
+    shuffle_labels: bool = False
+
+
 class CommentArgs(_Args):
     kpi: Text
     period: Text
@@ -288,6 +295,12 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "loops_list": (LoopsArgs, _loops),
     "advocates_list": (AdvocatesArgs, lambda ws, a: ws.advocates.list(tier=a.tier, limit=a.limit, as_of=a.as_of)),
     "advocates_explain": (AdvocateArgs, lambda ws, a: ws.advocates.explain(a.customer_id, as_of=a.as_of)),
+    "models_backtest": (ModelArgs, lambda ws, a: ws.models.backtest(target=a.target, as_of=a.as_of or "",
+                                                                    horizon_days=a.horizon_days,
+                                                                    shuffle_labels=a.shuffle_labels)),
+    "models_train": (ModelArgs, lambda ws, a: ws.models.train(target=a.target, horizon_days=a.horizon_days,
+                                                              as_of=a.as_of)),
+    "models_list": (NoArgs, lambda ws, a: ws.models.list()),
 }
 
 
