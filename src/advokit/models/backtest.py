@@ -73,15 +73,16 @@ def train(frame: Mapping[str, Any], target: str, attributes: list[str]) -> tuple
     return model, {"categories": categories, "features": feature_names(categories), "validation": validation}
 
 
-def _check_test(target: str, at: dt.datetime, horizon: int, y: np.ndarray) -> None:
-    if len(y) == 0:
+def check_test(target: str, at: dt.datetime, horizon: int, n: int, positives: int) -> None:
+    """Refuse a cutoff with no active customer, or with none or all of them positive."""
+    if n == 0:
         raise InvalidArgumentError(f"no active customer at {at.date()} to test on",
                                    hint="choose an --as-of within the span of the data")
-    if y.sum() == 0 or y.sum() == len(y):
+    if positives == 0 or positives == n:
         what = "churned" if target == "churn" else "took an advocacy action"
-        which = "none" if y.sum() == 0 else "all"
+        which = "none" if positives == 0 else "all"
         raise InvalidArgumentError(
-            f"{which} of the {len(y)} customers active at {at.date()} {what} in the {horizon} days after it: "
+            f"{which} of the {n} customers active at {at.date()} {what} in the {horizon} days after it: "
             "nothing to measure", hint="choose an earlier --as-of (the data must reach as_of + horizon)")
 
 
@@ -94,7 +95,7 @@ def backtest(load: Loader, baseline: Callable[[dt.datetime], dict[str, float | N
     if shuffle_labels:
         test[target] = rng.permutation(test[target])
     y = np.asarray(test[target], dtype=float)
-    _check_test(target, at, horizon, y)
+    check_test(target, at, horizon, len(y), int(y.sum()))
     until = at - dt.timedelta(days=horizon)
     rows, cuts = training_rows(load, until, first=first)
     out: dict[str, Any] = {"target": target, "as_of": at.date().isoformat(), "horizon_days": horizon}

@@ -17,11 +17,12 @@ import sklearn
 
 from .._version import __version__
 from ..advocates import parse_as_of
+from ..catalogue import ADVOCACY_ACTION_TYPES
 from ..engine.loops import LoopRule
 from ..errors import InvalidArgumentError, NotComputedError, NotFoundError
 from ..store import Database
 from . import saved
-from .backtest import backtest, enough, train, training_rows
+from .backtest import backtest, check_test, enough, train, training_rows
 from .explain import factors
 from .frame import TARGETS, FrameQuery, categorical_columns, feature_names, matrix
 from .learners import Fitted
@@ -92,6 +93,31 @@ class Models:
         last = max(ends)
         return dt.datetime(last.year, last.month, last.day) + dt.timedelta(days=1)
 
+    def _counts(self, target: str, at: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+        """Customers active at ``at``, and how many of them are positive in ``(at, end]``: parameterised SQL,
+        cheap, for a quick refusal before any frame is built."""
+        cur = self._db.cursor()
+        active = "c.signup_at < ? AND (c.churned_at IS NULL OR c.churned_at > ?)"
+        n = cur.execute(f"SELECT count(*) FROM customers c WHERE {active}", [at, at]).fetchone()
+        if target == "churn":
+            p = cur.execute(f"SELECT count(*) FROM customers c WHERE {active} AND c.churned_at <= ?",
+                            [at, at, end]).fetchone()
+        else:
+            p = cur.execute(f"SELECT count(DISTINCT e.customer_id) FROM events e JOIN customers c USING (customer_id) "
+                            f"WHERE {active} AND e.occurred_at > ? AND e.occurred_at <= ? AND list_contains(?, e.type)",
+                            [at, at, at, end, list(ADVOCACY_ACTION_TYPES)]).fetchone()
+        return int(n[0]) if n else 0, int(p[0]) if p else 0
+
+    def _positives_between(self, target: str, start: dt.datetime, end: dt.datetime) -> int:
+        """Churns (or advocacy actions) in ``(start, end]``: an upper bound of the training positives."""
+        if target == "churn":
+            sql, args = "SELECT count(*) FROM customers WHERE churned_at > ? AND churned_at <= ?", [start, end]
+        else:
+            sql = "SELECT count(*) FROM events WHERE occurred_at > ? AND occurred_at <= ? AND list_contains(?, type)"
+            args = [start, end, list(ADVOCACY_ACTION_TYPES)]
+        row = self._db.cursor().execute(sql, args).fetchone()
+        return int(row[0]) if row else 0
+
     # -- backtest ---------------------------------------------------------------------------
     def backtest(self, *, target: str, as_of: dt.date | dt.datetime | str, horizon_days: int = DEFAULT_HORIZON,
                  shuffle_labels: bool = False) -> dict[str, Any]:
@@ -99,6 +125,8 @@ class Models:
         check_target(target)
         check_horizon(horizon_days)
         at = parse_as_of(as_of)
+        n, positives = self._counts(target, at, at + dt.timedelta(days=horizon_days))
+        check_test(target, at, horizon_days, n, positives)
         attributes = self._attributes()
         out = backtest(self._loader(horizon_days, attributes, at), self._scores, target=target, at=at,
                        horizon=horizon_days, first=self._first(), attributes=attributes, shuffle_labels=shuffle_labels)
@@ -116,11 +144,16 @@ class Models:
         check_target(target)
         check_horizon(horizon_days)
         at = self._data_end() if as_of is None else parse_as_of(as_of)
+        until = at - dt.timedelta(days=horizon_days)
+        least = 2
+        first = self._first()
+        if first is None or self._positives_between(target, first, at) < least:
+            raise InvalidArgumentError(f"too few {target} positives to train on before {at.date()}",
+                                       hint=f"a model needs at least {least} positives and negatives whose "
+                                            f"{horizon_days}-day horizon ended by {at.date()}")
         attributes = self._attributes()
         load = self._loader(horizon_days, attributes, at)
-        until = at - dt.timedelta(days=horizon_days)
-        rows, cuts = training_rows(load, until, first=self._first())
-        least = 2
+        rows, cuts = training_rows(load, until, first=first)
         if not rows["n"] or not enough(np.asarray(rows[target]), least):
             found = int(np.sum(rows[target])) if rows["n"] else 0
             raise InvalidArgumentError(
