@@ -9,7 +9,8 @@
   contributions from ``pred_contrib=True`` (log-odds, TreeSHAP).
 
 :func:`fit_best` picks the model on a customer-grouped validation inside the training rows: the better of the
-two logistic penalties, and lightgbm only where it beats that one's AUC.
+two logistic penalties, and lightgbm only where it beats that one's AUC (by :data:`LGB_MARGIN`) and the rows
+hold at least :data:`LGB_MIN_POSITIVES` positives and negatives (fewer, and trees learn the noise).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ LGB_PARAMS: dict[str, Any] = {
 #: lightgbm is chosen only when its validation AUC is at least this much above the logistic model's
 LGB_MARGIN = 0.005
 VALIDATION_FOLDS = 3
+#: lightgbm is a candidate only with at least this many positives (and negatives) to learn from
+LGB_MIN_POSITIVES = 50
 
 
 @dataclass
@@ -126,7 +129,8 @@ def fit_best(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> tuple[Fitte
     logistic = max(LOGISTIC_CANDIDATES, key=lambda v: figures[v] if figures[v] is not None else -1.0)
     best_kind, best_variant = "logistic", logistic
     lgb_auc, log_auc = figures["lightgbm"], figures[logistic]
-    if lgb_auc is not None and log_auc is not None and lgb_auc > log_auc + LGB_MARGIN:
+    few = min(int(y.sum()), int(len(y) - y.sum())) < LGB_MIN_POSITIVES
+    if lgb_auc is not None and log_auc is not None and lgb_auc > log_auc + LGB_MARGIN and not few:
         best_kind, best_variant = "lightgbm", "lightgbm"
     if log_auc is None:  # nothing measurable: the default, L2
         best_variant = "logistic_l2"
