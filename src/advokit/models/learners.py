@@ -105,20 +105,22 @@ def _median(column: np.ndarray) -> float:
     return float(np.median(known)) if len(known) else 0.0
 
 
-def _variants() -> list[tuple[str, str]]:
-    return [("logistic", v) for v in LOGISTIC_CANDIDATES] + [("lightgbm", "lightgbm")]
+def _variants(trees: bool) -> list[tuple[str, str]]:
+    return [("logistic", v) for v in LOGISTIC_CANDIDATES] + ([("lightgbm", "lightgbm")] if trees else [])
 
 
 def validate(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> dict[str, float | None]:
-    """Each variant's AUC on a customer-grouped k-fold split of the rows (None where it cannot be measured)."""
+    """Each variant's AUC on a customer-grouped k-fold split of the rows (None where it cannot be measured;
+    lightgbm only with :data:`LGB_MIN_POSITIVES` positives and negatives)."""
     folds = min(VALIDATION_FOLDS, len(set(groups)))
-    scores: dict[str, list[float]] = {v: [] for _, v in _variants()}
+    trees = min(int(y.sum()), int(len(y) - y.sum())) >= LGB_MIN_POSITIVES
+    scores: dict[str, list[float]] = {v: [] for _, v in _variants(True)}
     if folds < 2 or y.sum() < folds or (1 - y).sum() < folds:
         return {v: None for v in scores}
     for train, test in GroupKFold(n_splits=folds).split(x, y, groups=list(groups)):
         if len(set(y[train])) < 2 or len(set(y[test])) < 2:
             continue
-        for kind, variant in _variants():
+        for kind, variant in _variants(trees):
             scores[variant].append(auc(y[test], fit(kind, variant, x[train], y[train]).predict(x[test])))
     return {v: (float(np.mean(s)) if s else None) for v, s in scores.items()}
 
@@ -129,8 +131,7 @@ def fit_best(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> tuple[Fitte
     logistic = max(LOGISTIC_CANDIDATES, key=lambda v: figures[v] if figures[v] is not None else -1.0)
     best_kind, best_variant = "logistic", logistic
     lgb_auc, log_auc = figures["lightgbm"], figures[logistic]
-    few = min(int(y.sum()), int(len(y) - y.sum())) < LGB_MIN_POSITIVES
-    if lgb_auc is not None and log_auc is not None and lgb_auc > log_auc + LGB_MARGIN and not few:
+    if lgb_auc is not None and log_auc is not None and lgb_auc > log_auc + LGB_MARGIN:
         best_kind, best_variant = "lightgbm", "lightgbm"
     if log_auc is None:  # nothing measurable: the default, L2
         best_variant = "logistic_l2"
