@@ -95,7 +95,7 @@ class Workspace:
         self.advocates = Advocates(backend=self.kpis.backend, setting=self.settings.get, loop_rules=self.loops.rules,
                                    predictions=lambda at: self.models.predictions(at))
         self.models = Models(db=self.db, backend=self.kpis.backend, loop_rules=self.loops.rules,
-                             scores=lambda at: {s["customer_id"]: s["score"] for s in self.advocates.scores(as_of=at)})
+                             advocate_config=self.advocates.config)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

@@ -51,7 +51,8 @@ def model_backtest(state: State, target: str, as_of: dt.datetime, horizon: int, 
                    fmt: str) -> None:
     """Train on earlier monthly cutoffs whose horizon ended by --as-of, test at --as-of (or cross-validate
     at it when the history is too thin), beside the advocate score as a baseline."""
-    found: dict[str, Any] = state.open().models.backtest(target=target, as_of=_day(as_of), horizon_days=horizon,
+    found: dict[str, Any] = state.open().models.backtest(target=target, as_of=as_of.date().isoformat(),
+                                                         horizon_days=horizon,
                                                          shuffle_labels=shuffle_labels)
     if fmt == "json":
         emit(found, fmt)

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
+from ..advocates.config import AdvocateConfig
+from ..advocates.score import revenue_ranks, score_customer
 from ..errors import InvalidArgumentError
-from .frame import choose_categories, feature_names, matrix, stack
+from .frame import RAW, choose_categories, feature_names, matrix, stack
 from .learners import Fitted, fit_best
 from .metrics import figures
 
@@ -86,7 +88,16 @@ def check_test(target: str, at: dt.datetime, horizon: int, n: int, positives: in
             "nothing to measure", hint="choose an earlier --as-of (the data must reach as_of + horizon)")
 
 
-def backtest(load: Loader, baseline: Callable[[dt.datetime], dict[str, float | None]], *, target: str,
+def baseline_scores(frame: Mapping[str, Any], config: AdvocateConfig) -> np.ndarray:
+    """The transparent advocate score (docs/advocates.md) of each row, from the frame's ``raw_*`` columns."""
+    rows = [{"customer_id": c, **{k: frame[f"raw_{k}"][i] for k in RAW}} for i, c in enumerate(frame["customer_id"])]
+    ranks = revenue_ranks([r["revenue"] for r in rows])
+    scores = [score_customer(r, config, rank)["score"] for r, rank in zip(rows, ranks)]
+    values = np.array([float("nan") if v is None else float(v) for v in scores])
+    return np.where(np.isnan(values), np.nanmedian(values) if np.isfinite(values).any() else 50.0, values)
+
+
+def backtest(load: Loader, config: AdvocateConfig, *, target: str,
              at: dt.datetime, horizon: int, first: dt.datetime | None, attributes: list[str],
              shuffle_labels: bool = False) -> dict[str, Any]:
     """The backtest at ``at`` (see the module): figures of the model and of the transparent score."""
@@ -117,19 +128,13 @@ def backtest(load: Loader, baseline: Callable[[dt.datetime], dict[str, float | N
                           f"positives (fewer than {MIN_TRAIN_POSITIVES}): customer-grouped {len(models)}-fold "
                           f"cross-validation at {at.date()} instead of a time split")}
     out.update(figures(y, p, probabilities=True))
-    score = baseline(at)
-    values = np.array([_num(score.get(c)) for c in test["customer_id"]])
-    values = np.where(np.isnan(values), np.nanmedian(values) if np.isfinite(values).any() else 50.0, values)
+    values = baseline_scores(test, config)
     ranking = 100.0 - values if target == "churn" else values
     out["baseline"] = figures(y, ranking, probabilities=False)
     out.update(extra)
     if shuffle_labels:
         out["note"] = "labels shuffled (a control: the AUC should be near 0.5)"
     return out
-
-
-def _num(v: float | None) -> float:
-    return float("nan") if v is None else float(v)
 
 
 def _cross_validated(test: Frame, target: str, attributes: list[str]) -> tuple[np.ndarray, list[str]]:

@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import sqlglot.expressions as sge
 
-from ..advocates.features import feature_expr
+from ..advocates.features import FEATURES, feature_expr
 from ..catalogue import ADVOCACY_ACTION_TYPES
 from ..engine.loops import LoopRule
 from ..store.attributes import MAX_DIMENSION_VALUES
@@ -64,10 +64,9 @@ NUMERIC: dict[str, str] = {
     "contraction_90": "contraction events in the last 90 days",
     "open_loops_log": "ln(1 + answers that needed a follow-up and had none)",
 }
-#: the raw feature-frame columns kept beside the model's features, for the explanations in words
-RAW: tuple[str, ...] = ("tenure_days", "nps_latest", "nps_previous", "csat_latest", "csat_previous",
-                        "sentiment_net", "sentiment_n", "days_since_advocacy", "advocacy_365", "engagement_90",
-                        "revenue", "revenue_events_365", "expansion_365", "contraction_90", "open_loops")
+#: the feature-frame columns kept beside the model's features (``raw_*``): the explanations in words and the
+#: transparent score (the backtest's baseline) read them
+RAW: tuple[str, ...] = tuple(FEATURES)
 
 
 def categorical_columns(customer_columns: Sequence[str]) -> list[str]:
@@ -78,7 +77,7 @@ def categorical_columns(customer_columns: Sequence[str]) -> list[str]:
 def frame_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime, horizon_days: int,
                rules: tuple[LoopRule, ...], attributes: Sequence[str]) -> ir.Table:
     """One row per customer active at ``cutoff``: ``customer_id``, ``cutoff``, :data:`NUMERIC`, raw columns
-    (``raw_*``), the attributes (``attr_*``, text) and the labels ``churn`` and ``advocacy`` (0/1)."""
+    (``raw_*``: every column of the advocate feature frame), the attributes (``attr_*``, text) and the labels ``churn`` and ``advocacy`` (0/1)."""
     at = ibis.literal(cutoff, "timestamp")
     end = ibis.literal(cutoff + dt.timedelta(days=horizon_days), "timestamp")
     f = feature_expr(backend, as_of=cutoff, rules=rules)
@@ -144,7 +143,7 @@ class FrameQuery:
                  rules: tuple[LoopRule, ...], attributes: Sequence[str]) -> None:
         self._backend = backend
         expr = frame_expr(backend, cutoff=cutoff, horizon_days=horizon_days, rules=rules, attributes=attributes)
-        tree: sge.Expression = backend.compiler.to_sqlglot(expr.order_by("customer_id"))  # type: ignore[attr-defined]
+        tree: sge.Expression = backend.compiler.to_sqlglot(expr.order_by("customer_id"))
         self._offsets: list[dt.timedelta] = []
 
         def parameter(node: sge.Expression) -> sge.Expression:
@@ -162,7 +161,7 @@ class FrameQuery:
 
     def table(self, cutoff: dt.datetime) -> pa.Table:
         """The frame at ``cutoff`` as an Arrow table."""
-        con = self._backend.con  # type: ignore[attr-defined]
+        con = self._backend.con
         result: pa.Table = con.sql(self._sql, params=[cutoff + d for d in self._offsets]).to_arrow_table()
         return result
 

@@ -60,7 +60,7 @@ class Fitted:
     def _standardised(self, x: np.ndarray) -> np.ndarray:
         p = self._logistic()
         filled = np.where(np.isnan(x), np.asarray(p["median"]), x)
-        return (filled - np.asarray(p["mean"])) / np.asarray(p["scale"])
+        return np.asarray((filled - np.asarray(p["mean"])) / np.asarray(p["scale"]), dtype=float)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probabilities of the positive class."""
@@ -69,7 +69,7 @@ class Fitted:
             z = self._standardised(x) @ np.asarray(p["coef"]) + float(p["intercept"])
             return np.asarray(1.0 / (1.0 + np.exp(-z)))
         booster = lgb.Booster(model_str=self.body)
-        return np.asarray(booster.predict(x, num_threads=1))
+        return np.asarray(booster.predict(x, num_threads=1), dtype=float)
 
     def contributions(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each feature's contribution to each prediction in log-odds, and the base value per row."""
@@ -128,7 +128,11 @@ def validate(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> dict[str, f
 def fit_best(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> tuple[Fitted, dict[str, float | None]]:
     """The chosen model fitted on all rows, and the validation AUC of every variant."""
     figures = validate(x, y, groups)
-    logistic = max(LOGISTIC_CANDIDATES, key=lambda v: figures[v] if figures[v] is not None else -1.0)
+    def measured(variant: str) -> float:
+        value = figures[variant]
+        return -1.0 if value is None else value
+
+    logistic = max(LOGISTIC_CANDIDATES, key=measured)
     best_kind, best_variant = "logistic", logistic
     lgb_auc, log_auc = figures["lightgbm"], figures[logistic]
     if lgb_auc is not None and log_auc is not None and lgb_auc > log_auc + LGB_MARGIN:

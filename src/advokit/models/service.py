@@ -1,7 +1,8 @@
 """``Models`` (``ws.models``): backtest, train, list and apply the churn and advocacy models.
 
 Constructed with what it needs: the database (for the saved models), the thread's Ibis backend, the
-closed-loop rules, and the transparent advocate scores at a cutoff (the backtest's baseline).
+closed-loop rules, and the advocate score's configuration (weights and cut-offs: the backtest's baseline is the
+transparent score, computed from the same frame).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import sklearn
 
 from .._version import __version__
-from ..advocates import parse_as_of
+from ..advocates import AdvocateConfig, parse_as_of
 from ..catalogue import ADVOCACY_ACTION_TYPES
 from ..engine.loops import LoopRule
 from ..errors import InvalidArgumentError, NotComputedError, NotFoundError
@@ -51,11 +52,11 @@ class Models:
 
     def __init__(self, *, db: Database, backend: Callable[[], ibis.BaseBackend],
                  loop_rules: Callable[[], tuple[LoopRule, ...]],
-                 scores: Callable[[dt.datetime], dict[str, float | None]]) -> None:
+                 advocate_config: Callable[[], AdvocateConfig]) -> None:
         self._db = db
         self._backend = backend
         self._loop_rules = loop_rules
-        self._scores = scores
+        self._config = advocate_config
 
     # -- frames ---------------------------------------------------------------------------
     def _attributes(self) -> list[str]:
@@ -111,7 +112,8 @@ class Models:
     def _positives_between(self, target: str, start: dt.datetime, end: dt.datetime) -> int:
         """Churns (or advocacy actions) in ``(start, end]``: an upper bound of the training positives."""
         if target == "churn":
-            sql, args = "SELECT count(*) FROM customers WHERE churned_at > ? AND churned_at <= ?", [start, end]
+            args: list[Any] = [start, end]
+            sql = "SELECT count(*) FROM customers WHERE churned_at > ? AND churned_at <= ?"
         else:
             sql = "SELECT count(*) FROM events WHERE occurred_at > ? AND occurred_at <= ? AND list_contains(?, type)"
             args = [start, end, list(ADVOCACY_ACTION_TYPES)]
@@ -124,11 +126,15 @@ class Models:
         """The model measured at ``as_of`` without leakage, beside the transparent score (docs/models.md)."""
         check_target(target)
         check_horizon(horizon_days)
-        at = parse_as_of(as_of)
+        return self._backtest(target, parse_as_of(as_of), horizon_days, shuffle_labels=shuffle_labels)
+
+    def _backtest(self, target: str, at: dt.datetime, horizon_days: int, *, shuffle_labels: bool = False,
+                  load: Callable[[dt.datetime], dict[str, Any]] | None = None) -> dict[str, Any]:
         n, positives = self._counts(target, at, at + dt.timedelta(days=horizon_days))
         check_test(target, at, horizon_days, n, positives)
         attributes = self._attributes()
-        out = backtest(self._loader(horizon_days, attributes, at), self._scores, target=target, at=at,
+        load = load or self._loader(horizon_days, attributes, at)
+        out = backtest(load, self._config(), target=target, at=at,
                        horizon=horizon_days, first=self._first(), attributes=attributes, shuffle_labels=shuffle_labels)
         end = self._data_end()
         if at + dt.timedelta(days=horizon_days) > end:
@@ -155,14 +161,14 @@ class Models:
         load = self._loader(horizon_days, attributes, at)
         rows, cuts = training_rows(load, until, first=first)
         if not rows["n"] or not enough(np.asarray(rows[target]), least):
-            found = int(np.sum(rows[target])) if rows["n"] else 0
+            have = int(np.sum(rows[target])) if rows["n"] else 0
             raise InvalidArgumentError(
-                f"too few {target} positives to train on: {found} in the cutoffs up to {until.date()}",
+                f"too few {target} positives to train on: {have} in the cutoffs up to {until.date()}",
                 hint=f"a model needs at least {least} positives and negatives whose {horizon_days}-day horizon "
                      f"ended by {at.date()}")
         model, info = train(rows, target, attributes)
         try:
-            figures: dict[str, Any] | None = self.backtest(target=target, as_of=until, horizon_days=horizon_days)
+            figures: dict[str, Any] | None = self._backtest(target, until, horizon_days, load=load)
         except InvalidArgumentError as exc:
             figures = {"note": f"no backtest at {until.date()}: {exc.message}"}
         metadata = {
@@ -179,10 +185,6 @@ class Models:
         assert found is not None and found["model_id"] == model_id
         found.pop("body")
         return found
-
-    def list(self) -> list[dict[str, Any]]:
-        """Every saved model, newest first (no model bodies)."""
-        return saved.all_models(self._db)
 
     def get(self, target: str) -> dict[str, Any]:
         """The model that scores ``target`` (the newest), without its body."""
@@ -243,3 +245,7 @@ class Models:
                 out.setdefault(row["customer_id"], {})
                 out[row["customer_id"]].update({value: row["probability"], why: row["factors"]})
         return out
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every saved model, newest first (no model bodies)."""
+        return saved.all_models(self._db)
