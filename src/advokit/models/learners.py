@@ -91,7 +91,7 @@ def fit(kind: str, variant: str, x: np.ndarray, y: np.ndarray) -> Fitted:
         scale = filled.std(axis=0)
         scale = np.where(scale > 0, scale, 1.0)
         z = (filled - mean) / scale
-        model = LogisticRegression(max_iter=1000, **LOGISTIC_CANDIDATES[variant])
+        model = LogisticRegression(max_iter=1000, random_state=0, **LOGISTIC_CANDIDATES[variant])
         model.fit(z, y.astype(int))
         body = json.dumps({"median": median.tolist(), "mean": mean.tolist(), "scale": scale.tolist(),
                            "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0])})
