@@ -403,7 +403,7 @@ def test_a_version_5_workspace_gets_the_schedule_tables(tmp_path: Path) -> None:
     con.execute("INSERT INTO comments (comment_id, kpi, period, body) VALUES ('c', 'nps', '2025-01', 'kept')")
     con.close()
     with Workspace(path, catalogue=small_catalogue()) as ws:
-        assert ws.db.schema_version() == storage.SCHEMA_VERSION == 9
+        assert ws.db.schema_version() == storage.SCHEMA_VERSION == 10
         assert ws.commentary.list()[0]["body"] == "kept"
         added = ws.delivery.add(kind="monthly", day=3, recipients=["a@example.com"])
         assert [s["id"] for s in ws.delivery.schedules()] == [added["id"]]

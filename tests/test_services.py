@@ -200,7 +200,7 @@ def test_a_version_1_workspace_is_migrated_to_the_current_version(tmp_path: Path
     con.close()
     db = storage.Database(path)
     try:
-        assert db.schema_version() == storage.SCHEMA_VERSION == 9
+        assert db.schema_version() == storage.SCHEMA_VERSION == 10
         assert db.cursor().execute("SELECT count(*) FROM webhook_sources").fetchone()[0] == 0
         assert db.cursor().execute("SELECT count(*) FROM api_keys").fetchone()[0] == 1
         assert db.cursor().execute("SELECT index_name FROM duckdb_indexes()").fetchall() == [("events_customer_id",)]
@@ -220,7 +220,7 @@ def test_a_version_2_workspace_gets_the_event_index_and_keeps_its_events(tmp_pat
     con.close()
     db = storage.Database(path)
     try:
-        assert db.schema_version() == 9
+        assert db.schema_version() == 10
         cur = db.cursor()
         assert cur.execute("SELECT index_name FROM duckdb_indexes()").fetchall() == [("events_customer_id",)]
         assert cur.execute("SELECT event_id FROM events WHERE customer_id = ?", ["B"]).fetchall() == [("e2",)]

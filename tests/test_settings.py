@@ -82,7 +82,7 @@ def test_a_version_6_workspace_gets_settings_and_due_dates_and_keeps_its_comment
     con.execute("INSERT INTO comments (comment_id, kpi, period, body, kind) VALUES ('c', 'nps', '2025-01', 'kept', 'action')")
     con.close()
     with Workspace(path) as ws:
-        assert ws.db.schema_version() == storage.SCHEMA_VERSION == 9
+        assert ws.db.schema_version() == storage.SCHEMA_VERSION == 10
         assert [(c["body"], c["due"]) for c in ws.commentary.list()] == [("kept", None)]
         ws.settings.set("currency", "GBP")
         added = ws.commentary.add("nps", "2025-01", "call them", kind="action", due="2025-02-14")

@@ -23,6 +23,7 @@ out the domain services as attributes, each given only what it needs::
     ws.journey      journey stages as of a date, stored as the journey_stage attribute  (advokit.journey.Journey)
     ws.personas     behavioural personas, stored as the persona attribute  (advokit.journey.Personas)
     ws.funnel       the advocacy funnel by period and segment, influencers, next best ask  (advokit.funnel.Funnel)
+    ws.models       churn and advocacy models: backtest, train, list, score, explain  (advokit.models.Models)
 
 The methods below are the calls the README and the docs show, each a thin
 delegate to one service. A new capability becomes a new service attribute,
@@ -53,6 +54,7 @@ from .journey import Journey, Personas
 from .listening import Listening
 from .loops import Loops
 from .mapping import MappingService
+from .models import Models
 from .quality import Quality
 from .rollups import AppendScope, KpiCache
 from .settings import Settings
@@ -96,11 +98,14 @@ class Workspace:
         self.listening = Listening(self.db, self.settings)
         self.loops = Loops(self.catalogue, backend=self.kpis.backend)
         self.advocates = Advocates(backend=self.kpis.backend, setting=self.settings.get, loop_rules=self.loops.rules,
-                                   revision=lambda: self.db.writes)
+                                   revision=lambda: self.db.writes,
+                                   predictions=lambda at: self.models.predictions(at))
         self.journey = Journey(self.db, backend=self.kpis.backend, loop_rules=self.loops.rules)
         self.personas = Personas(self.db, backend=self.kpis.backend, loop_rules=self.loops.rules)
         self.funnel = Funnel(kpis=self.kpis, advocates=self.advocates, listening=self.listening,
                              setting=self.settings.get)
+        self.models = Models(db=self.db, backend=self.kpis.backend, loop_rules=self.loops.rules,
+                             advocate_config=self.advocates.config)
 
     # -- lifecycle ------------------------------------------------------------------------
     @property

@@ -1,7 +1,8 @@
 """``Advocates`` (``ws.advocates``): every customer's advocate score and tier as of a date, and one explained.
 
-``churn_risk`` and ``advocacy_propensity`` are the predictive models' figures; no model is trained yet, so
-both are None (JSON null) on every row.
+``churn_risk`` and ``advocacy_propensity`` are the predictive models' probabilities (advokit.models), handed in
+as ``predictions`` (this package does not import the models): None (JSON null) while no model is trained.
+``explain`` also carries each model's factors (``churn_factors``, ``advocacy_factors``; None without a model).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import ibis
@@ -27,22 +28,35 @@ FIRST_YEAR = 1900
 ROW_KEYS = ("customer_id", "score", "tier", "churn_risk", "advocacy_propensity", "reasons")
 #: how many (revision, as-of, configuration) score lists :meth:`Advocates.scores` keeps
 CACHED_SCORES = 8
+#: the fields the models fill (``predictions``), None where there is no model
+MODEL_KEYS = ("churn_risk", "advocacy_propensity", "churn_factors", "advocacy_factors")
+Predictions = Callable[[dt.datetime], Mapping[str, Mapping[str, Any]]]
 
 
 class Advocates:
     """Scores of one workspace. ``backend`` gives the thread's Ibis backend, ``setting`` a stored setting's
     value (None when unset), ``loop_rules`` the closed-loop rules of the catalogue (``ws.loops.rules``);
+    ``predictions`` the models' fields per customer at a cutoff (:data:`MODEL_KEYS`; empty without a model);
     ``revision`` the store's data revision (``Database.writes``, moved by every committed write): given it,
     :meth:`scores` keeps its answers until the revision moves (a list per as-of date and configuration)."""
 
     def __init__(self, *, backend: Callable[[], ibis.BaseBackend], setting: Callable[[str], str | None],
-                 loop_rules: Callable[[], tuple[LoopRule, ...]], revision: Callable[[], int] | None = None) -> None:
+                 loop_rules: Callable[[], tuple[LoopRule, ...]], revision: Callable[[], int] | None = None,
+                 predictions: Predictions | None = None) -> None:
         self._backend = backend
         self._setting = setting
         self._loop_rules = loop_rules
         self._revision = revision
+        self._predictions = predictions
         self._lock = threading.Lock()
         self._cache: OrderedDict[Hashable, list[dict[str, Any]]] = OrderedDict()
+
+    def _with_models(self, scored: list[dict[str, Any]], at: dt.datetime) -> list[dict[str, Any]]:
+        found = self._predictions(at) if self._predictions is not None and scored else {}
+        for s in scored:
+            mine = found.get(s["customer_id"], {})
+            s.update({k: mine.get(k) for k in MODEL_KEYS})
+        return scored
 
     def config(self) -> AdvocateConfig:
         """The defaults with the workspace's own weights and cut-offs."""
@@ -89,17 +103,21 @@ class Advocates:
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidArgumentError(f"limit must be an integer from 1 to {MAX_LIMIT:,}, not {limit!r}")
         wanted = None if tier is None else TIER_NAMES[tier_key(tier)]
-        rows = [s for s in self.scores(as_of=as_of) if wanted is None or s["tier"] == wanted]
-        return [{k: s[k] for k in ROW_KEYS} for s in rows[:limit]]
+        at = parse_as_of(as_of)
+        rows = [s for s in self.scores(as_of=at) if wanted is None or s["tier"] == wanted][:limit]
+        return [{k: s[k] for k in ROW_KEYS} for s in self._with_models(rows, at)]
 
     def explain(self, customer_id: str, *, as_of: dt.date | dt.datetime | str | None = None) -> dict[str, Any]:
         """One customer's score, tier, every component (feature, sub-score, weight, points) and reasons."""
-        for s in self.scores(as_of=as_of):
+        at = parse_as_of(as_of)
+        for s in self.scores(as_of=at):
             if s["customer_id"] == customer_id:
+                s = self._with_models([s], at)[0]
                 return {"customer_id": s["customer_id"], "as_of": s["as_of"], "score": s["score"],
                         "tier": s["tier"], "churn_risk": s["churn_risk"],
                         "advocacy_propensity": s["advocacy_propensity"], "reasons": s["reasons"],
-                        "components": s["components"]}
+                        "components": s["components"], "churn_factors": s["churn_factors"],
+                        "advocacy_factors": s["advocacy_factors"]}
         raise NotFoundError(f"no customer {customer_id!r} to score as of {parse_as_of(as_of).date()}",
                             hint="a customer is scored from its signup until it churns; see advokit customers")
 

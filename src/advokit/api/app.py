@@ -21,6 +21,7 @@ from . import (
     guard,
     routes_advocates,
     routes_journey,
+    routes_models,
     routes_coverage,
     routes_customers,
     routes_funnel,
@@ -77,7 +78,7 @@ def create_app(workspace: Workspace, *, settings: ApiSettings | None = None,
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on the 408, 413 and 421 answers
     for module in (routes_meta, routes_ingest, routes_kpis, routes_customers, routes_webhooks, routes_keys,
                    routes_reports, routes_coverage, routes_text, routes_themes, routes_listening,
-                   routes_loops, routes_funnel, routes_advocates, routes_journey, routes_local):
+                   routes_loops, routes_funnel, routes_advocates, routes_models, routes_journey, routes_local):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(docs_page.router)
     for router in extra_routers:

@@ -44,8 +44,10 @@ class AdvocateOut(BaseModel):
     customer_id: str
     score: float | None = Field(description="0–100 from the components with data, weights renormalised")
     tier: str | None = Field(description="Champion, Advocate, Potential, Passive or At risk")
-    churn_risk: float | None = Field(None, description="Null until a churn model is trained")
-    advocacy_propensity: float | None = Field(None, description="Null until an advocacy model is trained")
+    churn_risk: float | None = Field(None, description="Probability of churn within the model's horizon "
+                                                       "(docs/models.md); null until a churn model is trained")
+    advocacy_propensity: float | None = Field(None, description="Probability of an advocacy action within the "
+                                                                "horizon; null until an advocacy model is trained")
     reasons: list[str] = Field(description="Risk signals, the biggest contributions in words, left-out components")
 
 
@@ -98,9 +100,22 @@ class ComponentOut(BaseModel):
     status: str = Field(description="used, no data or weight 0")
 
 
+class FactorOut(BaseModel):
+    factor: str = Field(description="In words, e.g. 'no advocacy action in 210 days'")
+    features: list[str] = Field(description="The model's features behind it")
+    contribution: float = Field(description="Its contribution to the prediction, in log-odds")
+
+
+class FactorsOut(BaseModel):
+    raising: list[FactorOut]
+    lowering: list[FactorOut]
+
+
 class AdvocateExplained(AdvocateOut):
     as_of: str = Field(description="The cutoff: only data before it counts")
     components: list[ComponentOut]
+    churn_factors: FactorsOut | None = Field(None, description="The churn model's top factors; null without one")
+    advocacy_factors: FactorsOut | None = Field(None, description="The advocacy model's; null without one")
 
 
 @router.get("/advocates", response_model=list[AdvocateOut], responses=error_responses(*AUTH_ERRORS),

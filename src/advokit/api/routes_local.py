@@ -182,6 +182,11 @@ class PersonasArgs(_Args):
     k: int | None = None
     seed: int = 42
     as_of: Text | None = None
+class ModelArgs(_Args):
+    target: Text
+    as_of: Text | None = None
+    horizon_days: int = 90
+    shuffle_labels: bool = False
 
 
 class CommentArgs(_Args):
@@ -311,6 +316,12 @@ CALLS: dict[str, tuple[type[_Args], Callable[[Workspace, Any], Any]]] = {
     "journey_stages": (NoArgs, lambda ws, a: ws.journey.stages()),
     "personas_refresh": (PersonasArgs, lambda ws, a: ws.personas.refresh(k=a.k, seed=a.seed, as_of=a.as_of)),
     **FUNNEL_CALLS,  # type: ignore[dict-item]
+    "models_backtest": (ModelArgs, lambda ws, a: ws.models.backtest(target=a.target, as_of=a.as_of or "",
+                                                                    horizon_days=a.horizon_days,
+                                                                    shuffle_labels=a.shuffle_labels)),
+    "models_train": (ModelArgs, lambda ws, a: ws.models.train(target=a.target, horizon_days=a.horizon_days,
+                                                              as_of=a.as_of)),
+    "models_list": (NoArgs, lambda ws, a: ws.models.list()),
 }
 
 

@@ -67,4 +67,10 @@ def advocates_explain(state: State, customer: str, as_of: dt.datetime | None, fm
         click.echo(f"{found['customer_id']}: score {found['score']}, {found['tier']} (as of {found['as_of'][:10]})")
         for reason in found["reasons"]:
             click.echo(f"  - {reason}")
+        for what, value, key in (("churn risk", "churn_risk", "churn_factors"),
+                                 ("advocacy propensity", "advocacy_propensity", "advocacy_factors")):
+            if found.get(key):
+                up = ", ".join(f["factor"] for f in found[key]["raising"]) or "—"
+                down = ", ".join(f["factor"] for f in found[key]["lowering"]) or "—"
+                click.echo(f"{what} {found[value]:.2f} (model): raised by {up}; lowered by {down}")
     emit(rows, fmt, columns=_COMPONENT_COLUMNS)

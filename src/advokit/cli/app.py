@@ -122,6 +122,7 @@ def _register() -> None:
         kpi_cmds,
         listening_cmds,
         loops_cmds,
+        model_cmds,
         report_cmds,
         serve_cmds,  # noqa: F401
         target_cmds,

@@ -165,6 +165,21 @@ class _Personas:
 
     def refresh(self, *, k: int | None = None, as_of: str | None = None, seed: int = 42) -> dict[str, Any]:
         return self._ws.call("personas_refresh", k=k, seed=seed, as_of=as_of)  # type: ignore[no-any-return]
+class _Models:
+    def __init__(self, ws: RemoteWorkspace) -> None:
+        self._ws = ws
+
+    def backtest(self, *, target: str, as_of: str | None, horizon_days: int = 90,
+                 shuffle_labels: bool = False) -> dict[str, Any]:
+        return self._ws.call("models_backtest", target=target, as_of=as_of,  # type: ignore[no-any-return]
+                             horizon_days=horizon_days, shuffle_labels=shuffle_labels)
+
+    def train(self, *, target: str, horizon_days: int = 90, as_of: str | None = None) -> dict[str, Any]:
+        return self._ws.call("models_train", target=target, horizon_days=horizon_days,  # type: ignore[no-any-return]
+                             as_of=as_of)
+
+    def list(self) -> list[dict[str, Any]]:
+        return self._ws.call("models_list")  # type: ignore[no-any-return]
 
 
 class _Commentary:
@@ -261,6 +276,7 @@ class RemoteWorkspace:
         self.journey = _Journey(self)
         self.personas = _Personas(self)
         self.funnel = RemoteFunnel(self)
+        self.models = _Models(self)
 
     def __repr__(self) -> str:
         return f"RemoteWorkspace({str(self.path)!r}, via {self.server.url})"

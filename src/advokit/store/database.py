@@ -55,6 +55,12 @@ Schema version 9 adds:
                    user's name, top terms (JSON ``[[term, weight], ...]``), pinned, merged_into, times.
 * ``text_themes``  each text's themes (at most three) with a weight; erased with the customer's events.
 
+Schema version 10 adds:
+
+* ``prediction_models``  the churn and advocacy models of ``advokit model train`` (advokit.models): target,
+                         horizon, kind, the feature set, the model itself as text (coefficients as JSON or
+                         lightgbm's model string; no pickle) and its metadata (data span, figures, versions).
+
 All timestamps are stored as naive UTC ``TIMESTAMP``.
 
 Deleted rows are not gone from the file: DuckDB marks them deleted and frees
@@ -85,7 +91,7 @@ from .rows import first
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 #: Columns of the customers table defined by the data contract, in order.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -195,8 +201,17 @@ _V9 = [
         PRIMARY KEY (event_id, theme_id))""",
 ]
 
+_V10 = [
+    # predictive models (advokit.models): the body is JSON (logistic) or lightgbm's model string, the
+    # features a JSON list, the metadata JSON (data span, backtest figures, library versions)
+    """CREATE TABLE IF NOT EXISTS prediction_models (
+        model_id VARCHAR NOT NULL PRIMARY KEY, target VARCHAR NOT NULL, horizon_days INTEGER NOT NULL,
+        kind VARCHAR NOT NULL, feature_set VARCHAR NOT NULL, features VARCHAR NOT NULL, body VARCHAR NOT NULL,
+        metadata VARCHAR NOT NULL, trained_at TIMESTAMP NOT NULL)""",
+]
+
 #: Ordered migrations: index i upgrades a workspace from version i to i + 1.
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10]
 
 
 #: Saved derived tables (the rollups) start with this; a rewrite leaves them out, they are recomputed.
