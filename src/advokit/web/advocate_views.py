@@ -71,7 +71,7 @@ def funnel_view(d: Dashboard, sel: Selection, filters: tuple[tuple[str, str], ..
                 "label": title + ": customers at each stage"}] if block["population"] else []
     return {**controls, "missing": None, "charts": figures,
             "funnel": {"period": found["period"], "from": found["from"], "to": found["to"],
-                       "default": not sel.explicit_period, "population": block["population"], "stages": stages,
+                       "default": not sel.explicit_period, "by": by, "population": block["population"], "stages": stages,
                        "segment": segment_note}}
 
 
