@@ -157,7 +157,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace
         personas = ws.personas.refresh(as_of=DAY)
         ws.journey.refresh(as_of=DAY)
         expected = SimpleNamespace(
-            funnel=ws.funnel.compute(QUARTER), smb=ws.funnel.compute(QUARTER, by="segment"),
+            funnel=ws.funnel.compute(QUARTER), default=ws.funnel.compute(), smb=ws.funnel.compute(QUARTER, by="segment"),
             rows=ws.advocates.list(as_of=DAY), personas=personas,
             p1=ws.advocates.explain("P1", as_of=DAY), june=ws.journey.counts(as_of="2025-06-01"),
             asks=ws.funnel.next_ask(as_of=DAY),
@@ -181,7 +181,7 @@ def test_the_funnel_of_a_period_matches_ws_funnel(stored: SimpleNamespace) -> No
     html = _get(f"{stored.url}/advocates?as_of={DAY}&grain=quarter&period={QUARTER}")
     shown = _funnel(html)
     # hand-worked in docs/funnel.md: 8 → 6 → 4 → 3 → 3 → 1, 4 of 6 converted is 66.67 % (30.00 to 90.32)
-    assert shown == {"population": ("8", "—", ""), "identified": ("6", "—", ""),
+    assert shown == {"population": ("8", "", ""), "identified": ("6", "—", ""),
                      "activated": ("4", "66.67 % (4 of 6)", "30.00 to 90.32 %"),
                      "acted": ("3", "75.00 % (3 of 4)", "30.06 to 95.44 %"),
                      "impact": ("3", "100.00 % (3 of 3)", "43.85 to 100.00 %"),
@@ -195,11 +195,14 @@ def test_the_funnel_of_a_period_matches_ws_funnel(stored: SimpleNamespace) -> No
     segment = next(s for s in stored.ws.smb["segments"] if s["segment"] == "SMB")
     assert [int(smb[k][0]) for k in ("population", *(s["stage"] for s in segment["stages"]))] == [3, 2, 2, 1, 1, 0]
     assert smb["retained"][1] == "0.00 % (0 of 1)"
-    # no period named: the latest complete quarter with data (the data ends in June 2025: 2025-Q2)
+    # no period named: ws.funnel's default, the latest complete quarter (the data ends on 15 June: 2025-Q1)
     latest = _get(f"{stored.url}/advocates?as_of={DAY}")
-    assert "2025-Q2, the latest complete quarter" in latest and _funnel(latest) == shown
+    assert stored.ws.default["period"] == "2025-Q1" and "2025-Q1, the latest complete quarter" in latest
+    assert [int(v[0]) for v in _funnel(latest).values()] == [stored.ws.default["population"]] + [
+        s["customers"] for s in stored.ws.default["stages"]]
     # a month; a period outside the data is the 422 page naming the span
-    assert _funnel(_get(f"{stored.url}/advocates?as_of={DAY}&grain=month&period=2025-05"))["population"][0] == "9"
+    # (at 1 May: the eight of 1 April; L1 signs up on 1 May itself, so it joins June's funnel)
+    assert _funnel(_get(f"{stored.url}/advocates?as_of={DAY}&grain=month&period=2025-05"))["population"][0] == "8"
     assert "no data in 2019-Q1" in _get(f"{stored.url}/advocates?period=2019-Q1", 422)
 
 
