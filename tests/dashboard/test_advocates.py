@@ -337,3 +337,37 @@ def test_the_page_fits_a_phone(browser: Any, demo: SimpleNamespace, tmp_path: Pa
         assert not tab.errors and not tab.external, (tab.errors, tab.external)
     finally:
         tab.close()
+
+
+@pytest.mark.browser
+def test_the_funnel_chart_and_persona_cards_render(browser: Any, stored: SimpleNamespace, tmp_path: Path) -> None:
+    """In Chromium on the funnel workspace (personas stored): the funnel's bars are drawn with the stages'
+    counts, the persona cards show, and the funnel's period picker keeps the rest of the view."""
+    tab = Tab(browser, stored.url, tmp_path / "screenshots")
+    try:
+        page = tab.page
+        page.goto(f"/advocates?as_of={DAY}&period={QUARTER}&filter=segment:SMB")
+        page.wait_for_selector("#chart-advocate-funnel[data-drawn=true]")
+        bars = page.eval_on_selector_all("#chart-advocate-funnel .bars .point", "ps => ps.length")
+        assert bars == 5
+        # the bars are the stages' counts (SMB in 2025-Q2: 2, 2, 1, 1, 0), first stage on top; each drawn bar
+        # is labelled with its count (plotly draws no label on the empty one)
+        drawn = page.evaluate("(() => { const d = document.getElementById('chart-advocate-funnel').data[0];"
+                              " return [d.y, d.x]; })()")
+        assert drawn == [[s["name"] for s in stored.ws.funnel["stages"]], [2, 2, 1, 1, 0]]
+        texts = page.eval_on_selector_all("#chart-advocate-funnel .bars .point",
+                                          "ps => ps.map(p => (p.querySelector('.bartext') || {}).textContent || '')")
+        assert texts[:4] == ["2", "2", "1", "1"]
+        cards = page.locator("article.persona-card h3").all_inner_texts()
+        assert cards == [p["name"] for p in stored.ws.personas["personas"]]
+        assert page.locator("article.persona-card").first.is_visible()
+        page.select_option("#period", "2025-Q1")
+        page.get_by_role("button", name="Show funnel").click()
+        page.wait_for_url(re.compile(r"period=2025-Q1"))
+        assert "filter=segment%3ASMB" in page.url and f"as_of={DAY}" in page.url
+        page.wait_for_selector("#chart-advocate-funnel[data-drawn=true]")
+        assert page.get_by_role("heading", name=re.compile("Advocacy funnel 2025-Q1 · segment = SMB")).count() == 1
+        tab.shot("advocates-funnel-personas-1280")
+        assert not tab.errors and not tab.external, (tab.errors, tab.external)
+    finally:
+        tab.close()
