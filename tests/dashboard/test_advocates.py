@@ -145,6 +145,8 @@ def test_the_profile_shows_the_advocate_score(served: str) -> None:
 # ------------------------------------------------------- the funnel workspace: funnel, personas, journey, models
 #: the funnel's period in tests/funnel_support.py, and the day the page is read as of (the day after it)
 QUARTER, DAY = "2025-Q2", "2025-07-01"
+#: the tests on it share one module fixture: about 8 s on an idle machine to build, train a model and serve
+SLOW = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +179,7 @@ def _funnel(html: str) -> dict[str, tuple[str, str, str]]:
     return out
 
 
+@SLOW
 def test_the_funnel_of_a_period_matches_ws_funnel(stored: SimpleNamespace) -> None:
     html = _get(f"{stored.url}/advocates?as_of={DAY}&grain=quarter&period={QUARTER}")
     shown = _funnel(html)
@@ -206,6 +209,7 @@ def test_the_funnel_of_a_period_matches_ws_funnel(stored: SimpleNamespace) -> No
     assert "no data in 2019-Q1" in _get(f"{stored.url}/advocates?period=2019-Q1", 422)
 
 
+@SLOW
 def test_persona_cards_match_the_stored_personas(stored: SimpleNamespace) -> None:
     html = _get(f"{stored.url}/advocates?as_of={DAY}")
     cards = re.findall(r'<article class="card persona-card" data-persona="([^"]+)">.*?data-field="size">([\d,]+)<'
@@ -224,6 +228,7 @@ def test_persona_cards_match_the_stored_personas(stored: SimpleNamespace) -> Non
     assert len(members) == stored.ws.personas["personas"][0]["size"]
 
 
+@SLOW
 def test_journey_stages_stored_or_computed(stored: SimpleNamespace) -> None:
     def counts(html: str) -> dict[str, int]:
         table = re.search(r'<table class="advocate-journey">(.*?)</table>', html, re.S).group(1)
@@ -246,6 +251,7 @@ def test_journey_stages_stored_or_computed(stored: SimpleNamespace) -> None:
     assert {r[0] for r in _ranked(stage)} == stored.ws.advocacy_stage & scored
 
 
+@SLOW
 def test_next_best_asks_show_contact_fatigue(stored: SimpleNamespace) -> None:
     html = _get(f"{stored.url}/advocates?as_of={DAY}")
     table = re.search(r'<table class="next-asks">(.*?)</table>', html, re.S).group(1)
@@ -259,6 +265,7 @@ def test_next_best_asks_show_contact_fatigue(stored: SimpleNamespace) -> None:
     assert "5 to ask · 1 in contact fatigue · of 6 advocates" in html
 
 
+@SLOW
 def test_a_trained_model_shows_in_the_list_and_the_profile(stored: SimpleNamespace) -> None:
     html = _get(f"{stored.url}/advocates?as_of={DAY}")
     churn = dict(re.findall(r'<tr data-customer="([^"]+)">.*?data-field="churn_risk">([^<]+)<', html, re.S))
@@ -340,6 +347,7 @@ def test_the_page_fits_a_phone(browser: Any, demo: SimpleNamespace, tmp_path: Pa
 
 
 @pytest.mark.browser
+@SLOW
 def test_the_funnel_chart_and_persona_cards_render(browser: Any, stored: SimpleNamespace, tmp_path: Path) -> None:
     """In Chromium on the funnel workspace (personas stored): the funnel's bars are drawn with the stages'
     counts, the persona cards show, and the funnel's period picker keeps the rest of the view."""
