@@ -5,6 +5,12 @@ Over plain HTTP on the hand-worked case of tests/test_advocates.py (its docstrin
 is not scored. The customers here carry one more attribute, ``persona`` (A "Builder", B and C "Quiet"), as
 the personas are stored: it is offered as a segment like any other attribute. In real Chromium on the session's demo: the tier distribution, the tier and segment filters
 and the link to a profile, each number compared with ``ws.advocates`` on a copy of the workspace.
+
+On tests/funnel_support.py's workspace (docs/funnel.md works its 2025-Q2 funnel out: 8 → 6 → 4 → 3 → 3 → 1),
+with a churn model trained and the personas and journey stages stored as of 1 July, over HTTP: the funnel
+(overall, of one segment, of the default period), the persona cards against the stored personas, the journey
+stages stored or computed, the next best asks with contact fatigue, and the model's churn risk in the list and
+its factors on the profile; in Chromium, the funnel chart and the persona cards.
 """
 
 from __future__ import annotations
