@@ -44,7 +44,7 @@ def test_team_comments_land_in_the_month_with_dues_in_the_next(workspace: Worksp
 
 def test_demo_command_adds_the_team_and_its_report_names_owners(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     db = str(tmp_path / "demo.duckdb")
-    done = cli("--db", db, "demo", "--customers", "400", "--months", "8", "--seed", "3", "--end", "2025-06",
+    done = cli("--db", db, "demo", "--no-models", "--customers", "400", "--months", "8", "--seed", "3", "--end", "2025-06",
                "--format", "json")
     assert done.returncode == 0, done.stderr
     info = json.loads(done.stdout)
@@ -57,7 +57,7 @@ def test_demo_command_adds_the_team_and_its_report_names_owners(cli, tmp_path: P
         owned = {n.kpi: n.owner for n in TEAM if n.owner}
         for risk in report.risks:
             assert risk.owner == owned.get(risk.kpi)
-    again = cli("--db", db, "demo", "--customers", "400", "--months", "8", "--seed", "3", "--end", "2025-06",
+    again = cli("--db", db, "demo", "--no-models", "--customers", "400", "--months", "8", "--seed", "3", "--end", "2025-06",
                 "--replace", "--format", "json")
     assert again.returncode == 0, again.stderr
     with Workspace(db) as ws:

@@ -176,3 +176,14 @@ def test_bad_arguments(ws: Workspace) -> None:
         ws.models.backtest(target="churn", as_of="2026-03-01")
     with pytest.raises(InvalidArgumentError, match="too few"):
         ws.models.train(target="churn", as_of="2024-01-10")
+
+
+def test_the_attributes_advokit_derives_are_never_features() -> None:
+    """The journey stage and persona are stored as of a refresh day: a churned customer's stage names its churn, so
+    a model reading it at an earlier cutoff would see its own label. They stay KPI dimensions only."""
+    from advokit.journey import ATTRIBUTE, PERSONA_ATTRIBUTE
+    from advokit.models.frame import categorical_columns
+    from advokit.store.attributes import DERIVED_ATTRIBUTES
+
+    assert {ATTRIBUTE, PERSONA_ATTRIBUTE} <= DERIVED_ATTRIBUTES
+    assert categorical_columns(["segment", ATTRIBUTE, "plan", PERSONA_ATTRIBUTE]) == ["segment", "plan"]

@@ -22,7 +22,7 @@ MONTH = "2026-11"
 def solo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("solo")
     db = tmp / "solo.duckdb"
-    cli(db, "demo", "--customers", "300", "--months", "6", "--end", MONTH)
+    cli(db, "demo", "--no-models", "--customers", "300", "--months", "6", "--end", MONTH)
     (tmp / "solo_customers.csv").write_text("customer_id,segment,signup_at\nsolo-1,Solo,2026-06-01\n")
     (tmp / "solo_events.csv").write_text("event_id,customer_id,type,occurred_at\n"
                                          f"solo-t1,solo-1,testimonial,{MONTH}-10T10:00:00Z\n")

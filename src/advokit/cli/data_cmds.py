@@ -221,9 +221,12 @@ import_group.command("events")(_import_command("events"))
 @click.option("--end", "end_month", metavar="YYYY-MM", default=None,
               help="Last month with data (default: the last complete month).")
 @click.option("--replace", is_flag=True, help="Empty a non-empty workspace first.")
+@click.option("--models/--no-models", "train_models", default=True, show_default=True,
+              help="Train the churn and advocacy models on the demo (docs/models.md).")
 @format_option(("text", "json"), default="text")
 @pass_state
-def demo(state: State, customers: int, months: int, seed: int, end_month: str | None, replace: bool, fmt: str) -> None:
+def demo(state: State, customers: int, months: int, seed: int, end_month: str | None, replace: bool,
+         train_models: bool, fmt: str) -> None:
     """Build a realistic demo workspace and print the latest month's core KPIs."""
     from ..demo.load import build_demo
     from ..engine.periods import parse_period_label
@@ -244,6 +247,8 @@ def demo(state: State, customers: int, months: int, seed: int, end_month: str | 
     click.echo("finding the themes of the texts...", err=True)
     ws.themes.refresh()
     _journey_and_personas(ws, info)
+    if train_models:
+        _models(ws)
     summary = ws.summary(period=info["latest_complete_month"])
     if fmt == "json":
         emit({**info, "summary": summary}, "json")
@@ -263,6 +268,19 @@ def _journey_and_personas(ws: Any, info: dict[str, Any]) -> None:
     click.echo("placing the customers on the journey and finding personas...", err=True)
     ws.journey.refresh(as_of=as_of)
     ws.personas.refresh(as_of=as_of)
+
+
+def _models(ws: Any) -> None:
+    """The demo's churn and advocacy models, each fitted on the cutoffs whose labels are known (docs/models.md);
+    a target with too few positives in a small demo is said, not fatal."""
+    for target in ("churn", "advocacy"):
+        click.echo(f"training the {target} model...", err=True)
+        try:
+            saved = ws.models.train(target=target)
+        except InvalidArgumentError as exc:
+            click.echo(f"note: no {target} model: {exc}", err=True)
+            continue
+        click.echo(f"  {saved.get('model_id', target)}: {saved.get('model', '')}", err=True)
 
 
 @cli.command()

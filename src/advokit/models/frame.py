@@ -30,14 +30,15 @@ import sqlglot.expressions as sge
 from ..advocates.features import FEATURES, feature_expr
 from ..catalogue import ADVOCACY_ACTION_TYPES
 from ..engine.loops import LoopRule
-from ..store.attributes import MAX_DIMENSION_VALUES
+from ..store.attributes import DERIVED_ATTRIBUTES, MAX_DIMENSION_VALUES
 from ..store.database import NON_DIMENSION_COLUMNS, PERSONAL_COLUMNS
 
 TARGETS: tuple[str, ...] = ("churn", "advocacy")
 #: how far back "no advocacy action" counts (days); an account with none on record gets this
 RECENCY_CAP_DAYS = 730
-#: customer columns never used as categorical features (ids, personal data, times, numbers)
-NOT_CATEGORICAL: frozenset[str] = NON_DIMENSION_COLUMNS | PERSONAL_COLUMNS | {"referred_by"}
+#: customer columns never used as categorical features (ids, personal data, times, numbers, and the attributes
+#: advokit derives as of a refresh day, which would leak later facts into earlier cutoffs)
+NOT_CATEGORICAL: frozenset[str] = NON_DIMENSION_COLUMNS | PERSONAL_COLUMNS | DERIVED_ATTRIBUTES | {"referred_by"}
 #: one-hot values per attribute at most, and the least share of rows a value must hold
 MAX_VALUES_PER_ATTRIBUTE = 8
 MIN_VALUE_SHARE = 0.02

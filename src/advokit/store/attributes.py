@@ -34,6 +34,10 @@ MAX_ATTRIBUTES = 64
 MAX_RECORD_ATTRIBUTES = 64
 #: An attribute with more distinct values than this is not a dimension (high cardinality).
 MAX_DIMENSION_VALUES = 100
+#: customer attributes that advokit derives itself as of the day of a refresh (the journey stage and the
+#: persona, advokit.journey): ordinary dimensions for the KPIs, but never features of a predictive model, whose
+#: cutoffs lie before that day (a churned customer's stage says it churned: the label leaking into the features)
+DERIVED_ATTRIBUTES: frozenset[str] = frozenset({"journey_stage", "persona"})
 ENV_MAX_ATTRIBUTES = "ADVOKIT_MAX_ATTRIBUTES"
 ENV_MAX_RECORD_ATTRIBUTES = "ADVOKIT_MAX_RECORD_ATTRIBUTES"
 
