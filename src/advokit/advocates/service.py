@@ -28,6 +28,8 @@ FIRST_YEAR = 1900
 ROW_KEYS = ("customer_id", "score", "tier", "churn_risk", "advocacy_propensity", "reasons")
 #: how many (revision, as-of, configuration) score lists :meth:`Advocates.scores` keeps
 CACHED_SCORES = 8
+#: how many (revision, as-of) prediction sets :meth:`Advocates._with_models` keeps
+CACHED_PREDICTIONS = 4
 #: the fields the models fill (``predictions``), None where there is no model
 MODEL_KEYS = ("churn_risk", "advocacy_propensity", "churn_factors", "advocacy_factors")
 Predictions = Callable[[dt.datetime], Mapping[str, Mapping[str, Any]]]
@@ -50,9 +52,30 @@ class Advocates:
         self._predictions = predictions
         self._lock = threading.Lock()
         self._cache: OrderedDict[Hashable, list[dict[str, Any]]] = OrderedDict()
+        self._predicted: OrderedDict[Hashable, Mapping[str, Mapping[str, Any]]] = OrderedDict()
+
+    def _models_at(self, at: dt.datetime) -> Mapping[str, Mapping[str, Any]]:
+        """The models' fields per customer at ``at``: computed once per data revision (saving a model is a
+        write) and as-of date, so a list and the explanations that follow it score the models once."""
+        if self._predictions is None:
+            return {}
+        if self._revision is None:
+            return self._predictions(at)
+        key = (self._revision(), at)
+        with self._lock:
+            found = self._predicted.get(key)
+            if found is not None:
+                self._predicted.move_to_end(key)
+                return found
+        found = self._predictions(at)
+        with self._lock:
+            self._predicted[key] = found
+            while len(self._predicted) > CACHED_PREDICTIONS:
+                self._predicted.popitem(last=False)
+        return found
 
     def _with_models(self, scored: list[dict[str, Any]], at: dt.datetime) -> list[dict[str, Any]]:
-        found = self._predictions(at) if self._predictions is not None and scored else {}
+        found = self._models_at(at) if scored else {}
         for s in scored:
             mine = found.get(s["customer_id"], {})
             s.update({k: mine.get(k) for k in MODEL_KEYS})

@@ -1,13 +1,16 @@
-"""The "Advocates" page (``/advocates?as_of=&tier=&filter=ATTR:VALUE&page=``) and a customer's advocate score
-on the profile page.
+"""The "Advocates" page (``/advocates?as_of=&tier=&filter=ATTR:VALUE&grain=&period=&page=``) and a
+customer's advocate score on the profile page.
 
 Every number is ``ws.advocates``'s (the service behind ``advokit advocates list``): the scores as of a day
-(default today; only data before it counts), the tier distribution of the chosen customers
-(:func:`advokit.advocates.summary.tier_distribution`) and the ranked list. The segment filters are the
-customer attributes every page offers (``Dashboard.dimensions``): ``persona`` and ``journey_stage`` appear
-among them once they are stored as attributes. The tier filter narrows the list, not the distribution (which
-shows every tier of the segment). The page's view is kept in the dashboard's cache until the next write;
-``ws.advocates`` keeps the scores themselves per data revision, so the profile and the API share them.
+(default today; only data before it counts), with the models' churn risk and advocacy propensity once a model
+is trained (``ws.advocates.list``, which carries them; ``scores`` does not), the tier distribution of the
+chosen customers (:func:`advokit.advocates.summary.tier_distribution`) and the ranked list. The segment
+filters are the customer attributes every page offers (``Dashboard.dimensions``); ``persona`` and
+``journey_stage`` get selects of their own (:data:`OWN_SELECTS`) once they are stored as attributes. The tier
+filter narrows the list, not the distribution (which shows every tier of the segment). The funnel, persona
+cards, journey stages and next best asks are :mod:`.advocate_views`. The page's view is kept in the
+dashboard's cache until the next write; ``ws.advocates`` keeps the scores and the models' predictions per data
+revision, so the profile and the API share them.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from urllib.parse import urlencode
 
 from ..advocates import ROW_KEYS, TIER_NAMES, parse_as_of
 from ..advocates.config import tier_key
+from ..advocates.service import MAX_LIMIT
 from ..advocates.summary import keep, segment_members, tier_distribution
-from ..errors import InvalidArgumentError, NotFoundError
-from . import charts
+from ..errors import InvalidArgumentError, NotComputedError, NotFoundError
+from . import advocate_views, charts
 from .dashboard import Dashboard
 from .selection import parse_filters
 
@@ -31,6 +35,9 @@ from .selection import parse_filters
 PER_PAGE = 50
 #: reasons a row of the list shows (the profile shows them all)
 REASONS_SHOWN = 3
+#: the stored attributes with a select of their own on the page (attribute → label, how to store it)
+OWN_SELECTS = {"persona": ("Persona", "advokit personas"),
+               "journey_stage": ("Journey stage", "advokit journey refresh")}
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,8 @@ class AdvocatesQuery:
     filters: tuple[tuple[str, str], ...] = ()
     page: int = 1
     explicit_as_of: bool = False
+    grain: str | None = None
+    period: str | None = None
 
     @property
     def tier_name(self) -> str | None:
@@ -56,18 +65,22 @@ class AdvocatesQuery:
         if q.tier:
             items.append(("tier", q.tier))
         items += [("filter", f"{k}:{v}") for k, v in q.filters]
+        items += [(k, v) for k, v in (("grain", q.grain), ("period", q.period)) if v]
         if q.page > 1:
             items.append(("page", str(q.page)))
         return urlencode(items)
 
 
 def parse_query(d: Dashboard, *, as_of: str | None, tier: str | None, filters: Sequence[str],
-                page: int) -> AdvocatesQuery:
-    """The page's query; a bad date, tier or filter is the 422 page naming what is valid."""
+                page: int, grain: str | None = None, period: str | None = None) -> AdvocatesQuery:
+    """The page's query; a bad date, tier, filter or funnel period is the 422 page naming what is valid."""
     day = parse_as_of(as_of.strip() if as_of and as_of.strip() else None).date()
     key = tier_key(tier) if tier and tier.strip() else None
+    grain = grain.strip() if grain and grain.strip() else None
+    period = period.strip() if period and period.strip() else None
+    advocate_views.funnel_selection(d, grain, period)  # checked here, so a bad one is a 422 before any work
     return AdvocatesQuery(as_of=day, tier=key, filters=parse_filters(filters, d.dimensions()), page=page,
-                          explicit_as_of=bool(as_of and as_of.strip()))
+                          explicit_as_of=bool(as_of and as_of.strip()), grain=grain, period=period)
 
 
 def customer_names(d: Dashboard) -> dict[str, str | None]:
@@ -84,12 +97,18 @@ def scored(d: Dashboard, as_of: dt.date, filters: tuple[tuple[str, str], ...]) -
     """The segment's rows (``ROW_KEYS`` and the name), best first, and their tier distribution."""
 
     def compute() -> dict[str, Any]:
-        rows = d.ws.advocates.scores(as_of=as_of)
+        model_note = None
+        try:  # list() carries the models' fields (scores() does not); the predictions are kept per revision
+            rows: list[dict[str, Any]] = d.ws.advocates.list(limit=MAX_LIMIT, as_of=as_of)
+        except NotComputedError as exc:  # a saved model that cannot score this feature set: say so, show the rest
+            model_note = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+            rows = [{**{k: s.get(k) for k in ROW_KEYS}} for s in d.ws.advocates.scores(as_of=as_of)]
         members = segment_members(d.ws.kpis.backend(), dict(filters)) if filters else None
         chosen = keep(rows, members)
         names = customer_names(d)
         listed = [{**{k: r[k] for k in ROW_KEYS}, "name": names.get(r["customer_id"])} for r in chosen]
-        return {"rows": listed, "distribution": tier_distribution(chosen)}
+        return {"rows": listed, "distribution": tier_distribution(chosen), "members": members,
+                "model_note": model_note}
 
     return d.cache.get(("advocates", as_of, filters), compute)
 
@@ -107,9 +126,19 @@ def page_view(d: Dashboard, q: AdvocatesQuery) -> dict[str, Any]:
     dist = view["distribution"]
     figures = [{"id": "advocate-tiers", "figure": charts.tier_figure(dist["tiers"]),
                 "label": "Customers by advocate tier as of " + q.as_of.isoformat()}] if dist["customers"] else []
+    funnel = advocate_views.funnel_view(d, advocate_views.funnel_selection(d, q.grain, q.period), q.filters)
+    values = d.attribute_values()
+    dims = d.dimensions()
+    own = {dim: {"label": label, "how": how, "present": dim in dims, "values": values.get(dim, []),
+                 "current": dict(q.filters).get(dim)} for dim, (label, how) in OWN_SELECTS.items()}
+    generic = [(k, v) for k, v in q.filters if k not in OWN_SELECTS]
     return {"q": q, "distribution": dist, "rows": shown, "total": len(rows), "pages": pages,
-            "tiers": TIER_NAMES, "reasons_shown": REASONS_SHOWN, "charts": figures,
-            "attribute_values": d.attribute_values(), "dims": d.dimensions()}
+            "tiers": TIER_NAMES, "reasons_shown": REASONS_SHOWN, "charts": figures + funnel["charts"],
+            "attribute_values": {k: v for k, v in values.items() if k not in OWN_SELECTS}, "dims": dims,
+            "own_selects": own, "generic_filters": generic, "model_note": view["model_note"],
+            "models": advocate_views.model_status(d), "funnel": funnel,
+            "personas": advocate_views.persona_cards(d), "journey": advocate_views.journey_counts(d, q.as_of),
+            "asks": advocate_views.next_asks(d, q.as_of, view["members"])}
 
 
 def advocate_block(d: Dashboard, customer_id: str, as_of: str | None) -> dict[str, Any]:
@@ -123,4 +152,4 @@ def advocate_block(d: Dashboard, customer_id: str, as_of: str | None) -> dict[st
     return {**found, "as_of": day.isoformat(), "missing": None}
 
 
-__all__ = ["PER_PAGE", "AdvocatesQuery", "advocate_block", "page_view", "parse_query", "scored"]
+__all__ = ["OWN_SELECTS", "PER_PAGE", "AdvocatesQuery", "advocate_block", "page_view", "parse_query", "scored"]

@@ -186,3 +186,19 @@ def tier_figure(tiers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return figure([bar], _layout("Customers by advocate tier", yaxis={"title": {"text": "customers"},
                                                                        "rangemode": "tozero"},
                                  height=300, hovermode="closest", showlegend=False))
+
+
+FUNNEL_COLOUR = "#2e8b57"
+
+
+def funnel_figure(stages: Sequence[Mapping[str, Any]], *, title: str) -> dict[str, Any]:
+    """The advocacy funnel as horizontal bars, first stage on top (``ws.funnel.compute``'s ``stages``), each
+    labelled with its count."""
+    names = [str(s["name"]) for s in stages]
+    counts = [int(s["customers"]) for s in stages]
+    bar: dict[str, Any] = {"type": "bar", "orientation": "h", "y": names, "x": counts,
+                           "text": [f"{n:,}" for n in counts], "textposition": "auto", "name": "Customers",
+                           "marker": {"color": FUNNEL_COLOUR},
+                           "hovertemplate": "%{y}: %{x:,} customers<extra></extra>"}
+    return figure([bar], _layout(title, yaxis={"autorange": "reversed"}, height=300, hovermode="closest",
+                                 showlegend=False, xaxis={"title": {"text": "customers"}, "rangemode": "tozero"}))

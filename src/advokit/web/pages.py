@@ -9,7 +9,8 @@ URL scheme (every view lives in its address, so it can be shared by link)::
     GET  /customers             customer list  ?q=&sort=&order=asc|desc&page=&filter=
     GET  /customers/{id}        a customer     ?page=&as_of= (the advocate score as of that day)
     GET  /voice                 voice of the customer  ?grain=&period= (:mod:`.voice`)
-    GET  /advocates             advocate tiers and the ranked list  ?as_of=&tier=&filter=&page= (:mod:`.advocates`)
+    GET  /advocates             advocate tiers, the ranked list, the funnel, personas, journey stages, next asks
+                                ?as_of=&tier=&filter=&grain=&period=&page= (:mod:`.advocates`)
     GET  /data                  the data: counts and the data-quality findings (``ws.quality.doctor()``)
     GET  /signin, POST /signin, POST /signout
     GET  /static/{file}         CSS, JS, and plotly.min.js from the installed plotly package
@@ -193,10 +194,12 @@ class Pages:
 
     # -- advocates ---------------------------------------------------------------------------------
     def advocates(self, request: Request, as_of: str | None, tier: str | None, filters: list[str],
-                  page_no: str | None) -> Response:
-        """Advocate tiers and the ranked list as of a day (default today), for a segment (:mod:`.advocates`)."""
+                  page_no: str | None, grain: str | None = None, period: str | None = None) -> Response:
+        """Advocate tiers and the ranked list as of a day (default today), for a segment, with the funnel of a
+        period (``?grain=&period=``, default the latest complete quarter) (:mod:`.advocates`)."""
         viewer = self.viewer(request)
-        q = parse_query(self.d, as_of=as_of, tier=tier, filters=filters, page=_int(page_no, "page", 1))
+        q = parse_query(self.d, as_of=as_of, tier=tier, filters=filters, page=_int(page_no, "page", 1),
+                        grain=grain, period=period)
         view = page_view(self.d, q)
         return page("advocates.html", self.base(request, viewer, f"Advocates as of {q.as_of.isoformat()}", **view))
 
@@ -314,8 +317,9 @@ def build_router(d: Dashboard) -> APIRouter:
 
     @router.get("/advocates")
     def advocates(request: Request, as_of: str | None = None, tier: str | None = None,
-                  filters: list[str] = Filters, page: str | None = None) -> Response:
-        return p.advocates(request, as_of, tier, filters, page)
+                  filters: list[str] = Filters, page: str | None = None, grain: str | None = None,
+                  period: str | None = None) -> Response:
+        return p.advocates(request, as_of, tier, filters, page, grain, period)
 
     @router.get("/data")
     def data(request: Request) -> Response:
