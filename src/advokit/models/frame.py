@@ -82,6 +82,7 @@ NUMERIC: dict[str, str] = {
     "expansion_amount_90_log": "ln(1 + expansion amounts in the last 90 days)",
     "contraction_amount_90_log": "ln(1 + contraction amounts in the last 90 days)",
     "contraction_amount_365_log": "ln(1 + contraction amounts in the last 365 days)",
+    "net_expansion_all_slog": "sign × ln(1 + |expansion − contraction amounts of all the history before the cutoff|)",
 }
 #: the event groups counted by window (:func:`activity_expr`): all own events, survey answers, engagement,
 #: revenue events
@@ -94,7 +95,7 @@ ACTIVITY_WINDOWS: tuple[int, ...] = (30, 90, 180, 365)
 #: the raw activity columns kept for the explanations (``raw_<name>``; ``engagement_90`` is the feature frame's)
 ACTIVITY_RAW: tuple[str, ...] = tuple(c for c in (
     *(f"{g}_{w}" for g in ACTIVITY_GROUPS for w in ACTIVITY_WINDOWS), "days_since_event",
-    "expansion_amount_90", "contraction_amount_90", "contraction_amount_365") if c not in FEATURES)
+    "expansion_amount_90", "contraction_amount_90", "contraction_amount_365", "net_expansion_all") if c not in FEATURES)
 #: the feature-frame columns kept beside the model's features (``raw_*``): the explanations in words and the
 #: transparent score (the backtest's baseline) read them
 RAW: tuple[str, ...] = tuple(FEATURES)
@@ -108,7 +109,8 @@ def categorical_columns(customer_columns: Sequence[str]) -> list[str]:
 def activity_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime) -> ir.Table:
     """Per customer (``a_k``), from its own events strictly before ``cutoff``: the count of each
     :data:`ACTIVITY_GROUPS` group in each of the :data:`ACTIVITY_WINDOWS` (``<group>_<days>``), the latest
-    event's time and the expansion and contraction amounts of the last 90 and 365 days. One aggregate."""
+    event's time, the expansion and contraction amounts of the last 90 and 365 days and the net expansion of
+    all the history before the cutoff. One aggregate."""
     at = ibis.literal(cutoff, "timestamp")
     events = backend.table("events")
     own = events.filter(events.occurred_at < at, events.customer_id.notnull())
@@ -128,6 +130,8 @@ def activity_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime) -> ir.Table
         expansion_amount_90=amount.sum(where=(own.type == "expansion") & since(90)),
         contraction_amount_90=amount.sum(where=(own.type == "contraction") & since(90)),
         contraction_amount_365=amount.sum(where=(own.type == "contraction") & since(365)),
+        net_expansion_all=(ibis.ifelse(own.type == "expansion", amount, 0.0)
+                           - ibis.ifelse(own.type == "contraction", amount, 0.0)).sum(),
     )
 
 
@@ -181,7 +185,7 @@ def frame_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime, horizon_days: 
     act: dict[str, ir.Value] = {f"{g}_{w}": f[f"{g}_{w}"].fill_null(0) for g in ACTIVITY_GROUPS
                                 for w in ACTIVITY_WINDOWS}
     act["days_since_event"] = days_between(at, f.last_event_at).floor().cast("int64")
-    for name in ("expansion_amount_90", "contraction_amount_90", "contraction_amount_365"):
+    for name in ("expansion_amount_90", "contraction_amount_90", "contraction_amount_365", "net_expansion_all"):
         act[name] = f[name].fill_null(0.0)
 
     def change(group: str) -> ir.FloatingValue:
@@ -207,6 +211,7 @@ def frame_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime, horizon_days: 
         "expansion_amount_90_log": log1p(act["expansion_amount_90"]),
         "contraction_amount_90_log": log1p(act["contraction_amount_90"]),
         "contraction_amount_365_log": log1p(act["contraction_amount_365"]),
+        "net_expansion_all_slog": act["net_expansion_all"].sign() * log1p(act["net_expansion_all"].abs()),
     })
     return f.select(
         "customer_id", cutoff=at, **numeric,
