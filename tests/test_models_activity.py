@@ -1,6 +1,6 @@
 """The model frame's activity features (docs/models.md), worked by hand on a two-customer workspace: counts of
-all events, survey answers, engagement and revenue events over 30 / 90 / 365 days and their change, days since
-the latest event, expansion and contraction amounts; events on or after the cutoff change nothing."""
+survey answers, engagement and revenue events over 30 / 90 days and their change, days since the latest event,
+expansion and contraction amounts; events on or after the cutoff change nothing."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _frame(path: Path, events: list[dict[str, Any]], *, compiled: bool = False) 
             query = FrameQuery(ws.kpis.backend(), cutoff=dt.datetime(2025, 6, 1), horizon_days=90,
                                rules=ws.loops.rules(), attributes=attrs)
             moved = query.load(CUTOFF)
-            for k in ("days_since_event_log", "events_90_change", "raw_events_180", "net_expansion_all_slog"):
+            for k in ("days_since_event_log", "surveys_90_change", "raw_surveys_180", "net_expansion_all_slog"):
                 assert list(moved[k]) == list(frame[k]), k
     return frame
 
@@ -64,10 +64,8 @@ def test_activity_features_by_hand(frames: tuple[dict[str, Any], dict[str, Any]]
     ln = math.log
     expected = {
         "days_since_event_log": (ln(10), ln(731)),  # 9 days; B has no event: the 730-day cap
-        "events_30_log": (ln(3), 0.0), "events_90_log": (ln(5), 0.0), "events_365_log": (ln(7), 0.0),
-        "events_90_change": (ln(5) - ln(2), 0.0),   # 4 in the last 90 days against 1 in the 90 before
-        "surveys_30_log": (ln(2), 0.0), "surveys_90_log": (ln(3), 0.0), "surveys_365_log": (ln(4), 0.0),
-        "surveys_90_change": (ln(3) - ln(2), 0.0),
+        "surveys_30_log": (ln(2), 0.0), "surveys_90_log": (ln(3), 0.0),
+        "surveys_90_change": (ln(3) - ln(2), 0.0),   # 2 in the last 90 days against 1 in the 90 before
         "engagement_30_log": (0.0, 0.0), "engagement_90_change": (0.0, 0.0),
         "revenue_events_90_log": (ln(3), 0.0), "revenue_events_90_change": (ln(3), 0.0),
         "expansion_amount_90_log": (ln(1201), 0.0), "contraction_amount_90_log": (ln(301), 0.0),
@@ -92,7 +90,7 @@ def test_activity_factors_in_words(frames: tuple[dict[str, Any], dict[str, Any]]
     raw = {k: v[0] for k, v in f.items() if k.startswith("raw_")}
     assert sentence("days_since_event_log", raw) == "latest event 9 days ago"
     assert sentence("days_since_event_log", {"raw_days_since_event": None}) == "no event on record"
-    assert sentence("events_90_change", raw) == "4 events in the last 90 days, up from 1 in the 90 before"
+    assert sentence("surveys_90_change", raw) == "2 survey answers in the last 90 days, up from 1 in the 90 before"
     assert sentence("surveys_30_log", raw) == "1 survey answer in the last 30 days"
     assert sentence("revenue_events_90_log", raw) == "2 renewals, expansions or contractions in the last 90 days"
     assert sentence("engagement_90_change", raw) == "0 engagement events in the last 90 days, as many as in the 90 before"

@@ -100,7 +100,6 @@ def sentence(feature: str, raw: Mapping[str, Any]) -> str:
 
 #: the activity groups' names in words (one, many)
 _GROUP_WORDS: dict[str, tuple[str, str]] = {
-    "events": ("event", "events"),
     "surveys": ("survey answer", "survey answers"),
     "engagement": ("engagement event", "engagement events"),
     "revenue_events": ("renewal, expansion or contraction", "renewals, expansions or contractions"),
@@ -108,7 +107,7 @@ _GROUP_WORDS: dict[str, tuple[str, str]] = {
 
 
 def _activity(feature: str, raw: Mapping[str, Any]) -> str | None:
-    """The sentence of an activity feature of :mod:`.frame` (``events_30_log``, ``surveys_90_change``, …), else
+    """The sentence of an activity feature of :mod:`.frame` (``surveys_30_log``, ``surveys_90_change``, …), else
     None."""
     def value(name: str) -> float:
         return _n(raw.get(f"raw_{name}")) or 0.0
@@ -131,8 +130,8 @@ def _activity(feature: str, raw: Mapping[str, Any]) -> str | None:
                 return f"{_plural(now, one, many)} in the last 90 days, as many as in the 90 before"
             return (f"{_plural(now, one, many)} in the last 90 days, {'down' if now < before else 'up'} from "
                     f"{_fmt(before)} in the 90 before")
-        for w in (30, 90, 365):
-            if feature == f"{group}_{w}_log" and feature not in ("engagement_90_log", "revenue_events_365_log"):
+        for w in (30, 90):
+            if feature == f"{group}_{w}_log" and feature != "engagement_90_log":
                 return f"{_plural(value(f'{group}_{w}'), one, many)} in the last {w} days"
     return None
 

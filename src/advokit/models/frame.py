@@ -67,13 +67,8 @@ NUMERIC: dict[str, str] = {
     "contraction_90": "contraction events in the last 90 days",
     "open_loops_log": "ln(1 + answers that needed a follow-up and had none)",
     "days_since_event_log": f"ln(1 + days since the customer's latest event of any type, at most {RECENCY_CAP_DAYS})",
-    "events_30_log": "ln(1 + the customer's events of any type in the last 30 days)",
-    "events_90_log": "ln(1 + the customer's events of any type in the last 90 days)",
-    "events_365_log": "ln(1 + the customer's events of any type in the last 365 days)",
-    "events_90_change": "ln(1 + events in the last 90 days) − ln(1 + events in the 90 days before)",
     "surveys_30_log": "ln(1 + survey answers (NPS, CSAT, CES, advocacy rating) in the last 30 days)",
     "surveys_90_log": "ln(1 + survey answers in the last 90 days)",
-    "surveys_365_log": "ln(1 + survey answers in the last 365 days)",
     "surveys_90_change": "ln(1 + survey answers in the last 90 days) − ln(1 + those in the 90 days before)",
     "engagement_30_log": "ln(1 + community, QBR and activation events in the last 30 days)",
     "engagement_90_change": "ln(1 + engagement events in the last 90 days) − ln(1 + those in the 90 days before)",
@@ -84,14 +79,14 @@ NUMERIC: dict[str, str] = {
     "contraction_amount_365_log": "ln(1 + contraction amounts in the last 365 days)",
     "net_expansion_all_slog": "sign × ln(1 + |expansion − contraction amounts of all the history before the cutoff|)",
 }
-#: the event groups counted by window (:func:`activity_expr`): all own events, survey answers, engagement,
-#: revenue events
-ACTIVITY_GROUPS: dict[str, tuple[str, ...] | None] = {
-    "events": None, "surveys": SURVEY_TYPES, "engagement": ENGAGEMENT_TYPES, "revenue_events": REVENUE_EVENT_TYPES,
+#: the event groups counted by window (:func:`activity_expr`): survey answers, engagement, revenue events (a count
+#: of all events would only add up these and the advocacy actions, which have their own features)
+ACTIVITY_GROUPS: dict[str, tuple[str, ...]] = {
+    "surveys": SURVEY_TYPES, "engagement": ENGAGEMENT_TYPES, "revenue_events": REVENUE_EVENT_TYPES,
 }
 #: the windows of the activity counts (days before the cutoff); a change compares the last 90 days with the 90
 #: before them
-ACTIVITY_WINDOWS: tuple[int, ...] = (30, 90, 180, 365)
+ACTIVITY_WINDOWS: tuple[int, ...] = (30, 90, 180)
 #: the raw activity columns kept for the explanations (``raw_<name>``; ``engagement_90`` is the feature frame's)
 ACTIVITY_RAW: tuple[str, ...] = tuple(c for c in (
     *(f"{g}_{w}" for g in ACTIVITY_GROUPS for w in ACTIVITY_WINDOWS), "days_since_event",
@@ -122,8 +117,7 @@ def activity_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime) -> ir.Table
     counts: dict[str, ir.Value] = {}
     for group, types in ACTIVITY_GROUPS.items():
         for w in ACTIVITY_WINDOWS:
-            where = since(w) if types is None else since(w) & own.type.isin(types)
-            counts[f"{group}_{w}"] = own.event_id.count(where=where)
+            counts[f"{group}_{w}"] = own.event_id.count(where=since(w) & own.type.isin(types))
     return own.group_by(a_k=own.customer_id).aggregate(
         **counts,
         last_event_at=own.occurred_at.max(),
@@ -196,13 +190,8 @@ def frame_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime, horizon_days: 
     numeric.update({
         "days_since_event_log": log1p(ibis.least(event_days.fill_null(float(RECENCY_CAP_DAYS)),
                                                  float(RECENCY_CAP_DAYS))),
-        "events_30_log": log1p(act["events_30"]),
-        "events_90_log": log1p(act["events_90"]),
-        "events_365_log": log1p(act["events_365"]),
-        "events_90_change": change("events"),
         "surveys_30_log": log1p(act["surveys_30"]),
         "surveys_90_log": log1p(act["surveys_90"]),
-        "surveys_365_log": log1p(act["surveys_365"]),
         "surveys_90_change": change("surveys"),
         "engagement_30_log": log1p(act["engagement_30"]),
         "engagement_90_change": change("engagement"),
