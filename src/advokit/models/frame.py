@@ -7,6 +7,9 @@ One Ibis expression per cutoff ``T`` (no Python loop over events), from
   after ``T``);
 * numeric features (:data:`NUMERIC`), fat-tailed counts log-scaled (``ln(1 + n)``), with missing-data flags
   where a feature can be missing (no NPS answer is not an NPS of 0);
+* activity features from one more aggregate over the customer's own events before ``T``
+  (:func:`activity_expr`): survey, engagement and revenue events over 30 / 90 days and their change against the
+  90 days before, days since the latest event, expansion and contraction amounts;
 * the customer attributes (``segment``, ``plan``, …, and any attribute column) as text, one-hot encoded
   afterwards for a few frequent values (:func:`choose_categories`);
 * the labels in ``(T, T + horizon]``: ``churn`` (``churned_at`` in it) and ``advocacy`` (at least one of the
