@@ -1,18 +1,15 @@
 """End to end on the real RavenStack SaaS data (issue 14): nothing is judged that the data cannot support.
 
-A helper converts the dataset into the data contract: accounts become customers (signup_at,
-churned_at from the latest churn event of an account flagged as churned, plan and industry;
-no arr, since subscriptions overlap within an account), support tickets' satisfaction (1-5)
-become csat_response events on the day the ticket closed, and each account's first feature
-use becomes its activation. There are no NPS answers, no referrals and no advocacy actions.
+tests/ravenstack_support.py converts the dataset into the data contract: accounts become customers,
+support tickets' satisfaction (1-5) csat_response events, each account's first feature use its
+activation, paid subscriptions expansion (start) and contraction (end) events. There are no NPS
+answers, no referrals and no advocacy actions.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,49 +18,12 @@ from advokit.reports import build_report
 from advokit.reports.model import APPENDIX_TITLE, NOT_TRACKED_TITLE, SECTIONS
 
 from .conftest import shared_path
+from .ravenstack_support import convert_ravenstack
 
 pytestmark = pytest.mark.slow
 
 JUDGED = re.compile(r"\b(bands?|status|significant(ly)?|rose|fell|good|poor|watch|met|missed|excellent|fair)\b",
                     re.IGNORECASE)
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def convert_ravenstack(folder: Path, out: Path) -> tuple[Path, Path]:
-    """customers.csv and events.csv (data contract) from the RavenStack tables."""
-    accounts = _rows(folder / "ravenstack_accounts.csv")
-    last_churn: dict[str, str] = {}
-    for e in _rows(folder / "ravenstack_churn_events.csv"):
-        last_churn[e["account_id"]] = max(last_churn.get(e["account_id"], ""), e["churn_date"])
-    customers = out / "customers.csv"
-    with open(customers, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["customer_id", "signup_at", "churned_at", "plan", "industry", "country"])
-        for a in accounts:
-            churned = last_churn.get(a["account_id"], "") if a["churn_flag"] == "True" else ""
-            churned = churned if churned and churned >= a["signup_date"] else ""
-            w.writerow([a["account_id"], a["signup_date"], churned, a["plan_tier"], a["industry"], a["country"]])
-    owner = {s["subscription_id"]: s["account_id"] for s in _rows(folder / "ravenstack_subscriptions.csv")}
-    first_use: dict[str, tuple[str, str]] = {}
-    for u in _rows(folder / "ravenstack_feature_usage.csv"):
-        account = owner[u["subscription_id"]]
-        if account not in first_use or (u["usage_date"], u["usage_id"]) < first_use[account]:
-            first_use[account] = (u["usage_date"], u["usage_id"])
-    events = out / "events.csv"
-    with open(events, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["event_id", "customer_id", "type", "occurred_at", "score"])
-        for t in _rows(folder / "ravenstack_support_tickets.csv"):
-            if t["satisfaction_score"]:
-                when = (t["closed_at"] or t["submitted_at"])[:10]
-                w.writerow([t["ticket_id"], t["account_id"], "csat_response", when, int(float(t["satisfaction_score"]))])
-        for account, (day, usage_id) in sorted(first_use.items()):
-            w.writerow([f"act-{usage_id}", account, "activation", day, ""])
-    return customers, events
 
 
 @pytest.fixture(scope="module")

@@ -50,6 +50,9 @@ def sentence(feature: str, raw: Mapping[str, Any]) -> str:
                                                 "days_since_advocacy", "advocacy_365", "engagement_90",
                                                 "revenue", "revenue_events_365", "expansion_365",
                                                 "contraction_90", "open_loops")}
+    activity = _activity(feature, raw)
+    if activity is not None:
+        return activity
     if "=" in feature:
         attribute, value = feature.split("=", 1)
         actual = raw.get(f"attr_{attribute}")
@@ -93,6 +96,44 @@ def sentence(feature: str, raw: Mapping[str, Any]) -> str:
         n = r["open_loops"] or 0
         return "no open follow-up" if n == 0 else _plural(n, "open follow-up", "open follow-ups")
     return feature
+
+
+#: the activity groups' names in words (one, many)
+_GROUP_WORDS: dict[str, tuple[str, str]] = {
+    "surveys": ("survey answer", "survey answers"),
+    "engagement": ("engagement event", "engagement events"),
+    "revenue_events": ("renewal, expansion or contraction", "renewals, expansions or contractions"),
+}
+
+
+def _activity(feature: str, raw: Mapping[str, Any]) -> str | None:
+    """The sentence of an activity feature of :mod:`.frame` (``surveys_30_log``, ``surveys_90_change``, …), else
+    None."""
+    def value(name: str) -> float:
+        return _n(raw.get(f"raw_{name}")) or 0.0
+
+    if feature == "days_since_event_log":
+        days = _n(raw.get("raw_days_since_event"))
+        return "no event on record" if days is None else f"latest event {_fmt(days)} days ago"
+    if feature == "net_expansion_all_slog":
+        x = value("net_expansion_all")
+        return "no net expansion on record" if x == 0 else f"net expansion {x:+,.0f} over all the history"
+    for kind in ("expansion", "contraction"):
+        for w in (90, 365):
+            if feature == f"{kind}_amount_{w}_log":
+                x = value(f"{kind}_amount_{w}")
+                return f"no {kind} in the last {w} days" if x == 0 else f"{kind} of {x:,.0f} in the last {w} days"
+    for group, (one, many) in _GROUP_WORDS.items():
+        if feature == f"{group}_90_change":
+            now, before = value(f"{group}_90"), value(f"{group}_180") - value(f"{group}_90")
+            if now == before:
+                return f"{_plural(now, one, many)} in the last 90 days, as many as in the 90 before"
+            return (f"{_plural(now, one, many)} in the last 90 days, {'down' if now < before else 'up'} from "
+                    f"{_fmt(before)} in the 90 before")
+        for w in (30, 90):
+            if feature == f"{group}_{w}_log" and feature != "engagement_90_log":
+                return f"{_plural(value(f'{group}_{w}'), one, many)} in the last {w} days"
+    return None
 
 
 def factors(features: Sequence[str], contributions: np.ndarray, raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,9 @@ One Ibis expression per cutoff ``T`` (no Python loop over events), from
   after ``T``);
 * numeric features (:data:`NUMERIC`), fat-tailed counts log-scaled (``ln(1 + n)``), with missing-data flags
   where a feature can be missing (no NPS answer is not an NPS of 0);
+* activity features from one more aggregate over the customer's own events before ``T``
+  (:func:`activity_expr`): survey, engagement and revenue events over 30 / 90 days and their change against the
+  90 days before, days since the latest event, expansion and contraction amounts;
 * the customer attributes (``segment``, ``plan``, …, and any attribute column) as text, one-hot encoded
   afterwards for a few frequent values (:func:`choose_categories`);
 * the labels in ``(T, T + horizon]``: ``churn`` (``churned_at`` in it) and ``advocacy`` (at least one of the
@@ -27,8 +30,10 @@ import numpy as np
 import pyarrow as pa
 import sqlglot.expressions as sge
 
-from ..advocates.features import FEATURES, feature_expr
+from ..advocates.features import ENGAGEMENT_TYPES, FEATURES, REVENUE_EVENT_TYPES, feature_expr
 from ..catalogue import ADVOCACY_ACTION_TYPES
+from ..catalogue.model import SURVEY_TYPES
+from ..engine.loops import days_between
 from ..engine.loops import LoopRule
 from ..store.attributes import DERIVED_ATTRIBUTES, MAX_DIMENSION_VALUES
 from ..store.database import NON_DIMENSION_COLUMNS, PERSONAL_COLUMNS
@@ -64,7 +69,31 @@ NUMERIC: dict[str, str] = {
     "expansion_365_slog": "sign × ln(1 + |expansion − contraction amounts in the last 365 days|)",
     "contraction_90": "contraction events in the last 90 days",
     "open_loops_log": "ln(1 + answers that needed a follow-up and had none)",
+    "days_since_event_log": f"ln(1 + days since the customer's latest event of any type, at most {RECENCY_CAP_DAYS})",
+    "surveys_30_log": "ln(1 + survey answers (NPS, CSAT, CES, advocacy rating) in the last 30 days)",
+    "surveys_90_log": "ln(1 + survey answers in the last 90 days)",
+    "surveys_90_change": "ln(1 + survey answers in the last 90 days) − ln(1 + those in the 90 days before)",
+    "engagement_30_log": "ln(1 + community, QBR and activation events in the last 30 days)",
+    "engagement_90_change": "ln(1 + engagement events in the last 90 days) − ln(1 + those in the 90 days before)",
+    "revenue_events_90_log": "ln(1 + renewal, expansion and contraction events in the last 90 days)",
+    "revenue_events_90_change": "ln(1 + revenue events in the last 90 days) − ln(1 + those in the 90 days before)",
+    "expansion_amount_90_log": "ln(1 + expansion amounts in the last 90 days)",
+    "contraction_amount_90_log": "ln(1 + contraction amounts in the last 90 days)",
+    "contraction_amount_365_log": "ln(1 + contraction amounts in the last 365 days)",
+    "net_expansion_all_slog": "sign × ln(1 + |expansion − contraction amounts of all the history before the cutoff|)",
 }
+#: the event groups counted by window (:func:`activity_expr`): survey answers, engagement, revenue events (a count
+#: of all events would only add up these and the advocacy actions, which have their own features)
+ACTIVITY_GROUPS: dict[str, tuple[str, ...]] = {
+    "surveys": SURVEY_TYPES, "engagement": ENGAGEMENT_TYPES, "revenue_events": REVENUE_EVENT_TYPES,
+}
+#: the windows of the activity counts (days before the cutoff); a change compares the last 90 days with the 90
+#: before them
+ACTIVITY_WINDOWS: tuple[int, ...] = (30, 90, 180)
+#: the raw activity columns kept for the explanations (``raw_<name>``; ``engagement_90`` is the feature frame's)
+ACTIVITY_RAW: tuple[str, ...] = tuple(c for c in (
+    *(f"{g}_{w}" for g in ACTIVITY_GROUPS for w in ACTIVITY_WINDOWS), "days_since_event",
+    "expansion_amount_90", "contraction_amount_90", "contraction_amount_365", "net_expansion_all") if c not in FEATURES)
 #: the feature-frame columns kept beside the model's features (``raw_*``): the explanations in words and the
 #: transparent score (the backtest's baseline) read them
 RAW: tuple[str, ...] = tuple(FEATURES)
@@ -73,6 +102,34 @@ RAW: tuple[str, ...] = tuple(FEATURES)
 def categorical_columns(customer_columns: Sequence[str]) -> list[str]:
     """The customer columns that can be categorical features (every attribute but ids, personal data, times)."""
     return [c for c in customer_columns if c not in NOT_CATEGORICAL]
+
+
+def activity_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime) -> ir.Table:
+    """Per customer (``a_k``), from its own events strictly before ``cutoff``: the count of each
+    :data:`ACTIVITY_GROUPS` group in each of the :data:`ACTIVITY_WINDOWS` (``<group>_<days>``), the latest
+    event's time, the expansion and contraction amounts of the last 90 and 365 days and the net expansion of
+    all the history before the cutoff. One aggregate."""
+    at = ibis.literal(cutoff, "timestamp")
+    events = backend.table("events")
+    own = events.filter(events.occurred_at < at, events.customer_id.notnull())
+
+    def since(days: int) -> ir.BooleanValue:
+        return own.occurred_at >= ibis.literal(cutoff - dt.timedelta(days=days), "timestamp")
+
+    amount = own.amount.fill_null(0.0).cast("float64")
+    counts: dict[str, ir.Value] = {}
+    for group, types in ACTIVITY_GROUPS.items():
+        for w in ACTIVITY_WINDOWS:
+            counts[f"{group}_{w}"] = own.event_id.count(where=since(w) & own.type.isin(types))
+    return own.group_by(a_k=own.customer_id).aggregate(
+        **counts,
+        last_event_at=own.occurred_at.max(),
+        expansion_amount_90=amount.sum(where=(own.type == "expansion") & since(90)),
+        contraction_amount_90=amount.sum(where=(own.type == "contraction") & since(90)),
+        contraction_amount_365=amount.sum(where=(own.type == "contraction") & since(365)),
+        net_expansion_all=(ibis.ifelse(own.type == "expansion", amount, 0.0)
+                           - ibis.ifelse(own.type == "contraction", amount, 0.0)).sum(),
+    )
 
 
 def frame_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime, horizon_days: int,
@@ -93,6 +150,8 @@ def frame_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime, horizon_days: 
                           events.type.isin(ADVOCACY_ACTION_TYPES), events.customer_id.notnull())
     acts = later.group_by(a_id=later.customer_id).aggregate(actions=later.event_id.count())
     f = f.left_join(acts, f.customer_id == acts.a_id)
+    activity = activity_expr(backend, cutoff=cutoff)
+    f = f.left_join(activity, f.customer_id == activity.a_k)
 
     def log1p(x: ir.NumericValue) -> ir.FloatingValue:
         return (x.cast("float64") + 1.0).ln()
@@ -120,9 +179,36 @@ def frame_expr(backend: ibis.BaseBackend, *, cutoff: dt.datetime, horizon_days: 
         "contraction_90": f.contraction_90.cast("float64"),
         "open_loops_log": f.open_loops_log,
     }
+    act: dict[str, ir.Value] = {f"{g}_{w}": f[f"{g}_{w}"].fill_null(0) for g in ACTIVITY_GROUPS
+                                for w in ACTIVITY_WINDOWS}
+    act["days_since_event"] = days_between(at, f.last_event_at).floor().cast("int64")
+    for name in ("expansion_amount_90", "contraction_amount_90", "contraction_amount_365", "net_expansion_all"):
+        act[name] = f[name].fill_null(0.0)
+
+    def change(group: str) -> ir.FloatingValue:
+        # the last 90 days against the 90 before them (counts over 180 days minus those over 90)
+        return log1p(act[f"{group}_90"]) - log1p(act[f"{group}_180"] - act[f"{group}_90"])
+
+    event_days = act["days_since_event"].cast("float64")
+    numeric.update({
+        "days_since_event_log": log1p(ibis.least(event_days.fill_null(float(RECENCY_CAP_DAYS)),
+                                                 float(RECENCY_CAP_DAYS))),
+        "surveys_30_log": log1p(act["surveys_30"]),
+        "surveys_90_log": log1p(act["surveys_90"]),
+        "surveys_90_change": change("surveys"),
+        "engagement_30_log": log1p(act["engagement_30"]),
+        "engagement_90_change": change("engagement"),
+        "revenue_events_90_log": log1p(act["revenue_events_90"]),
+        "revenue_events_90_change": change("revenue_events"),
+        "expansion_amount_90_log": log1p(act["expansion_amount_90"]),
+        "contraction_amount_90_log": log1p(act["contraction_amount_90"]),
+        "contraction_amount_365_log": log1p(act["contraction_amount_365"]),
+        "net_expansion_all_slog": act["net_expansion_all"].sign() * log1p(act["net_expansion_all"].abs()),
+    })
     return f.select(
         "customer_id", cutoff=at, **numeric,
         **{f"raw_{c}": f[c] for c in RAW},
+        **{f"raw_{c}": act[c] for c in ACTIVITY_RAW},
         **{f"attr_{a}": f[f"attr_{a}"] for a in attributes},
         churn=((f.churned_at > at) & (f.churned_at <= end)).fill_null(False).cast("int8"),
         advocacy=(f.actions.fill_null(0) > 0).cast("int8"),

@@ -24,6 +24,7 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+from threadpoolctl import threadpool_limits
 
 from .metrics import auc
 
@@ -126,7 +127,15 @@ def validate(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> dict[str, f
 
 
 def fit_best(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> tuple[Fitted, dict[str, float | None]]:
-    """The chosen model fitted on all rows, and the validation AUC of every variant."""
+    """The chosen model fitted on all rows, and the validation AUC of every variant.
+
+    One BLAS / OpenMP thread, as lightgbm has: the matrices are small, and threads of a BLAS only fight over the
+    cores (several times slower where other work shares the machine); the figures are the same."""
+    with threadpool_limits(limits=1):
+        return _fit_best(x, y, groups)
+
+
+def _fit_best(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> tuple[Fitted, dict[str, float | None]]:
     figures = validate(x, y, groups)
     def measured(variant: str) -> float:
         value = figures[variant]
