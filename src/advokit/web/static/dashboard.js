@@ -1,5 +1,5 @@
 /* advokit dashboard: draws the Plotly figures embedded in the page as JSON, fits them to narrow screens,
-   and folds the open-mode notice and the view controls on a phone. No other behaviour depends on
+   folds the open-mode notice and the view controls on a phone, and scrolls the phone's nav to the current section. No other behaviour depends on
    JavaScript: every control is a plain form or link, and without it the folded parts simply stay open. */
 (function () {
   "use strict";
@@ -97,7 +97,17 @@
     if (query.addEventListener) { query.addEventListener("change", apply); }
   }
 
-  function start() { fold(); draw(); }
+  // On a phone the main nav scrolls sideways: bring the current section's link into view.
+  function showSection() {
+    var nav = document.querySelector(".site-header nav");
+    var current = nav && nav.querySelector('a[aria-current="page"]');
+    if (!current || nav.scrollWidth <= nav.clientWidth) { return; }
+    var box = nav.getBoundingClientRect(), link = current.getBoundingClientRect();
+    if (link.right > box.right) { nav.scrollLeft += link.right - box.right + 8; }
+    else if (link.left < box.left) { nav.scrollLeft -= box.left - link.left + 8; }
+  }
+
+  function start() { fold(); showSection(); draw(); }
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
