@@ -31,3 +31,12 @@ def csv_workspace(tmp_path: Path, customers: str, events: str) -> Workspace:
     ws.import_customers(tmp_path / "c.csv")
     ws.import_events(tmp_path / "e.csv")
     return ws
+
+
+def store_labels(ws: Workspace, labels: dict[str, tuple[str, float]]) -> None:
+    """Put hand-given sentiment labels on stored texts (event id → (label, score)), as the model would store them."""
+    with ws.db.transaction() as cur:
+        for eid, (label, score) in labels.items():
+            cur.execute("INSERT OR REPLACE INTO text_sentiment (event_id, label, score, confidence, language, "
+                        "model, scored_at) VALUES (?, ?, ?, 0.9, 'en', 'hand', TIMESTAMP '2025-07-01')",
+                        [eid, label, score])

@@ -41,7 +41,7 @@ from advokit.advocates.score import revenue_ranks, score_customer
 from advokit.errors import InvalidArgumentError, NotFoundError
 from advokit.settings.advocates import COMPONENTS
 
-from .cli_support import cli, csv_workspace
+from .cli_support import cli, csv_workspace, store_labels
 
 CASES = Path(__file__).parent / "cases"
 AS_OF = "2025-07-01"
@@ -52,11 +52,7 @@ def build(path: Path) -> Path:
     ws = csv_workspace(path, (CASES / "advocates_customers.csv").read_text(),
                        (CASES / "advocates_events.csv").read_text())
     assert (ws.counts()["customers"], ws.counts()["events"]) == (5, 22)
-    with ws.db.transaction() as cur:
-        for eid, (label, score) in LABELS.items():
-            cur.execute("INSERT OR REPLACE INTO text_sentiment (event_id, label, score, confidence, language, "
-                        "model, scored_at) VALUES (?, ?, ?, 0.9, 'en', 'hand', TIMESTAMP '2025-07-01')",
-                        [eid, label, score])
+    store_labels(ws, LABELS)
     ws.close()
     return path / "w.duckdb"
 

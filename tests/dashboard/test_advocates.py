@@ -29,7 +29,7 @@ from advokit.advocates.summary import segment_members, tier_distribution
 from advokit.engine.periods import parse_period_label
 
 from ..api_support import Server
-from ..cli_support import csv_workspace
+from ..cli_support import csv_workspace, store_labels
 from ..funnel_support import build as build_funnel_workspace
 from ..test_advocates import AS_OF, CASES, LABELS
 from .support import PHONE, Tab
@@ -49,11 +49,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("advocates-page")
     ws = csv_workspace(path, _with_personas((CASES / "advocates_customers.csv").read_text()),
                        (CASES / "advocates_events.csv").read_text())
-    with ws.db.transaction() as cur:
-        for eid, (label, score) in LABELS.items():
-            cur.execute("INSERT OR REPLACE INTO text_sentiment (event_id, label, score, confidence, language, "
-                        "model, scored_at) VALUES (?, ?, ?, 0.9, 'en', 'hand', TIMESTAMP '2025-07-01')",
-                        [eid, label, score])
+    store_labels(ws, LABELS)
     ws.close()
     with Server(path / "w.duckdb", rate=0) as server:
         yield server.url

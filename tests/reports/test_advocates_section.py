@@ -39,7 +39,7 @@ from advokit.catalogue import Catalogue, load_catalogue
 from advokit.reports import Report, build_report, layout
 from advokit.reports.model import AdvocateMove
 
-from ..cli_support import csv_workspace
+from ..cli_support import csv_workspace, store_labels
 from ..test_advocates import CASES, LABELS
 
 CUSTOMERS = "G,Gale,SMB,2023-01-01,,\nH,Harbour,Enterprise,2025-06-05,,\n"
@@ -52,11 +52,7 @@ def case(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
     path = tmp_path_factory.mktemp("advocates-report")
     ws = csv_workspace(path, (CASES / "advocates_customers.csv").read_text() + CUSTOMERS,
                        (CASES / "advocates_events.csv").read_text() + EVENTS)
-    with ws.db.transaction() as cur:
-        for eid, (label, score) in LABELS.items():
-            cur.execute("INSERT OR REPLACE INTO text_sentiment (event_id, label, score, confidence, language, "
-                        "model, scored_at) VALUES (?, ?, ?, 0.9, 'en', 'hand', TIMESTAMP '2025-07-01')",
-                        [eid, label, score])
+    store_labels(ws, LABELS)
     ws.close()
     # one KPI: the report reads every KPI of its catalogue, a small one keeps it quick
     w = Workspace(path / "w.duckdb", catalogue=Catalogue([k for k in load_catalogue() if k.id == "nps"]))
