@@ -13,6 +13,8 @@ from ..errors import CatalogueError
 from .model import KpiDefinition
 
 KPI_DIR = Path(__file__).with_name("kpis")
+#: libyaml's safe loader where PyYAML was built with it (several times faster), else the pure-Python one
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _line_of(node: yaml.Node | None, path: Iterable[Any]) -> int | None:
@@ -41,8 +43,7 @@ def load_file(path: Path) -> tuple[KpiDefinition | None, list[str]]:
     """Parse one definition file; return the KPI or the list of problems found."""
     text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         return None, [f"{path}: not valid YAML: {exc}"]
     if not isinstance(data, dict):
@@ -50,6 +51,7 @@ def load_file(path: Path) -> tuple[KpiDefinition | None, list[str]]:
     try:
         kpi = KpiDefinition.model_validate(data)
     except ValidationError as exc:
+        root = yaml.compose(text)  # the nodes, for the lines of the problems (only when there are some)
         problems = []
         for err in exc.errors():
             loc = [p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper())]
@@ -58,7 +60,7 @@ def load_file(path: Path) -> tuple[KpiDefinition | None, list[str]]:
             problems.append(f"{path}:{line}: {where}: {err['msg']}")
         return None, problems
     if kpi.id != path.stem:
-        return None, [f"{path}:{_line_of(root, ['id'])}: id {kpi.id!r} must equal the file name {path.stem!r}"]
+        return None, [f"{path}:{_line_of(yaml.compose(text), ['id'])}: id {kpi.id!r} must equal the file name {path.stem!r}"]
     return kpi, []
 
 

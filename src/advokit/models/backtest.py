@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold
 
 from ..advocates.config import AdvocateConfig
 from ..advocates.score import revenue_ranks, score_customer
@@ -146,6 +145,8 @@ def _cross_validated(test: Frame, target: str, attributes: list[str]) -> tuple[n
     groups = list(test["customer_id"])
     p = np.zeros(len(y))
     models: list[str] = []
+    from sklearn.model_selection import StratifiedGroupKFold  # imported on use: see learners.py
+
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=SEED)
     for tr, te in splitter.split(np.zeros(len(y)), y.astype(int), groups=groups):
         part = _take(test, tr)

@@ -20,11 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
-from threadpoolctl import threadpool_limits
+
+# lightgbm, scikit-learn and threadpoolctl are imported where a model is fitted or read: together they take
+# most of a second to import, which every `advokit` command would pay otherwise
 
 from .metrics import auc
 
@@ -69,6 +68,8 @@ class Fitted:
             p = self._logistic()
             z = self._standardised(x) @ np.asarray(p["coef"]) + float(p["intercept"])
             return np.asarray(1.0 / (1.0 + np.exp(-z)))
+        import lightgbm as lgb
+
         booster = lgb.Booster(model_str=self.body)
         return np.asarray(booster.predict(x, num_threads=1), dtype=float)
 
@@ -78,6 +79,8 @@ class Fitted:
             p = self._logistic()
             contrib = self._standardised(x) * np.asarray(p["coef"])
             return contrib, np.full(len(x), float(p["intercept"]))
+        import lightgbm as lgb
+
         booster = lgb.Booster(model_str=self.body)
         raw = np.asarray(booster.predict(x, pred_contrib=True, num_threads=1))
         return raw[:, :-1], raw[:, -1]
@@ -85,6 +88,9 @@ class Fitted:
 
 def fit(kind: str, variant: str, x: np.ndarray, y: np.ndarray) -> Fitted:
     """Fit one model on all of ``x``/``y``."""
+    import lightgbm as lgb
+    from sklearn.linear_model import LogisticRegression
+
     if kind == "logistic":
         median = np.array([_median(x[:, j]) for j in range(x.shape[1])])
         filled = np.where(np.isnan(x), median, x)
@@ -113,6 +119,8 @@ def _variants(trees: bool) -> list[tuple[str, str]]:
 def validate(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> dict[str, float | None]:
     """Each variant's AUC on a customer-grouped k-fold split of the rows (None where it cannot be measured;
     lightgbm only with :data:`LGB_MIN_POSITIVES` positives and negatives)."""
+    from sklearn.model_selection import GroupKFold
+
     folds = min(VALIDATION_FOLDS, len(set(groups)))
     trees = min(int(y.sum()), int(len(y) - y.sum())) >= LGB_MIN_POSITIVES
     scores: dict[str, list[float]] = {v: [] for _, v in _variants(True)}
@@ -131,6 +139,8 @@ def fit_best(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> tuple[Fitte
 
     One BLAS / OpenMP thread, as lightgbm has: the matrices are small, and threads of a BLAS only fight over the
     cores (several times slower where other work shares the machine); the figures are the same."""
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1):
         return _fit_best(x, y, groups)
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 
 def auc(y: np.ndarray, score: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score  # imported on use: see learners.py
+
     return float(roc_auc_score(y.astype(int), score))
 
 

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import ibis
-import lightgbm
+import importlib.metadata
+
 import numpy as np
-import sklearn
 
 from .._version import __version__
 from ..advocates import AdvocateConfig, parse_as_of
@@ -175,8 +175,8 @@ class Models:
             "as_of": at.date().isoformat(), "span": self.span(), "cutoffs": [c.date().isoformat() for c in cuts],
             "train_rows": int(rows["n"]), "train_positives": int(np.sum(rows[target])),
             "categories": info["categories"], "validation": info["validation"], "backtest": figures,
-            "versions": {"advokit": __version__, "scikit-learn": sklearn.__version__,
-                         "lightgbm": lightgbm.__version__, "numpy": np.__version__},
+            "versions": {"advokit": __version__, "scikit-learn": importlib.metadata.version("scikit-learn"),
+                         "lightgbm": importlib.metadata.version("lightgbm"), "numpy": np.__version__},
         }
         trained_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
         model_id = saved.save(self._db, target=target, horizon=horizon_days, model=model, features=info["features"],

@@ -149,11 +149,14 @@ def fit(texts: Sequence[str], labels: Sequence[str], *, version: str, c: float =
     y = np.array([LABELS.index(label) for label in labels])
     if len(set(y.tolist())) < 3:
         raise WorkspaceError("a sentiment model needs texts of all three classes (negative, neutral, positive)")
+    # Only the columns some text uses: the hashed space has millions, nearly all empty, and an empty column's
+    # coefficient is 0 at the optimum anyway (no gradient but the penalty's): the same fit, many times faster.
+    used = np.unique(x.indices)
     clf = LogisticRegression(C=c, max_iter=3000)
-    clf.fit(x, y, sample_weight=sample_weight)
+    clf.fit(x[:, used], y, sample_weight=sample_weight)
     coef = np.zeros((3, x.shape[1]), np.float32)
     intercept = np.zeros(3)
-    coef[clf.classes_] = clf.coef_
+    coef[np.ix_(clf.classes_, used)] = clf.coef_
     intercept[clf.classes_] = clf.intercept_
     return SentimentModel(space, coef, intercept, version, dict(info or {}), base)
 
