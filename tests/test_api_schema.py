@@ -19,9 +19,10 @@ from .api_support import Server, new_keys, worked_workspace
 
 KEYS: dict[str, str] = {}
 MAX_EXAMPLES = 15
-#: operations that fit a model or recompute stored segments: each example does real work, so fewer of them
+#: operations that fit a model, recompute stored segments or render a report: each example does real work,
+#: so fewer of them
 COSTLY_EXAMPLES = 4
-COSTLY_MARKS = ("/v1/models", "/refresh", "/backtest", "/train")
+COSTLY_MARKS = ("/v1/models", "/refresh", "/backtest", "/train", "/v1/reports")
 #: Two heuristics, not schema rules. positive_data_acceptance: the schema checks shape, and a
 #: shape-valid request can still be refused for its values (an unknown dimension, 2025-02-30,
 #: ?strict=true with a bad row: 422). negative_data_rejection: schemathesis sometimes "adds" a query

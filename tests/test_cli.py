@@ -12,6 +12,8 @@ import pytest
 
 from advokit import CORE_KPIS
 
+from .api_support import worked_workspace
+
 CASE = Path(__file__).parent / "cases" / "worked_example"
 ADVOKIT = str(Path(sys.executable).with_name("advokit"))
 
@@ -23,10 +25,8 @@ def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) 
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    path = str(tmp_path / "cli.duckdb")
-    assert run("--db", path, "import", "customers", str(CASE / "customers.csv")).returncode == 0
-    assert run("--db", path, "import", "events", str(CASE / "events.csv")).returncode == 0
-    return path
+    """The worked example imported by this command line (once per process, then copied: tests/api_support.py)."""
+    return str(worked_workspace(tmp_path / "cli.duckdb"))
 
 
 def test_compute_json_is_an_array_of_contract_rows(db):

@@ -19,7 +19,7 @@ import duckdb
 import httpx
 import pytest
 
-from .api_support import WORKED, Server, cli, free_port
+from .api_support import Server, cli, free_port, worked_workspace
 
 READS = [
     ("kpi", "compute", "nps", "csat", "customer_churn_rate", "--format", "json"),
@@ -36,9 +36,7 @@ EVENTS = ("event_id,customer_id,type,occurred_at,score,amount,ref\n"
 
 
 def _build(db: Path) -> Path:
-    cli(db, "import", "customers", str(WORKED / "customers.csv"), "--no-progress")
-    cli(db, "import", "events", str(WORKED / "events.csv"), "--no-progress")
-    return db
+    return worked_workspace(db)
 
 
 def _server_file(db: Path) -> Path:

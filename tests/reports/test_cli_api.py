@@ -24,11 +24,13 @@ def db(demo_db: Path, tmp_path: Path) -> Path:
 
 
 def test_report_cli_writes_each_format(db: Path, tmp_path: Path) -> None:
+    # one run, the three formats of one report (the content is computed once; --out FILE has its own test)
+    proc = cli(db, "report", "--period", PERIOD, "--format", "html", "--format", "md", "--format", "pdf",
+               "--out-dir", str(tmp_path))
     for fmt in ("html", "md", "pdf"):
-        out = tmp_path / f"r.{fmt}"
-        proc = cli(db, "report", "--period", PERIOD, "--format", fmt, "--out", str(out))
+        out = tmp_path / f"report-{PERIOD}.{fmt}"
         assert out.exists() and out.stat().st_size > 0
-        assert f"wrote {out}" in proc.stdout and "monthly report 2025-11" in proc.stdout
+        assert f"wrote {out} (monthly report 2025-11, {fmt}:" in proc.stdout
         if fmt != "pdf":
             assert in_order(out.read_text(encoding="utf-8").replace("&amp;", "&"), SECTIONS)
         else:
