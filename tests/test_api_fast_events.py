@@ -53,7 +53,7 @@ def _model_accepts(events: list[Any]) -> bool:
     return True
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(event, near_event, good_event, model_edge), min_size=1, max_size=4))
 def test_what_the_short_way_takes_the_model_accepts(events: list[dict[str, Any]]) -> None:
     body = json.dumps({"events": events}, ensure_ascii=False).encode()

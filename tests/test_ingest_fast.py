@@ -138,14 +138,14 @@ def _same_on_both_paths(batches_: list[list[dict[str, Any]]]) -> int:
     return taken
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(event, min_size=1, max_size=6), min_size=1, max_size=3))
 def test_any_batch_gets_the_same_results_and_rows_with_or_without_the_fast_path(
         batches_: list[list[dict[str, Any]]]) -> None:
     _same_on_both_paths(batches_)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(good_event, min_size=1, max_size=8), min_size=1, max_size=3))
 def test_well_formed_batches_get_the_same_results_and_rows_on_both_paths(
         batches_: list[list[dict[str, Any]]]) -> None:
